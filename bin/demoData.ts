@@ -1,0 +1,63 @@
+/**
+ * Demo data, loaded once into an empty database: one user of each role (with fixed, DEMO-ONLY
+ * tokens printed at start), a few subjects across the counties, and cases opened through the API.
+ */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { subjects } from '../db/schema';
+import { createUser, issueToken } from '../db/users';
+import { makeIdNumber } from '../domain/idNumber';
+import { makeCertificateNumber } from '../domain/certificateNumber';
+
+/** DEMO ONLY: well-known tokens so a newcomer can try the API with curl. Never use in production. */
+export const DEMO_USERS = [
+  { username: 'demo-coordinator', displayName: '示例协调员（兴庆区残联）', role: 'coordinator', counties: ['640104'], departments: [], token: 'demo-coordinator-token' },
+  { username: 'demo-worker', displayName: '示例上门工作人员（兴庆区残联）', role: 'worker', counties: ['640104'], departments: ['DPF'], token: 'demo-worker-token' },
+  { username: 'demo-reviewer', displayName: '示例审核员（兴庆区残联）', role: 'reviewer', counties: ['640104'], departments: ['DPF'], token: 'demo-reviewer-token' },
+  { username: 'demo-supervisor', displayName: '示例督导（市残联领导小组办公室）', role: 'supervisor', counties: [], departments: [], cityLevel: true, token: 'demo-supervisor-token' },
+  { username: 'demo-admin', displayName: '示例管理员', role: 'admin', counties: [], departments: [], cityLevel: true, token: 'demo-admin-token' },
+] as const;
+
+const DEMO_SUBJECTS = [
+  { id: 'demo-subject-1', name: '张桂兰', county: '640104', township: '富宁街街道', community: '丽景社区', birthDate: '1958-03-12', sequence: 122, category: 4, grade: 1 },
+  { id: 'demo-subject-2', name: '李建国', county: '640104', township: '新华街街道', community: '湖滨社区', birthDate: '1971-11-02', sequence: 351, category: 1, grade: 1 },
+  { id: 'demo-subject-3', name: '马小红', county: '640105', township: '文昌路街道', community: '同心路社区', birthDate: '2021-06-30', sequence: 82, category: 5, grade: 2 },
+  { id: 'demo-subject-4', name: '王海', county: '640122', township: '习岗镇', community: '新平村', birthDate: '1985-01-20', sequence: 217, category: 6, grade: 2 },
+] as const;
+
+/** True when the database already holds users (demo data or real). */
+export async function hasUsers(db: Db): Promise<boolean> {
+  const rows = await db.execute(sql`select exists(select 1 from users) as present`);
+  return Boolean((rows as unknown as Array<{ present: boolean }>)[0]?.present);
+}
+
+/** Loads the demo data unless there are users already. Returns whether it loaded. */
+export async function loadDemoData(db: Db, app: FastifyInstance): Promise<boolean> {
+  if (await hasUsers(db)) return false;
+  for (const u of DEMO_USERS) {
+    const id = await createUser(db, { ...u, counties: [...u.counties], departments: [...u.departments] });
+    await issueToken(db, id, { token: u.token, label: 'demo' });
+  }
+  for (const s of DEMO_SUBJECTS) {
+    const idNumber = makeIdNumber({ regionCode: s.county, birthDate: s.birthDate, sequence: s.sequence });
+    await db.insert(subjects).values({
+      id: s.id, idNumber, name: s.name, sex: s.sequence % 2 === 1 ? 'male' : 'female', birthDate: s.birthDate,
+      certificateNumber: makeCertificateNumber(idNumber, s.category, s.grade), disabilityCategory: s.category, disabilityGrade: s.grade,
+      county: s.county, township: s.township, community: s.community, address: `${s.township}${s.community}`,
+      phone: '13800000000', consentToShare: true, createdBy: 'demo',
+    }).onConflictDoNothing();
+  }
+  const demoCases = [
+    { subjectId: 'demo-subject-1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW' },
+    { subjectId: 'demo-subject-2', itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', greenChannel: true },
+  ];
+  for (const [i, body] of demoCases.entries()) {
+    const res = await app.inject({
+      method: 'POST', url: '/v1/cases', payload: body,
+      headers: { authorization: 'Bearer demo-coordinator-token', 'idempotency-key': `demo-case-${i}` },
+    });
+    if (res.statusCode >= 300) throw new Error(`demo case ${i}: ${res.statusCode} ${res.body}`);
+  }
+  return true;
+}

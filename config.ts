@@ -1,0 +1,63 @@
+/**
+ * The application's configuration, read from the environment once and validated.
+ * bin/dev, bin/api, bin/worker and docker-compose.yml all speak these same variable names;
+ * test/unit/compose.test.ts checks that docker-compose.yml sets no variable this schema does not know.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  /** PostgreSQL connection string; when unset, bin/dev starts an embedded PostgreSQL in DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where bin/dev keeps the embedded PostgreSQL data and the Temporal dev server's SQLite file. */
+  DATA_DIR: z.string().default('.data'),
+  /** host:port of the Temporal frontend; when unset, bin/dev starts the Temporal CLI dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('doorstep'),
+  /** Path of the `temporal` CLI (dev server); default: .tools/venv/bin/temporal, provisioned by bin/setup. */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  /** Path of the time-skipping test server; default: .tools/venv/bin/temporal-test-server. */
+  TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** The Temporal Web UI address shown to users (links only). */
+  TEMPORAL_UI_URL: z.string().optional(),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL of the API (links in responses, Location headers). */
+  PUBLIC_URL: z.string().optional(),
+  /** Payload encryption keys: `keyId:base64key[,keyId:base64key...]`; the first encrypts, all decrypt. */
+  PAYLOAD_KEYS: z.string().optional(),
+  /** Comma-separated origins allowed by CORS; CORS is off when unset. */
+  CORS_ORIGINS: z.string().optional(),
+  /** Requests per minute per token (or per IP without one). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Largest accepted request body in bytes (JSON). Uploads have their own limit. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Largest accepted evidence upload in bytes. */
+  UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** Where uploaded evidence files are stored, content-addressed. */
+  FILES_DIR: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Load the demo data (users, subjects, cases) on start when the database has none. */
+  DEMO_DATA: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Reads and validates the configuration; exits with a readable message on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The variable names the application reads (used by the docker-compose agreement test). */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];

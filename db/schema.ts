@@ -1,0 +1,279 @@
+/**
+ * The read model. Temporal is the source of truth for where a case is; these tables are what
+ * people search, count and export. Every write from a workflow goes through an idempotent
+ * projection activity (key: case id + event sequence).
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+/** 服务对象: the people served. */
+export const subjects = pgTable('subjects', {
+  id: text('id').primaryKey(),
+  idNumber: text('id_number').notNull(),
+  name: text('name').notNull(),
+  sex: text('sex').notNull(),
+  birthDate: date('birth_date', { mode: 'string' }).notNull(),
+  certificateNumber: text('certificate_number'),
+  disabilityCategory: smallint('disability_category'),
+  disabilityGrade: smallint('disability_grade'),
+  county: text('county').notNull(),
+  township: text('township'),
+  community: text('community'),
+  address: text('address'),
+  phone: text('phone'),
+  guardianName: text('guardian_name'),
+  guardianPhone: text('guardian_phone'),
+  guardianRelation: text('guardian_relation'),
+  householdId: text('household_id'),
+  consentToShare: boolean('consent_to_share').notNull().default(false),
+  consentAt: timestamp('consent_at', { withTimezone: true }),
+  eligibility: jsonb('eligibility'),
+  notes: text('notes'),
+  createdBy: text('created_by'),
+  ...timestamps,
+}, (t) => [
+  uniqueIndex('subjects_id_number_uq').on(t.idNumber),
+  index('subjects_county_idx').on(t.county, t.township, t.community),
+  index('subjects_household_idx').on(t.householdId),
+  index('subjects_name_idx').on(t.name),
+]);
+
+/** 需求摸底: one needs survey of one subject. */
+export const surveys = pgTable('surveys', {
+  id: text('id').primaryKey(),
+  subjectId: text('subject_id').notNull().references(() => subjects.id),
+  surveyedBy: text('surveyed_by').notNull(),
+  surveyedAt: timestamp('surveyed_at', { withTimezone: true }).notNull(),
+  answers: jsonb('answers').notNull(),
+  eligibility: jsonb('eligibility').notNull(),
+  needs: jsonb('needs').notNull(),
+  idempotencyKey: text('idempotency_key'),
+  requestHash: text('request_hash'),
+  ...timestamps,
+}, (t) => [
+  uniqueIndex('surveys_idempotency_uq').on(t.surveyedBy, t.idempotencyKey),
+  index('surveys_subject_idx').on(t.subjectId),
+]);
+
+/** A need found by a survey: a one-off need becomes a case, an ongoing need a plan. */
+export const needs = pgTable('needs', {
+  id: text('id').primaryKey(),
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  subjectId: text('subject_id').notNull().references(() => subjects.id),
+  itemCode: text('item_code').notNull(),
+  actionCode: text('action_code').notNull(),
+  ongoing: boolean('ongoing').notNull(),
+  caseId: text('case_id'),
+  planId: text('plan_id'),
+  notes: text('notes'),
+  ...timestamps,
+}, (t) => [index('needs_subject_idx').on(t.subjectId), index('needs_open_plan_idx').on(t.ongoing, t.planId)]);
+
+/** One service case (one action for one person), as last projected from its workflow. */
+export const cases = pgTable('cases', {
+  id: text('id').primaryKey(),
+  subjectId: text('subject_id').notNull().references(() => subjects.id),
+  itemCode: text('item_code').notNull(),
+  actionCode: text('action_code').notNull(),
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  catalogVersion: text('catalog_version').notNull(),
+  status: text('status').notNull(),
+  step: text('step').notNull(),
+  greenChannel: boolean('green_channel').notNull().default(false),
+  onHold: boolean('on_hold').notNull().default(false),
+  overdue: boolean('overdue').notNull().default(false),
+  escalationLevel: smallint('escalation_level').notNull().default(0),
+  assignee: text('assignee'),
+  dueAt: timestamp('due_at', { withTimezone: true }),
+  supplementDueAt: timestamp('supplement_due_at', { withTimezone: true }),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+  visitedAt: timestamp('visited_at', { withTimezone: true }),
+  reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  closedAt: timestamp('closed_at', { withTimezone: true }),
+  outcome: text('outcome'),
+  deliveryMethod: text('delivery_method'),
+  completedOnTime: boolean('completed_on_time'),
+  lastEventSeq: integer('last_event_seq').notNull().default(0),
+  lastEventAt: timestamp('last_event_at', { withTimezone: true }).notNull(),
+  surveyId: text('survey_id'),
+  createdBy: text('created_by'),
+  state: jsonb('state').notNull(),
+  ...timestamps,
+}, (t) => [
+  index('cases_open_due_idx').on(t.dueAt).where(sql`status = 'open'`),
+  index('cases_scope_idx').on(t.county, t.department, t.itemCode, t.status),
+  index('cases_open_last_event_idx').on(t.lastEventAt).where(sql`status = 'open'`),
+  index('cases_subject_idx').on(t.subjectId),
+  index('cases_assignee_idx').on(t.assignee).where(sql`status = 'open'`),
+  index('cases_opened_idx').on(t.openedAt),
+  index('cases_closed_idx').on(t.closedAt),
+]);
+
+/** Append-only timeline of every case: one row per workflow event, written at most once. */
+export const caseEvents = pgTable('case_events', {
+  caseId: text('case_id').notNull().references(() => cases.id),
+  seq: integer('seq').notNull(),
+  type: text('type').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+  actor: text('actor'),
+  step: text('step'),
+  data: jsonb('data').notNull().default({}),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('case_events_type_at_idx').on(t.type, t.at)]);
+
+/** Evidence files, stored content-addressed (sha256) on disk; rows link them to a case. */
+export const evidenceFiles = pgTable('evidence_files', {
+  sha256: text('sha256').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  contentType: text('content_type').notNull(),
+  ...timestamps,
+});
+
+/** Ongoing service plans (items 5, 6, 7, 11, 12). */
+export const plans = pgTable('plans', {
+  id: text('id').primaryKey(),
+  subjectId: text('subject_id').notNull().references(() => subjects.id),
+  itemCode: text('item_code').notNull(),
+  actionCode: text('action_code').notNull(),
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  catalogVersion: text('catalog_version').notNull(),
+  status: text('status').notNull(),
+  provider: jsonb('provider').notNull(),
+  assessment: jsonb('assessment').notNull(),
+  startDate: date('start_date', { mode: 'string' }).notNull(),
+  endDate: date('end_date', { mode: 'string' }),
+  endedAt: timestamp('ended_at', { withTimezone: true }),
+  endReason: text('end_reason'),
+  currentPeriod: text('current_period'),
+  needId: text('need_id'),
+  createdBy: text('created_by'),
+  state: jsonb('state').notNull().default({}),
+  ...timestamps,
+}, (t) => [index('plans_scope_idx').on(t.county, t.department, t.itemCode, t.status), index('plans_subject_idx').on(t.subjectId)]);
+
+/** Sessions recorded against a plan. */
+export const planSessions = pgTable('plan_sessions', {
+  id: text('id').primaryKey(),
+  planId: text('plan_id').notNull().references(() => plans.id),
+  period: text('period').notNull(),
+  sessionDate: date('session_date', { mode: 'string' }).notNull(),
+  units: integer('units').notNull(),
+  unit: text('unit').notNull(),
+  providerStaff: text('provider_staff').notNull(),
+  content: text('content'),
+  evidence: jsonb('evidence').notNull().default([]),
+  recordedBy: text('recorded_by'),
+  ...timestamps,
+}, (t) => [index('plan_sessions_plan_idx').on(t.planId, t.sessionDate)]);
+
+/** One checked period of a plan (its cadence verdict). */
+export const planPeriods = pgTable('plan_periods', {
+  planId: text('plan_id').notNull().references(() => plans.id),
+  period: text('period').notNull(),
+  startDate: date('start_date', { mode: 'string' }).notNull(),
+  endDate: date('end_date', { mode: 'string' }).notNull(),
+  sessions: integer('sessions').notNull(),
+  compliant: boolean('compliant').notNull(),
+  shortfall: jsonb('shortfall').notNull().default({}),
+  checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.planId, t.period] })]);
+
+/** 工作台账 rows: one per handled case or plan period, per county department and month. */
+export const ledgerEntries = pgTable('ledger_entries', {
+  id: text('id').primaryKey(),
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  month: text('month').notNull(),
+  sourceType: text('source_type').notNull(),
+  sourceId: text('source_id').notNull(),
+  subjectId: text('subject_id').notNull(),
+  itemCode: text('item_code').notNull(),
+  actionCode: text('action_code').notNull(),
+  row: jsonb('row').notNull(),
+  amendsId: text('amends_id'),
+  sharedAt: timestamp('shared_at', { withTimezone: true }),
+  ...timestamps,
+}, (t) => [
+  index('ledger_scope_month_idx').on(t.county, t.department, t.month),
+  uniqueIndex('ledger_source_uq').on(t.sourceType, t.sourceId, t.month).where(sql`amends_id is null`),
+]);
+
+/** A month's ledger frozen when shared with the same-level DPF. */
+export const ledgerShares = pgTable('ledger_shares', {
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  month: text('month').notNull(),
+  rowCount: integer('row_count').notNull(),
+  contentHash: text('content_hash').notNull(),
+  sharedAt: timestamp('shared_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.county, t.department, t.month] })]);
+
+/** 工作情况统计表 submissions: a county department's quarterly table, and the city sums. */
+export const reportSubmissions = pgTable('report_submissions', {
+  id: text('id').primaryKey(),
+  quarter: text('quarter').notNull(),
+  level: text('level').notNull(),
+  county: text('county'),
+  department: text('department').notNull(),
+  status: text('status').notNull(),
+  table: jsonb('table').notNull(),
+  contentHash: text('content_hash'),
+  draftedAt: timestamp('drafted_at', { withTimezone: true }),
+  submittedAt: timestamp('submitted_at', { withTimezone: true }),
+  submittedBy: text('submitted_by'),
+  late: boolean('late').notNull().default(false),
+  ...timestamps,
+}, (t) => [uniqueIndex('report_submissions_uq').on(t.quarter, t.level, t.county, t.department)]);
+
+/** Staff who use doorstep. */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull(),
+  displayName: text('display_name').notNull(),
+  role: text('role').notNull(),
+  counties: jsonb('counties').$type<string[]>().notNull().default([]),
+  departments: jsonb('departments').$type<string[]>().notNull().default([]),
+  cityLevel: boolean('city_level').notNull().default(false),
+  disabled: boolean('disabled').notNull().default(false),
+  ...timestamps,
+}, (t) => [uniqueIndex('users_username_uq').on(t.username)]);
+
+/** Bearer tokens, stored as SHA-256 hashes only. */
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id),
+  tokenHash: text('token_hash').notNull(),
+  label: text('label'),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  ...timestamps,
+}, (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash)]);
+
+/** Append-only audit log: every state change and every read of unmasked personal data. */
+export const auditLog = pgTable('audit_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  userId: text('user_id'),
+  action: text('action').notNull(),
+  resourceType: text('resource_type').notNull(),
+  resourceId: text('resource_id'),
+  ip: text('ip'),
+  detail: jsonb('detail').notNull().default({}),
+}, (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_resource_idx').on(t.resourceType, t.resourceId)]);
+
+export type Subject = typeof subjects.$inferSelect;
+export type NewSubject = typeof subjects.$inferInsert;
+export type CaseRow = typeof cases.$inferSelect;
+export type CaseEventRow = typeof caseEvents.$inferSelect;
+export type User = typeof users.$inferSelect;

@@ -1,0 +1,128 @@
+/**
+ * Runs the Temporal CLI dev server as a child process (SQLite file or in memory), waits until it
+ * answers, and stops it. Used by bin/dev and by the test run's global setup: we spawn it ourselves
+ * because the SDK waits only 5 s for a server it spawns.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes, type defineSearchAttributeKey } from '@temporalio/common';
+
+type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
+import { freePort } from '../db/embedded';
+import { temporalCli, temporalTestServer } from './binaries';
+
+export interface RunningServer { address: string; uiUrl?: string; process: ChildProcess; stop: () => Promise<void> }
+
+/** Waits until a Temporal frontend at `address` answers, or throws after `timeoutMs`. */
+export async function waitForTemporal(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`Temporal server exited with code ${child.exitCode}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await conn.close();
+      }
+    } catch (e) {
+      lastError = e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((ok) => {
+      if (child.exitCode !== null || child.signalCode !== null) return ok();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => { clearTimeout(kill); ok(); });
+      child.kill('SIGTERM');
+    });
+}
+
+export interface DevServerOptions {
+  dbFile?: string;
+  port?: number;
+  ui?: boolean;
+  uiPort?: number;
+  namespace?: string;
+  searchAttributes?: SearchAttributeKey[];
+  codecEndpoint?: string;
+  log?: (line: string) => void;
+}
+
+/** Starts `temporal server start-dev` and waits for it (up to 60 s). */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<RunningServer> {
+  const exe = temporalCli();
+  if (exe.type !== 'existing-path') throw new Error('startDevServer needs a local temporal CLI (run bash bin/setup).');
+  const port = opts.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace ?? 'default', '--log-level', 'warn'];
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  let uiUrl: string | undefined;
+  if (opts.ui) {
+    const uiPort = opts.uiPort ?? (await freePort());
+    args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
+    if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+  } else {
+    args.push('--headless');
+  }
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  for (const key of opts.searchAttributes ?? []) {
+    args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
+  }
+  const child = spawn(exe.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = opts.log ?? (() => {});
+  child.stdout?.on('data', (d) => log(String(d)));
+  child.stderr?.on('data', (d) => log(String(d)));
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForTemporal(address, 60_000, child);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return { address, uiUrl, process: child, stop: stopper(child) };
+}
+
+/** Starts the time-skipping test server and waits for it (up to 60 s). */
+export async function startTimeSkippingServer(): Promise<RunningServer> {
+  const exe = temporalTestServer();
+  if (exe.type !== 'existing-path') throw new Error('startTimeSkippingServer needs a local test server (run bash bin/setup).');
+  const port = await freePort();
+  const child = spawn(exe.path, [String(port)], { stdio: 'ignore' });
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForTemporal(address, 60_000, child);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return { address, process: child, stop: stopper(child) };
+}
+
+/** Registers custom search attributes with a running server (the time-skipping server takes no flags for them). */
+export async function registerSearchAttributes(address: string, namespace: string, keys: SearchAttributeKey[]): Promise<void> {
+  const conn = await Connection.connect({ address });
+  try {
+    const searchAttributes = Object.fromEntries(keys.map((k) => [k.name, indexedValueType(k.type)]));
+    await conn.operatorService.addSearchAttributes({ namespace, searchAttributes }).catch((e: Error) => {
+      if (!/already exists/i.test(e.message)) throw e;
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The protobuf IndexedValueType number of a search attribute type. */
+function indexedValueType(type: string): number {
+  const table: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+  const n = table[type];
+  if (!n) throw new Error(`unknown search attribute type ${type}`);
+  return n;
+}

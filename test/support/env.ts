@@ -1,0 +1,74 @@
+/** Test helpers over the run's shared environment (see test/globalSetup.ts). */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { createActivities, type Activities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { loadConfig, type Config } from '../../config';
+import { createDb, type Db } from '../../db/client';
+import { dataConverter } from '../../temporal/dataConverter';
+
+/** A pool on the run's database. */
+export function testDb(): Db {
+  return createDb(inject('databaseUrl'), { max: 4 });
+}
+
+/** The time-skipping server of this test worker (one per worker, so skipped time never leaks across files). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const addresses = inject('timeSkippingAddresses');
+  const poolId = Number(process.env.VITEST_POOL_ID ?? '1');
+  const address = addresses[(poolId - 1) % addresses.length];
+  // createTimeSkipping() would spawn its own server; connect to the one started for this worker instead.
+  const create = (TestWorkflowEnvironment as unknown as { create: (o: unknown) => Promise<TestWorkflowEnvironment> }).create;
+  return create.call(TestWorkflowEnvironment, { supportsTimeSkipping: true, server: { type: 'existing' }, address, namespace: 'default' });
+}
+
+/** A worker on a fresh task queue, with the run's prebuilt workflow bundle. */
+export async function testWorker(connection: NativeConnection, activities: Partial<Activities>, opts: { taskQueue?: string; namespace?: string } = {}) {
+  const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    dataConverter: dataConverter(),
+  });
+  return { worker, taskQueue };
+}
+
+export interface TestStack {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  db: Db;
+  client: Client;
+  worker: Worker;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+/** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities. */
+export async function startStack(overrides: Partial<Config> = {}): Promise<TestStack> {
+  const address = inject('devServerAddress');
+  const db = testDb();
+  const taskQueue = `it-${randomUUID()}`;
+  const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
+  const nativeConnection = await NativeConnection.connect({ address });
+  const { worker } = await testWorker(nativeConnection, createActivities({ db }), { taskQueue });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(config.PAYLOAD_KEYS) });
+  const app = await buildApp({ db, temporal: client, config });
+  return {
+    app, db, client, worker, config,
+    close: async () => {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await db.$client.end({ timeout: 5 });
+    },
+  };
+}

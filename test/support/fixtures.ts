@@ -1,0 +1,36 @@
+/** Data the tests make for themselves: users with tokens, subjects with valid, unique ID numbers. */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client';
+import { subjects, type NewSubject } from '../../db/schema';
+import { createUser, issueToken } from '../../db/users';
+import { makeIdNumber } from '../../domain/idNumber';
+
+export interface TestUser { id: string; token: string; auth: { authorization: string } }
+
+/** A user of `role` with this scope, and a bearer token for it. */
+export async function makeUser(db: Db, role: string, scope: { counties?: string[]; departments?: string[]; cityLevel?: boolean } = { cityLevel: true }): Promise<TestUser> {
+  const id = await createUser(db, { username: `${role}-${randomUUID()}`, displayName: `测试${role}`, role, ...scope });
+  const { token } = await issueToken(db, id);
+  return { id, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** A fresh valid ID number no other test uses (random birth date and sequence). */
+export function uniqueIdNumber(regionCode = '640104', birthYear?: number): string {
+  const year = birthYear ?? 1940 + randomInt(0, 60);
+  const month = String(randomInt(1, 13)).padStart(2, '0');
+  const day = String(randomInt(1, 29)).padStart(2, '0');
+  return makeIdNumber({ regionCode, birthDate: `${year}-${month}-${day}`, sequence: randomInt(0, 1000) });
+}
+
+/** Inserts a subject directly (for tests of other resources). */
+export async function makeSubject(db: Db, overrides: Partial<NewSubject> = {}): Promise<typeof subjects.$inferSelect> {
+  const county = overrides.county ?? '640104';
+  const idNumber = overrides.idNumber ?? uniqueIdNumber(county);
+  const birth = `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
+  const [row] = await db.insert(subjects).values({
+    id: randomUUID(), idNumber, name: '测试对象', sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female', birthDate: birth,
+    county, township: '测试街道', community: '测试社区', phone: '13912345678', consentToShare: true,
+    ...overrides,
+  }).returning();
+  return row;
+}

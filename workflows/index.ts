@@ -1,0 +1,2 @@
+/** The workflows the worker registers (the bundler's entry point). */
+export { serviceCase } from './serviceCase';
