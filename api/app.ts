@@ -11,8 +11,8 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { authPlugin } from './auth';
 import { registerErrorHandler } from './problem';
-import { caseRoutes } from './routes/cases';
 import { healthRoutes } from './routes/health';
+import { v1Routes } from './routes';
 
 export interface AppDeps {
   db: Db;
@@ -47,6 +47,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authPlugin, { db: deps.db, now });
   await app.register(async (scope) => healthRoutes(scope, deps));
-  await app.register(async (scope) => caseRoutes(scope, { ...deps, now }), { prefix: '/v1' });
+  for (const routes of v1Routes) await app.register(async (scope) => routes(scope, { ...deps, now }), { prefix: '/v1' });
   return app;
 }

@@ -1,0 +1,13 @@
+/**
+ * Every /v1 route module, registered in this order under the /v1 prefix. Add a resource here.
+ * Each module is `(app, deps) => Promise<void>` and declares its routes with full zod schemas.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app';
+import { caseRoutes } from './cases';
+
+export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Date }) => Promise<void>;
+
+export const v1Routes: RouteModule[] = [
+  caseRoutes,
+];

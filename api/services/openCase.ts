@@ -1,0 +1,107 @@
+/**
+ * Opening a case: validates the catalog action and the subject, derives the case id from the
+ * Idempotency-Key, and starts the serviceCase workflow. Used by POST /v1/cases and by surveys.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { CATALOG_VERSION, findAction } from '../../domain/catalog';
+import type { Db } from '../../db/client';
+import { subjects } from '../../db/schema';
+import { caseWorkflowId, getCaseStateQuery, SA, type CaseInput, type CaseState } from '../../workflows/contract';
+import { inScope, type AuthUser } from '../auth';
+import { badRequest, conflict } from '../problem';
+
+export interface OpenCaseRequest {
+  subjectId: string;
+  itemCode: string;
+  actionCode: string;
+  greenChannel?: boolean;
+  notes?: string;
+  surveyId?: string;
+}
+
+export interface OpenCaseDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date }
+
+/** The case id for a request: derived from the idempotency key (a retry maps to the same workflow) or fresh. */
+export function caseIdFor(scope: string, key: string | undefined): string {
+  if (!key) return randomUUID();
+  const h = createHash('sha256').update(`case:${scope}:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** sha256 of a canonical JSON body: tells a retried request from a reused key. */
+export const requestHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+/** The initial state shown before the workflow's first query answers. */
+export function initialCaseState(input: CaseInput): CaseState {
+  return { input, status: 'open', step: 'assignment', greenChannel: input.greenChannel, onHold: false, overdue: false, escalationLevel: 0, events: [] };
+}
+
+/**
+ * Starts the case workflow. `created` is false when the same idempotency key already started it with
+ * the same request (the existing case is returned); a different request under that key is a 409.
+ */
+export async function openCase(
+  deps: OpenCaseDeps,
+  user: AuthUser,
+  req: OpenCaseRequest,
+  idempotencyKey: string | undefined,
+  fieldPrefix = 'body',
+): Promise<{ created: boolean; state: CaseState }> {
+  const found = findAction(req.itemCode, req.actionCode);
+  if (!found) {
+    throw badRequest('服务事项或办理事项不存在', [{ path: `${fieldPrefix}.actionCode`, message: `${req.itemCode}/${req.actionCode} 不在服务目录中` }]);
+  }
+  if (found.item.ongoing) {
+    throw badRequest('持续性服务事项请通过服务计划办理', [{ path: `${fieldPrefix}.itemCode`, message: `${req.itemCode} 是持续性服务，请使用 /v1/plans` }]);
+  }
+  const [subject] = await deps.db.select().from(subjects).where(eq(subjects.id, req.subjectId)).limit(1);
+  if (!subject || !inScope(user, subject.county)) {
+    throw badRequest('服务对象不存在', [{ path: `${fieldPrefix}.subjectId`, message: '服务对象不存在或不在您的权限范围内' }]);
+  }
+  const caseId = caseIdFor(user.id, idempotencyKey);
+  const hash = requestHash({ ...req, greenChannel: req.greenChannel ?? false });
+  const input: CaseInput = {
+    caseId,
+    subjectId: subject.id,
+    itemCode: found.item.code,
+    actionCode: found.action.code,
+    county: subject.county,
+    department: found.action.implementing,
+    catalogVersion: CATALOG_VERSION,
+    greenChannel: req.greenChannel ?? false,
+    openedAt: deps.now().toISOString(),
+    openedBy: user.id,
+    requestHash: hash,
+    ...(req.surveyId ? { surveyId: req.surveyId } : {}),
+    ...(req.notes ? { notes: req.notes } : {}),
+  };
+  const handle = deps.temporal.workflow.getHandle(caseWorkflowId(caseId));
+  try {
+    await deps.temporal.workflow.start('serviceCase', {
+      taskQueue: deps.taskQueue,
+      workflowId: caseWorkflowId(caseId),
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SA.county, value: input.county },
+        { key: SA.department, value: input.department },
+        { key: SA.item, value: input.itemCode },
+        { key: SA.step, value: 'assignment' },
+        { key: SA.greenChannel, value: input.greenChannel },
+        { key: SA.overdue, value: false },
+      ],
+    });
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    const existing = await handle.query(getCaseStateQuery);
+    if (existing.input.requestHash !== hash) {
+      throw conflict('该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { caseId });
+    }
+    return { created: false, state: existing };
+  }
+  const state = await handle.query(getCaseStateQuery).catch(() => initialCaseState(input));
+  return { created: true, state };
+}
