@@ -3,6 +3,7 @@
  * real or fake ones without module mocking.
  */
 import type { Db } from '../db/client';
+import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
 import { projectCase, type ProjectCaseInput } from './projection';
 
 export interface ActivityDeps { db: Db; now?: () => Date }
@@ -12,6 +13,14 @@ export function createActivities(deps: ActivityDeps) {
     /** Projects one case transition into PostgreSQL (idempotent). */
     async projectCase(input: ProjectCaseInput): Promise<void> {
       await projectCase(deps.db, input);
+    },
+    /** Writes a finished case's ledger row (idempotent). */
+    async writeCaseLedgerEntry(input: Parameters<typeof writeCaseLedgerEntry>[1]): Promise<string> {
+      return writeCaseLedgerEntry(deps.db, input);
+    },
+    /** Writes a checked plan period's ledger row (idempotent). */
+    async writePlanPeriodLedgerEntry(input: Parameters<typeof writePlanPeriodLedgerEntry>[1]): Promise<string> {
+      return writePlanPeriodLedgerEntry(deps.db, input);
     },
   };
 }
