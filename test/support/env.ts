@@ -26,7 +26,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** A worker on a fresh task queue, with the run's prebuilt workflow bundle. */
-export async function testWorker(connection: NativeConnection, activities: Partial<Activities>, opts: { taskQueue?: string; namespace?: string } = {}) {
+export async function testWorker(connection: NativeConnection, activities: Partial<Activities>, opts: { taskQueue?: string; namespace?: string; payloadKeys?: string } = {}) {
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   const worker = await Worker.create({
     connection,
@@ -34,7 +34,7 @@ export async function testWorker(connection: NativeConnection, activities: Parti
     taskQueue,
     activities,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    dataConverter: dataConverter(),
+    dataConverter: dataConverter(opts.payloadKeys),
   });
   return { worker, taskQueue };
 }
@@ -55,7 +55,7 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<TestS
   const taskQueue = `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });
-  const { worker } = await testWorker(nativeConnection, createActivities({ db }), { taskQueue });
+  const { worker } = await testWorker(nativeConnection, createActivities({ db }), { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(config.PAYLOAD_KEYS) });
