@@ -69,12 +69,22 @@ export const needs = pgTable('needs', {
   subjectId: text('subject_id').notNull().references(() => subjects.id),
   itemCode: text('item_code').notNull(),
   actionCode: text('action_code').notNull(),
+  /** Position of the need in its survey: with the survey id it derives the case's idempotency key. */
+  needIndex: smallint('need_index').notNull(),
   ongoing: boolean('ongoing').notNull(),
+  greenChannel: boolean('green_channel').notNull().default(false),
+  /** One-off needs: the case id, fixed (derived) before the case starts. */
   caseId: text('case_id'),
+  /** Set once the case workflow is known to be started; null means a start is still owed (a retry completes it). */
+  caseStartedAt: timestamp('case_started_at', { withTimezone: true }),
   planId: text('plan_id'),
   notes: text('notes'),
   ...timestamps,
-}, (t) => [index('needs_subject_idx').on(t.subjectId), index('needs_open_plan_idx').on(t.ongoing, t.planId)]);
+}, (t) => [
+  index('needs_subject_idx').on(t.subjectId),
+  index('needs_open_plan_idx').on(t.ongoing, t.planId),
+  uniqueIndex('needs_survey_index_uq').on(t.surveyId, t.needIndex),
+]);
 
 /** One service case (one action for one person), as last projected from its workflow. */
 export const cases = pgTable('cases', {
