@@ -8,6 +8,9 @@
  * Holidays and make-up working days (调休上班) come from the State Council General Office's
  * yearly notices (国务院办公厅关于…部分节假日安排的通知). Adding a year is adding one object to
  * {@link HOLIDAY_CALENDAR}. Outside the covered years, Monday–Friday are working days.
+ *
+ * The day-counting helpers take the calendar as an optional last argument (default: the official
+ * one), so a long-running case can keep the calendar it started with, and tests can pass their own.
  */
 
 const DAY_MS = 86_400_000;
@@ -86,17 +89,29 @@ export const HOLIDAY_CALENDAR: readonly HolidayYear[] = deepFreeze([
 /** The years whose official schedule is in {@link HOLIDAY_CALENDAR}. */
 export const CALENDAR_YEARS: readonly number[] = Object.freeze(HOLIDAY_CALENDAR.map((y) => y.year));
 
-const HOLIDAY_NAMES: ReadonlyMap<string, string> = (() => {
-  const m = new Map<string, string>();
-  for (const y of HOLIDAY_CALENDAR) {
-    for (const h of y.holidays) {
-      for (let d = h.from; d <= h.to; d = addDaysToDate(d, 1)) m.set(d, h.name);
-    }
-  }
-  return m;
-})();
+/** The lookup tables of one calendar: holiday names by date, and the make-up working days. */
+interface CalendarIndex {
+  holidays: ReadonlyMap<string, string>;
+  makeUpDays: ReadonlySet<string>;
+}
 
-const MAKE_UP_DAYS: ReadonlySet<string> = new Set(HOLIDAY_CALENDAR.flatMap((y) => y.makeUpWorkdays.map((w) => w.date)));
+// Cached per calendar object, so a calendar passed in (e.g. the one a workflow started with) is indexed once.
+const INDEXES = new WeakMap<readonly HolidayYear[], CalendarIndex>();
+
+function calendarIndex(calendar: readonly HolidayYear[]): CalendarIndex {
+  let idx = INDEXES.get(calendar);
+  if (!idx) {
+    const holidays = new Map<string, string>();
+    for (const y of calendar) {
+      for (const h of y.holidays) {
+        for (let d = h.from; d <= h.to; d = addDaysToDate(d, 1)) holidays.set(d, h.name);
+      }
+    }
+    idx = { holidays, makeUpDays: new Set(calendar.flatMap((y) => y.makeUpWorkdays.map((w) => w.date))) };
+    INDEXES.set(calendar, idx);
+  }
+  return idx;
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -174,19 +189,20 @@ export function weekStart(dateStr: string): string {
 }
 
 /** The holiday name if `dateStr` is an official public holiday (in a covered year), else undefined. */
-export function holidayName(dateStr: string): string | undefined {
+export function holidayName(dateStr: string, calendar: readonly HolidayYear[] = HOLIDAY_CALENDAR): string | undefined {
   dayNumber(dateStr);
-  return HOLIDAY_NAMES.get(dateStr);
+  return calendarIndex(calendar).holidays.get(dateStr);
 }
 
 /**
  * Whether government offices work on `dateStr`: holidays are off, make-up days (调休上班) are on,
  * otherwise Monday–Friday. Years outside {@link CALENDAR_YEARS} fall back to plain Monday–Friday.
  */
-export function isWorkingDay(dateStr: string): boolean {
+export function isWorkingDay(dateStr: string, calendar: readonly HolidayYear[] = HOLIDAY_CALENDAR): boolean {
   const dow = dayOfWeek(dateStr);
-  if (HOLIDAY_NAMES.has(dateStr)) return false;
-  if (MAKE_UP_DAYS.has(dateStr)) return true;
+  const idx = calendarIndex(calendar);
+  if (idx.holidays.has(dateStr)) return false;
+  if (idx.makeUpDays.has(dateStr)) return true;
   return dow <= 5;
 }
 
@@ -195,14 +211,14 @@ export function isWorkingDay(dateStr: string): boolean {
  * n-th working day after the day containing `from`. The day of `from` itself never counts, so a
  * request made late on a working day still gets n full days. n = 0 gives the end of `from`'s day.
  */
-export function addWorkingDays(from: Date, n: number): Date {
+export function addWorkingDays(from: Date, n: number, calendar: readonly HolidayYear[] = HOLIDAY_CALENDAR): Date {
   assertInstant(from);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`working-day count must be a non-negative integer: ${n}`);
   let day = shanghaiDate(from);
   let left = n;
   while (left > 0) {
     day = addDaysToDate(day, 1);
-    if (isWorkingDay(day)) left--;
+    if (isWorkingDay(day, calendar)) left--;
   }
   return startOfShanghaiDay(addDaysToDate(day, 1));
 }
@@ -212,7 +228,7 @@ export function addWorkingDays(from: Date, n: number): Date {
  * [from, to] (0 when to ≤ from). Inverse of {@link addWorkingDays} whenever `from` is not exactly
  * midnight: workingDaysBetween(t, addWorkingDays(t, n)) === n. Used for overdue and duration figures.
  */
-export function workingDaysBetween(from: Date, to: Date): number {
+export function workingDaysBetween(from: Date, to: Date, calendar: readonly HolidayYear[] = HOLIDAY_CALENDAR): number {
   assertInstant(from);
   assertInstant(to);
   if (to.getTime() <= from.getTime()) return 0;
@@ -221,7 +237,7 @@ export function workingDaysBetween(from: Date, to: Date): number {
   if (startOfShanghaiDay(day).getTime() < from.getTime()) day = addDaysToDate(day, 1);
   let count = 0;
   while (startOfShanghaiDay(addDaysToDate(day, 1)).getTime() <= to.getTime()) {
-    if (isWorkingDay(day)) count++;
+    if (isWorkingDay(day, calendar)) count++;
     day = addDaysToDate(day, 1);
   }
   return count;
