@@ -210,11 +210,15 @@ export const ledgerEntries = pgTable('ledger_entries', {
   itemCode: text('item_code').notNull(),
   actionCode: text('action_code').notNull(),
   row: jsonb('row').notNull(),
+  /** Set on an amendment (更正) row: the row it corrects, why, and who made it. */
   amendsId: text('amends_id'),
+  amendReason: text('amend_reason'),
+  createdBy: text('created_by'),
   sharedAt: timestamp('shared_at', { withTimezone: true }),
   ...timestamps,
 }, (t) => [
   index('ledger_scope_month_idx').on(t.county, t.department, t.month),
+  index('ledger_amends_idx').on(t.amendsId),
   uniqueIndex('ledger_source_uq').on(t.sourceType, t.sourceId, t.month).where(sql`amends_id is null`),
 ]);
 
@@ -226,6 +230,8 @@ export const ledgerShares = pgTable('ledger_shares', {
   rowCount: integer('row_count').notNull(),
   contentHash: text('content_hash').notNull(),
   sharedAt: timestamp('shared_at', { withTimezone: true }).notNull(),
+  /** 'schedule' for the monthly Temporal Schedule, else the user id of a manual share. */
+  sharedBy: text('shared_by').notNull().default('schedule'),
 }, (t) => [primaryKey({ columns: [t.county, t.department, t.month] })]);
 
 /** 工作情况统计表 submissions: a county department's quarterly table, and the city sums. */
@@ -242,6 +248,11 @@ export const reportSubmissions = pgTable('report_submissions', {
   submittedAt: timestamp('submitted_at', { withTimezone: true }),
   submittedBy: text('submitted_by'),
   late: boolean('late').notNull().default(false),
+  /** Reminders sent to a county department that has not submitted yet. */
+  remindedAt: timestamp('reminded_at', { withTimezone: true }),
+  reminders: integer('reminders').notNull().default(0),
+  /** City tables: when the sum was shared with the city DPF. */
+  sharedAt: timestamp('shared_at', { withTimezone: true }),
   ...timestamps,
 }, (t) => [uniqueIndex('report_submissions_uq').on(t.quarter, t.level, t.county, t.department)]);
 
