@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
+  bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const timestamps = {
@@ -167,9 +167,21 @@ export const plans = pgTable('plans', {
   currentPeriod: text('current_period'),
   needId: text('need_id'),
   createdBy: text('created_by'),
+  /** A child's 7th birthday (children's home rehabilitation): the plan stops on that day. */
+  ageOutOn: date('age_out_on', { mode: 'string' }),
+  /** Verdict of the last checked period (null before the first check): the supervisors' filter. */
+  lastPeriodCompliant: boolean('last_period_compliant'),
+  /** Consecutive non-compliant periods: 1 escalates to the county department, 2+ to the leadership group's office. */
+  escalationLevel: smallint('escalation_level').notNull().default(0),
+  /** Projection marker: a row is only ever replaced by a later snapshot. */
+  lastEventSeq: integer('last_event_seq').notNull().default(0),
   state: jsonb('state').notNull().default({}),
   ...timestamps,
-}, (t) => [index('plans_scope_idx').on(t.county, t.department, t.itemCode, t.status), index('plans_subject_idx').on(t.subjectId)]);
+}, (t) => [
+  index('plans_scope_idx').on(t.county, t.department, t.itemCode, t.status),
+  index('plans_subject_idx').on(t.subjectId),
+  index('plans_created_idx').on(t.createdAt, t.id),
+]);
 
 /** Sessions recorded against a plan. */
 export const planSessions = pgTable('plan_sessions', {
@@ -177,7 +189,8 @@ export const planSessions = pgTable('plan_sessions', {
   planId: text('plan_id').notNull().references(() => plans.id),
   period: text('period').notNull(),
   sessionDate: date('session_date', { mode: 'string' }).notNull(),
-  units: integer('units').notNull(),
+  /** Minutes, or class hours for home schooling (fractional: 1.5). */
+  units: numeric('units', { precision: 7, scale: 2, mode: 'number' }).notNull(),
   unit: text('unit').notNull(),
   providerStaff: text('provider_staff').notNull(),
   content: text('content'),
@@ -193,10 +206,22 @@ export const planPeriods = pgTable('plan_periods', {
   startDate: date('start_date', { mode: 'string' }).notNull(),
   endDate: date('end_date', { mode: 'string' }).notNull(),
   sessions: integer('sessions').notNull(),
+  /** Sessions long enough to count, and the sessions (or weeks × sessions) the period required. */
+  qualifying: integer('qualifying').notNull().default(0),
+  required: integer('required').notNull().default(0),
+  units: numeric('units', { precision: 9, scale: 2, mode: 'number' }).notNull().default(0),
+  /** True when the plan covered only part of the period (checked pro rata). */
+  partial: boolean('partial').notNull().default(false),
   compliant: boolean('compliant').notNull(),
+  /** { text } in Chinese when not compliant; {} otherwise. */
   shortfall: jsonb('shortfall').notNull().default({}),
+  /** Weekly cadences: each week's verdict. */
+  weeks: jsonb('weeks').notNull().default([]),
+  /** Where a shortfall was escalated: the county department, or LEADERSHIP_OFFICE. */
+  escalatedTo: text('escalated_to'),
+  ledgerEntryId: text('ledger_entry_id'),
   checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
-}, (t) => [primaryKey({ columns: [t.planId, t.period] })]);
+}, (t) => [primaryKey({ columns: [t.planId, t.period] }), index('plan_periods_escalated_idx').on(t.escalatedTo, t.checkedAt)]);
 
 /** 工作台账 rows: one per handled case or plan period, per county department and month. */
 export const ledgerEntries = pgTable('ledger_entries', {
