@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
@@ -18,6 +19,8 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
+// We stop the worker ourselves, in order, on Ctrl-C; the SDK logs warnings only.
+Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const stops: Array<() => Promise<unknown>> = [];
@@ -66,7 +69,11 @@ try {
   const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: config.PAYLOAD_KEYS };
   const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
   const running = worker.run();
-  stops.push(async () => { worker.shutdown(); await running; await connection.close(); });
+  stops.push(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  });
 
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
@@ -82,7 +89,6 @@ doorstep 上门代办 is running
   API            ${api}/v1
   OpenAPI docs   ${api}/docs
   Ready check    ${api}/readyz
-  Console        ${api}/
   Temporal UI    ${temporalUi ?? '(external Temporal: see your cluster)'}
   Temporal       ${temporalAddress}
   PostgreSQL     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
