@@ -3,14 +3,19 @@
  * (bin/api listens; tests use inject). Plugins in order: external, then auth, then routes.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { authPlugin } from './auth';
-import { registerErrorHandler } from './problem';
+import { auditPlugin } from './audit';
+import { authPlugin, lookupUser } from './auth';
+import { HttpProblem, registerErrorHandler } from './problem';
+import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
 
@@ -27,13 +32,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    // Personal data never goes into logs: log the route, never bodies or query strings.
-    disableRequestLogging: false,
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+
+  // Hardening. Security headers on every response (CSP, nosniff, frame-ancestors, HSTS, …).
+  await app.register(helmet, { global: true });
+  // CORS is off unless origins are configured (the codec endpoint admits the Temporal UI on its own).
+  const corsOrigins = listOrigins(deps.config.CORS_ORIGINS);
+  if (corsOrigins.length > 0) {
+    await app.register(cors, { origin: corsOrigins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposedHeaders: ['Location'], maxAge: 600 });
+  }
+  // Rate limit per token (per IP without a valid one), counted before the route runs.
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    keyGenerator: async (request) => {
+      const user = await lookupUser(deps.db, request, now).catch(() => undefined);
+      return user ? `token:${user.tokenId}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, ctx) => new HttpProblem(
+      429, '请求过于频繁 Too Many Requests', `每分钟最多 ${ctx.max} 次请求，请在 ${ctx.after} 后重试 Limit ${ctx.max}/min; retry after ${ctx.after}`,
+    ),
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -46,7 +71,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(authPlugin, { db: deps.db, now });
+  await app.register(auditPlugin, { db: deps.db });
   await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(async (scope) => codecRoutes(scope, { ...deps, now }), { prefix: '/codec' });
   for (const routes of v1Routes) await app.register(async (scope) => routes(scope, { ...deps, now }), { prefix: '/v1' });
   return app;
+}
+
+/** Splits a comma-separated origin list (CORS_ORIGINS). */
+export function listOrigins(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
 }

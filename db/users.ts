@@ -1,8 +1,8 @@
-/** Users and their bearer tokens (tokens are stored as SHA-256 hashes only). */
+/** Users and their bearer tokens (tokens are stored as SHA-256 hashes only; the plain token is shown once). */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { apiTokens, users } from './schema';
+import { apiTokens, users, type User } from './schema';
 
 export interface NewUser {
   username: string;
@@ -37,4 +37,64 @@ export async function issueToken(db: Db, userId: string, opts: { token?: string;
 export async function findUserByName(db: Db, username: string) {
   const [u] = await db.select().from(users).where(eq(users.username, username)).limit(1);
   return u;
+}
+
+/** Finds a user by id. */
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const [u] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return u;
+}
+
+/** Users ordered by username, after `cursor` (a username), at most `limit`, optionally filtered. */
+export async function listUsers(db: Db, opts: { where?: SQL; after?: string; limit: number }): Promise<User[]> {
+  return db.select().from(users)
+    .where(and(opts.where, opts.after ? gt(users.username, opts.after) : undefined))
+    .orderBy(asc(users.username))
+    .limit(opts.limit);
+}
+
+export type UserChanges = Partial<Pick<User, 'displayName' | 'role' | 'counties' | 'departments' | 'cityLevel' | 'disabled'>>;
+
+/** Changes a user's fields; returns the updated row (undefined when there is none). */
+export async function updateUser(db: Db, id: string, changes: UserChanges, now: Date): Promise<User | undefined> {
+  const [u] = await db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning();
+  return u;
+}
+
+export interface TokenInfo {
+  id: string;
+  label: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** A user's tokens, newest first (never the hashes). */
+export async function listTokens(db: Db, userId: string): Promise<TokenInfo[]> {
+  return db.select({
+    id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt, expiresAt: apiTokens.expiresAt,
+    revokedAt: apiTokens.revokedAt, lastUsedAt: apiTokens.lastUsedAt,
+  }).from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.createdAt));
+}
+
+/** Revokes one token of a user (idempotent); false when the user has no such token. */
+export async function revokeToken(db: Db, userId: string, tokenId: string, now: Date): Promise<boolean> {
+  const [t] = await db.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId))).limit(1);
+  if (!t) return false;
+  await db.update(apiTokens).set({ revokedAt: now, updatedAt: now }).where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)));
+  return true;
+}
+
+/** Revokes every live token of a user; returns how many were revoked. */
+export async function revokeAllTokens(db: Db, userId: string, now: Date): Promise<number> {
+  const rows = await db.update(apiTokens).set({ revokedAt: now, updatedAt: now })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
+  return rows.length;
+}
+
+/** The number of users (for the admin CLI's summary). */
+export async function countUsers(db: Db): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+  return row?.n ?? 0;
 }

@@ -5,9 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
 import { caseRoutes } from './cases';
+import { userRoutes } from './users';
+import { auditRoutes } from './audit';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Date }) => Promise<void>;
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
+  userRoutes,
+  auditRoutes,
 ];

@@ -1,0 +1,232 @@
+/**
+ * /v1/me and /v1/users: who am I; admins create, list, change and disable users, and issue and revoke
+ * their tokens. An admin manages only users whose scope lies inside their own (api/auth scopeCovers);
+ * a user outside it is answered 404, like any out-of-scope resource. Plain tokens are shown once.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { users, type User } from '../../db/schema';
+import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/users';
+import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/counties';
+import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
+import type { AppDeps } from '../app';
+import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
+import { badRequest, conflict, notFound } from '../problem';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_TOKEN_DAYS = 90;
+
+const id = z.string().min(1).max(64);
+const county = z.enum(COUNTY_CODES);
+const department = z.enum(DEPARTMENT_CODES);
+const scopeFields = {
+  counties: z.array(county).max(COUNTY_CODES.length),
+  departments: z.array(department).max(DEPARTMENT_CODES.length),
+  cityLevel: z.boolean(),
+};
+
+const createUserBody = z.object({
+  username: z.string().trim().min(2).max(64).regex(/^[A-Za-z0-9._@-]+$/, '只能包含字母、数字和 . _ @ -'),
+  displayName: z.string().trim().min(1).max(100),
+  role: z.enum(ROLES),
+  counties: scopeFields.counties.default([]),
+  departments: scopeFields.departments.default([]),
+  cityLevel: scopeFields.cityLevel.default(false),
+}).strict();
+
+const changeUserBody = z.object({
+  displayName: z.string().trim().min(1).max(100).optional(),
+  role: z.enum(ROLES).optional(),
+  counties: scopeFields.counties.optional(),
+  departments: scopeFields.departments.optional(),
+  cityLevel: scopeFields.cityLevel.optional(),
+  disabled: z.boolean().optional(),
+}).strict();
+
+const issueTokenBody = z.object({
+  label: z.string().trim().min(1).max(100).optional(),
+  expiresInDays: z.number().int().min(1).max(3650).default(DEFAULT_TOKEN_DAYS),
+}).strict();
+
+const listQuery = z.object({
+  role: z.enum(ROLES).optional(),
+  disabled: z.enum(['true', 'false']).optional(),
+  cursor: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+}).strict();
+
+/** How a user looks over HTTP: codes with their Chinese labels. */
+export function presentUser(u: User | AuthUser & { disabled?: boolean; createdAt?: Date; updatedAt?: Date }) {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    role: { code: u.role, label: ROLE_LABELS[u.role as Role] ?? u.role },
+    scope: {
+      cityLevel: u.cityLevel,
+      counties: u.counties.map((c) => (COUNTY_CODES as readonly string[]).includes(c) ? countyLabel(c as CountyCode) : { code: c, label: c }),
+      departments: u.departments.map((d) => (DEPARTMENT_CODES as readonly string[]).includes(d) ? departmentLabel(d as DepartmentCode) : { code: d, label: d }),
+    },
+    disabled: u.disabled ?? false,
+    ...(u.createdAt ? { createdAt: u.createdAt.toISOString() } : {}),
+    ...(u.updatedAt ? { updatedAt: u.updatedAt.toISOString() } : {}),
+  };
+}
+
+const presentToken = (t: TokenInfo, now: Date) => ({
+  id: t.id,
+  label: t.label,
+  createdAt: t.createdAt.toISOString(),
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  active: !t.revokedAt && (!t.expiresAt || t.expiresAt > now),
+});
+
+/** The SQL condition for the users an admin may manage (undefined: all of them). */
+function manageableWhere(admin: AuthUser): SQL | undefined {
+  const parts: SQL[] = [];
+  if (!admin.cityLevel) {
+    parts.push(sql`not ${users.cityLevel} and jsonb_array_length(${users.counties}) > 0 and ${users.counties} <@ ${JSON.stringify(admin.counties)}::jsonb`);
+  }
+  if (admin.departments.length > 0) {
+    parts.push(sql`jsonb_array_length(${users.departments}) > 0 and ${users.departments} <@ ${JSON.stringify(admin.departments)}::jsonb`);
+  }
+  return parts.length > 0 ? and(...parts) : undefined;
+}
+
+/** Checks that a scope is one the admin may grant; a 400 on the scope field otherwise. */
+function assertGrantable(admin: AuthUser, scope: { counties: string[]; departments: string[]; cityLevel: boolean }) {
+  if (!scope.cityLevel && scope.counties.length === 0) {
+    throw badRequest('用户必须有权限范围', [{ path: 'body.counties', message: '请至少指定一个县（市）区，或设为市级用户 (cityLevel)' }]);
+  }
+  if (!scopeCovers(admin, scope)) {
+    throw badRequest('不能授予超出您自身权限范围的范围', [{ path: scope.cityLevel && !admin.cityLevel ? 'body.cityLevel' : 'body.counties', message: '超出您的权限范围 Outside your own scope' }]);
+  }
+}
+
+export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const adminOnly = requireRole('admin');
+
+  /** Loads a user the admin may manage, or 404. */
+  async function loadManaged(admin: AuthUser, userId: string): Promise<User> {
+    const u = await findUserById(deps.db, userId);
+    if (!u || !scopeCovers(admin, u)) throw notFound('用户');
+    return u;
+  }
+
+  r.get('/me', {
+    schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围' },
+  }, async (request) => {
+    const user = currentUser(request);
+    return { ...presentUser(user), tokenId: user.tokenId };
+  });
+
+  r.delete('/me/token', {
+    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌' },
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    await revokeToken(deps.db, user.id, user.tokenId, deps.now());
+    return reply.status(204).send();
+  });
+
+  r.get('/users', {
+    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery },
+    preHandler: adminOnly,
+  }, async (request) => {
+    const admin = currentUser(request);
+    const q = request.query;
+    const rows = await listUsers(deps.db, {
+      where: and(
+        manageableWhere(admin),
+        q.role ? eq(users.role, q.role) : undefined,
+        q.disabled ? eq(users.disabled, q.disabled === 'true') : undefined,
+      ),
+      after: q.cursor,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(presentUser), nextCursor: rows.length > q.limit ? page[page.length - 1].username : null };
+  });
+
+  r.post('/users', {
+    schema: { tags: ['users'], summary: '创建用户（管理员）', body: createUserBody },
+    preHandler: adminOnly,
+  }, async (request, reply) => {
+    const admin = currentUser(request);
+    const body = request.body;
+    const scope = { counties: [...new Set(body.counties)], departments: [...new Set(body.departments)], cityLevel: body.cityLevel };
+    assertGrantable(admin, scope);
+    if (await findUserByName(deps.db, body.username)) throw conflict(`用户名 ${body.username} 已存在 Username taken`);
+    let userId: string;
+    try {
+      userId = await createUser(deps.db, { username: body.username, displayName: body.displayName, role: body.role, ...scope });
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505' || (e as { cause?: { code?: string } }).cause?.code === '23505') {
+        throw conflict(`用户名 ${body.username} 已存在 Username taken`);
+      }
+      throw e;
+    }
+    const created = await findUserById(deps.db, userId);
+    return reply.status(201).header('location', `/v1/users/${userId}`).send(presentUser(created!));
+  });
+
+  r.get('/users/:id', {
+    schema: { tags: ['users'], summary: '查看用户（管理员）', params: z.object({ id }) },
+    preHandler: adminOnly,
+  }, async (request) => presentUser(await loadManaged(currentUser(request), request.params.id)));
+
+  r.patch('/users/:id', {
+    schema: { tags: ['users'], summary: '修改用户：角色、范围、停用/启用（管理员）', params: z.object({ id }), body: changeUserBody },
+    preHandler: adminOnly,
+  }, async (request) => {
+    const admin = currentUser(request);
+    const target = await loadManaged(admin, request.params.id);
+    const body = request.body;
+    if (target.id === admin.id && (body.disabled === true || (body.role && body.role !== 'admin'))) {
+      throw conflict('不能停用自己或取消自己的管理员角色 You cannot disable or demote yourself');
+    }
+    const scope = {
+      counties: body.counties ? [...new Set(body.counties)] : target.counties,
+      departments: body.departments ? [...new Set(body.departments)] : target.departments,
+      cityLevel: body.cityLevel ?? target.cityLevel,
+    };
+    if (body.counties || body.departments || body.cityLevel !== undefined) assertGrantable(admin, scope);
+    const updated = await updateUser(deps.db, target.id, { ...body, ...scope }, deps.now());
+    return presentUser(updated!);
+  });
+
+  r.get('/users/:id/tokens', {
+    schema: { tags: ['users'], summary: '用户的访问令牌（不含令牌本身）（管理员）', params: z.object({ id }) },
+    preHandler: adminOnly,
+  }, async (request) => {
+    const target = await loadManaged(currentUser(request), request.params.id);
+    const now = deps.now();
+    return { items: (await listTokens(deps.db, target.id)).map((t) => presentToken(t, now)) };
+  });
+
+  r.post('/users/:id/tokens', {
+    schema: { tags: ['users'], summary: '签发访问令牌（明文只显示这一次）（管理员）', params: z.object({ id }), body: issueTokenBody },
+    preHandler: adminOnly,
+  }, async (request, reply) => {
+    const target = await loadManaged(currentUser(request), request.params.id);
+    if (target.disabled) throw conflict('用户已停用，不能签发令牌 The user is disabled');
+    const now = deps.now();
+    const expiresAt = new Date(now.getTime() + request.body.expiresInDays * DAY_MS);
+    const { id: tokenId, token } = await issueToken(deps.db, target.id, { label: request.body.label, expiresAt });
+    return reply.status(201).header('cache-control', 'no-store').header('location', `/v1/users/${target.id}/tokens/${tokenId}`)
+      .send({ id: tokenId, token, label: request.body.label ?? null, expiresAt: expiresAt.toISOString() });
+  });
+
+  r.delete('/users/:id/tokens/:tokenId', {
+    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }) },
+    preHandler: adminOnly,
+  }, async (request, reply) => {
+    const target = await loadManaged(currentUser(request), request.params.id);
+    if (!(await revokeToken(deps.db, target.id, request.params.tokenId, deps.now()))) throw notFound('令牌');
+    return reply.status(204).send();
+  });
+}
