@@ -1,0 +1,166 @@
+/**
+ * bin/admin: user and token administration from the command line (the first admin has to come from
+ * somewhere). Tokens are printed once and stored as SHA-256 hashes only.
+ *
+ *   npm run admin -- user:create --username li --name 李四 --role worker --county 640104 --department DPF [--token]
+ *   npm run admin -- user:create --username boss --name 管理员 --role admin --city [--token]
+ *   npm run admin -- token:issue --username li [--label 手机] [--days 90]
+ *   npm run admin -- token:revoke --username li [--token-id <id> | --all]
+ *   npm run admin -- user:disable --username li      (user:enable to undo)
+ *   npm run admin -- user:list
+ *   npm run admin -- key:generate [--id k2]          (a new PAYLOAD_KEYS entry)
+ */
+import { parseArgs } from 'node:util';
+import { ROLES, type Role } from '../api/auth';
+import { loadConfig } from '../config';
+import { closeDb, createDb, type Db } from '../db/client';
+import { runMigrations } from '../db/migrate';
+import { createUser, findUserByName, issueToken, listTokens, listUsers, revokeAllTokens, revokeToken, updateUser } from '../db/users';
+import { COUNTY_CODES } from '../domain/counties';
+import { DEPARTMENT_CODES } from '../domain/departments';
+import { generatePayloadKey } from '../temporal/codec';
+
+const USAGE = `usage: npm run admin -- <command> [options]
+  user:create   --username U --name 显示名 --role ${ROLES.join('|')} (--county C ... | --city) [--department D ...] [--token] [--days N]
+  user:list
+  user:disable  --username U
+  user:enable   --username U
+  token:issue   --username U [--label L] [--days N]
+  token:list    --username U
+  token:revoke  --username U (--token-id ID | --all)
+  key:generate  [--id KEY_ID]`;
+
+class UsageError extends Error {}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    username: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    county: { type: 'string', multiple: true },
+    department: { type: 'string', multiple: true },
+    city: { type: 'boolean', default: false },
+    token: { type: 'boolean', default: false },
+    label: { type: 'string' },
+    days: { type: 'string', default: '90' },
+    'token-id': { type: 'string' },
+    all: { type: 'boolean', default: false },
+    id: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const need = (v: string | undefined, flag: string): string => {
+  if (!v) throw new UsageError(`missing --${flag}`);
+  return v;
+};
+
+function expiry(): Date {
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');
+  return new Date(Date.now() + days * 24 * 60 * 60 * 1000);
+}
+
+async function userByName(db: Db, username: string) {
+  const u = await findUserByName(db, username);
+  if (!u) throw new UsageError(`no user named ${username}`);
+  return u;
+}
+
+function printToken(username: string, t: { id: string; token: string }, expiresAt: Date) {
+  console.log(`token for ${username} (id ${t.id}, expires ${expiresAt.toISOString()}) — shown once, store it now:\n${t.token}`);
+}
+
+async function run(db: Db, command: string): Promise<void> {
+  switch (command) {
+    case 'user:create': {
+      const username = need(values.username, 'username');
+      const role = need(values.role, 'role') as Role;
+      if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const counties = values.county ?? [];
+      const departments = values.department ?? [];
+      for (const c of counties) if (!(COUNTY_CODES as readonly string[]).includes(c)) throw new UsageError(`unknown county ${c} (${COUNTY_CODES.join(', ')})`);
+      for (const d of departments) if (!(DEPARTMENT_CODES as readonly string[]).includes(d)) throw new UsageError(`unknown department ${d} (${DEPARTMENT_CODES.join(', ')})`);
+      if (!values.city && counties.length === 0) throw new UsageError('give at least one --county, or --city for a city-level user');
+      if (await findUserByName(db, username)) throw new UsageError(`user ${username} exists already`);
+      const id = await createUser(db, { username, displayName: values.name ?? username, role, counties, departments, cityLevel: values.city });
+      console.log(`created ${role} ${username} (id ${id}; ${values.city ? 'city level' : counties.join(',')}${departments.length ? `; ${departments.join(',')}` : ''})`);
+      if (values.token) {
+        const expiresAt = expiry();
+        printToken(username, await issueToken(db, id, { label: values.label ?? 'cli', expiresAt }), expiresAt);
+      }
+      return;
+    }
+    case 'user:list': {
+      const rows = await listUsers(db, { limit: 10_000 });
+      for (const u of rows) {
+        const scope = u.cityLevel ? 'city' : u.counties.join(',');
+        console.log([u.username.padEnd(24), u.role.padEnd(12), scope.padEnd(24), (u.departments.join(',') || '*').padEnd(20), u.disabled ? 'DISABLED' : ''].join(' '));
+      }
+      console.log(`${rows.length} user(s)`);
+      return;
+    }
+    case 'user:disable':
+    case 'user:enable': {
+      const u = await userByName(db, need(values.username, 'username'));
+      await updateUser(db, u.id, { disabled: command === 'user:disable' }, new Date());
+      console.log(`${u.username} ${command === 'user:disable' ? 'disabled (its tokens stop working)' : 'enabled'}`);
+      return;
+    }
+    case 'token:issue': {
+      const u = await userByName(db, need(values.username, 'username'));
+      if (u.disabled) throw new UsageError(`${u.username} is disabled`);
+      const expiresAt = expiry();
+      printToken(u.username, await issueToken(db, u.id, { label: values.label ?? 'cli', expiresAt }), expiresAt);
+      return;
+    }
+    case 'token:list': {
+      const u = await userByName(db, need(values.username, 'username'));
+      for (const t of await listTokens(db, u.id)) {
+        console.log([t.id, (t.label ?? '').padEnd(12), `expires ${t.expiresAt?.toISOString() ?? 'never'}`, t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active', `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`].join('  '));
+      }
+      return;
+    }
+    case 'token:revoke': {
+      const u = await userByName(db, need(values.username, 'username'));
+      if (values.all) {
+        console.log(`revoked ${await revokeAllTokens(db, u.id, new Date())} token(s) of ${u.username}`);
+      } else {
+        const tokenId = need(values['token-id'], 'token-id (or --all)');
+        if (!(await revokeToken(db, u.id, tokenId, new Date()))) throw new UsageError(`${u.username} has no token ${tokenId}`);
+        console.log(`revoked token ${tokenId} of ${u.username}`);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(command ? `unknown command ${command}` : 'no command');
+  }
+}
+
+const command = positionals[0] ?? '';
+if (values.help || !command) {
+  console.log(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+if (command === 'key:generate') {
+  console.log(generatePayloadKey(values.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`));
+  process.exit(0);
+}
+const config = loadConfig();
+if (!config.DATABASE_URL) {
+  console.error('DATABASE_URL is required (bin/dev prints the one it uses).');
+  process.exit(2);
+}
+await runMigrations(config.DATABASE_URL);
+const db = createDb(config.DATABASE_URL, { max: 1 });
+let code = 0;
+try {
+  await run(db, command);
+} catch (e) {
+  code = e instanceof UsageError ? 2 : 1;
+  console.error(e instanceof UsageError ? `${e.message}\n\n${USAGE}` : e);
+} finally {
+  await closeDb(db);
+}
+process.exit(code);
