@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
 import { caseRoutes } from './cases';
+import { catalogRoutes } from './catalog';
+import { subjectRoutes } from './subjects';
+import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
 
@@ -12,6 +15,9 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Da
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
+  catalogRoutes,
+  subjectRoutes,
+  surveyRoutes,
   userRoutes,
   auditRoutes,
 ];

@@ -1,0 +1,106 @@
+/**
+ * /v1/catalog: the service catalog in force, with every code carrying its Chinese label, plus the
+ * reference lists a console needs (departments, counties, disability categories and grades,
+ * eligibility groups and questions). Any authenticated role may read it; it changes only with
+ * CATALOG_VERSION, so it is served with an ETag and answers 304 to a matching If-None-Match.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  CATALOG, CATEGORY_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, STEP_KIND_LABELS, actionDeadlineWorkingDays,
+  type ActionDef, type Cadence, type ItemCategory, type ServiceItem,
+} from '../../domain/catalog';
+import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certificateNumber';
+import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
+import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
+import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
+import type { RouteModule } from './index';
+
+const CADENCE_PERIOD_LABELS: Record<Cadence['period'], string> = { month: '每月', week: '每周' };
+const CADENCE_UNIT_LABELS: Record<NonNullable<Cadence['unit']>, string> = { class_hours: '课时', minutes: '分钟' };
+
+const pairs = (table: Readonly<Record<string, string>>) => Object.entries(table).map(([code, label]) => ({ code, label }));
+const depts = (codes: readonly DepartmentCode[]) => codes.map((c) => departmentLabel(c));
+
+function presentCadence(c: Cadence | undefined) {
+  if (!c) return null;
+  return {
+    period: { code: c.period, label: CADENCE_PERIOD_LABELS[c.period] },
+    minSessions: c.minSessions,
+    minUnitsPerSession: c.minUnitsPerSession ?? null,
+    unit: c.unit ? { code: c.unit, label: CADENCE_UNIT_LABELS[c.unit] } : null,
+    label: c.label,
+  };
+}
+
+function presentAction(a: ActionDef) {
+  return {
+    code: a.code,
+    label: a.label,
+    labelEn: a.labelEn,
+    responsible: depts(a.responsible),
+    cooperating: depts(a.cooperating),
+    implementing: departmentLabel(a.implementing),
+    steps: a.steps.map((s) => ({
+      kind: { code: s.kind, label: STEP_KIND_LABELS[s.kind] },
+      label: s.label,
+      deadlineWorkingDays: s.deadlineWorkingDays,
+      greenChannelWorkingDays: s.greenChannelWorkingDays,
+    })),
+    totalWorkingDays: actionDeadlineWorkingDays(a, false),
+    totalGreenChannelWorkingDays: actionDeadlineWorkingDays(a, true),
+    needsCertificate: a.needsCertificate,
+    deliveryMethods: a.deliveryMethods.map((m) => ({ code: m, label: DELIVERY_METHOD_LABELS[m] })),
+    evidence: a.evidence.map((e) => ({ kinds: e.kinds.map((k) => ({ code: k, label: EVIDENCE_KIND_LABELS[k] })), minCount: e.minCount, label: e.label })),
+    note: a.note ?? null,
+  };
+}
+
+function presentItem(i: ServiceItem) {
+  return {
+    code: i.code,
+    number: i.number,
+    category: { code: i.category, label: CATEGORY_LABELS[i.category] },
+    label: i.label,
+    labelEn: i.labelEn,
+    ongoing: i.ongoing,
+    cadence: presentCadence(i.cadence),
+    responsible: depts(i.responsible),
+    cooperating: depts(i.cooperating),
+    actions: i.actions.map(presentAction),
+  };
+}
+
+/** The whole catalog view; built once, since the catalog is frozen data. */
+export function presentCatalog() {
+  return {
+    version: CATALOG.version,
+    city: { code: CITY.code, label: CITY.name },
+    categories: (Object.keys(CATEGORY_LABELS) as ItemCategory[]).map((c) => ({ code: c, label: CATEGORY_LABELS[c] })),
+    items: CATALOG.items.map(presentItem),
+    departments: DEPARTMENTS.map((d) => ({ code: d.code, label: d.short, name: d.name })),
+    leadershipOffice: LEADERSHIP_OFFICE,
+    counties: COUNTIES.map((c) => ({ code: c.code, label: c.name })),
+    disabilityCategories: DISABILITY_CATEGORIES.map((c) => ({ code: c.code, label: c.label, labelEn: c.labelEn })),
+    disabilityGrades: DISABILITY_GRADES.map((g) => ({ code: g.code, label: g.label })),
+    eligibilityGroups: pairs(ELIGIBILITY_GROUP_LABELS),
+    eligibilityQuestions: pairs(ELIGIBILITY_QUESTION_LABELS),
+    stepKinds: pairs(STEP_KIND_LABELS),
+    deliveryMethods: pairs(DELIVERY_METHOD_LABELS),
+    evidenceKinds: pairs(EVIDENCE_KIND_LABELS),
+  };
+}
+
+export const catalogRoutes: RouteModule = async (app: FastifyInstance) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const view = presentCatalog();
+  const etag = `"catalog-${CATALOG.version}"`;
+
+  r.get('/catalog', {
+    schema: { tags: ['catalog'], summary: '服务目录（含服务事项、办理事项、部门、时限、送达方式、佐证材料、服务频次及各类代码表）' },
+  }, async (request, reply) => {
+    reply.header('etag', etag).header('cache-control', 'private, max-age=300');
+    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+    return view;
+  });
+};
