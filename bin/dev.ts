@@ -4,7 +4,7 @@
  * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the API;
  * demo data once. Ctrl-C stops everything; a restart keeps every case.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -14,6 +14,7 @@ import { closeDb, createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
 import { connectClient, createWorker } from '../temporal/client';
+import { generatePayloadKey, parsePayloadKeys } from '../temporal/codec';
 import { startDevServer, type RunningServer } from '../temporal/devServer';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
@@ -36,6 +37,23 @@ async function shutdown(code: number): Promise<never> {
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown(0));
 
+/**
+ * The payload keys: PAYLOAD_KEYS, or else a key generated once and kept in DATA_DIR (git-ignored), so
+ * that a restarted dev stack still decrypts the history it wrote before.
+ */
+function devPayloadKeys(): string {
+  if (config.PAYLOAD_KEYS) return config.PAYLOAD_KEYS;
+  const file = resolve(dataDir, 'payload-keys');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${generatePayloadKey('dev1')}\n`, { mode: 0o600 });
+    console.log(`generated a payload encryption key in ${file} (set PAYLOAD_KEYS to use your own)`);
+  }
+  const keys = readFileSync(file, 'utf8').trim();
+  parsePayloadKeys(keys);
+  return keys;
+}
+const payloadKeys = devPayloadKeys();
+
 try {
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -57,6 +75,8 @@ try {
       uiPort: config.TEMPORAL_UI_PORT,
       namespace: config.TEMPORAL_NAMESPACE,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      // The UI asks our API to decode payloads (for tokens of roles that may see personal data).
+      codecEndpoint: `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}/codec`,
       log: (line) => { if (/error|fatal/i.test(line)) process.stderr.write(`[temporal] ${line}`); },
     });
     stops.push(server.stop);
@@ -66,7 +86,7 @@ try {
 
   const db = createDb(databaseUrl);
   stops.push(() => closeDb(db));
-  const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: config.PAYLOAD_KEYS };
+  const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
   const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
   const running = worker.run();
   stops.push(async () => {
@@ -77,7 +97,7 @@ try {
 
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
-  const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress }, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
+  const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
