@@ -31,6 +31,15 @@ describe('the thin slice: HTTP → Temporal dev server → PostgreSQL', () => {
     expect(ready.json()).toMatchObject({ status: 'ready', checks: { postgres: true, temporal: true } });
   });
 
+  it('serves the OpenAPI document and its UI at /docs', async () => {
+    const ui = await stack.app.inject('/docs/');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+    const spec = await stack.app.inject('/docs/json');
+    expect(spec.statusCode).toBe(200);
+    expect(Object.keys(spec.json().paths)).toEqual(expect.arrayContaining(['/v1/cases', '/v1/cases/{id}']));
+  });
+
   it('POST /v1/cases starts a workflow whose first activity writes the case; GET shows it', async () => {
     const subject = await makeSubject(stack.db, { county: '640104' });
     const res = await stack.app.inject({
