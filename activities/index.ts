@@ -5,6 +5,7 @@
 import type { Db } from '../db/client';
 import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
 import { projectCase, type ProjectCaseInput } from './projection';
+import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
 
 export interface ActivityDeps { db: Db; now?: () => Date }
 
@@ -21,6 +22,14 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes a checked plan period's ledger row (idempotent). */
     async writePlanPeriodLedgerEntry(input: Parameters<typeof writePlanPeriodLedgerEntry>[1]): Promise<string> {
       return writePlanPeriodLedgerEntry(deps.db, input);
+    },
+    /** Projects a plan snapshot (and a new session) into PostgreSQL (idempotent). */
+    async projectPlan(input: ProjectPlanInput): Promise<void> {
+      await projectPlan(deps.db, input);
+    },
+    /** Writes a checked plan period's verdict (idempotent). */
+    async recordPlanPeriod(input: Parameters<typeof recordPlanPeriod>[1]): Promise<void> {
+      await recordPlanPeriod(deps.db, input);
     },
   };
 }

@@ -1,2 +1,3 @@
 /** The workflows the worker registers (the bundler's entry point). */
 export { serviceCase } from './serviceCase';
+export { servicePlan } from './servicePlan';

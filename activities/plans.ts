@@ -1,0 +1,96 @@
+/**
+ * Projection of ongoing service plans into the read model: the `plans` row (a snapshot replaced only
+ * by a later one: seq increases across runs), `plan_sessions` (one row per session, keyed by the
+ * workflow's session id) and `plan_periods` (one verdict per plan and period). All idempotent.
+ */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { planPeriods, plans, planSessions } from '../db/schema';
+import type { PlanPeriodVerdictInput, PlanSession, PlanState } from '../workflows/planContract';
+
+export interface ProjectPlanInput { seq: number; state: PlanState; session?: PlanSession }
+
+/** Columns of the plans row derived from a state snapshot. */
+export function planRowFromState(seq: number, state: PlanState) {
+  const { input } = state;
+  const last = state.carry.recent[state.carry.recent.length - 1];
+  return {
+    id: input.planId,
+    subjectId: input.subjectId,
+    itemCode: input.itemCode,
+    actionCode: input.actionCode,
+    county: input.county,
+    department: input.department,
+    catalogVersion: input.catalogVersion,
+    status: state.status,
+    provider: input.provider as unknown as Record<string, unknown>,
+    assessment: {},
+    startDate: input.startDate,
+    endDate: input.endDate ?? null,
+    endedAt: state.end ? new Date(state.end.at) : null,
+    endReason: state.end?.reason ?? null,
+    currentPeriod: state.status === 'ended' ? null : state.period?.key ?? null,
+    needId: input.needId ?? null,
+    createdBy: input.enrolledBy,
+    ageOutOn: input.ageOutOn ?? null,
+    lastPeriodCompliant: last ? last.compliant : null,
+    escalationLevel: state.escalationLevel,
+    lastEventSeq: seq,
+    state: state as unknown as Record<string, unknown>,
+    createdAt: new Date(input.enrolledAt),
+    updatedAt: new Date(),
+  };
+}
+
+/**
+ * Writes the plan snapshot (never over a later one) and, with a session, its row. The assessment is
+ * written by the API at enrolment (it holds personal details the workflow never sees) and kept here.
+ */
+export async function projectPlan(db: Db, { seq, state, session }: ProjectPlanInput): Promise<void> {
+  const row = planRowFromState(seq, state);
+  const { assessment: _keep, createdAt: _created, ...update } = row;
+  await db.transaction(async (tx) => {
+    await tx.insert(plans).values(row).onConflictDoUpdate({
+      target: plans.id,
+      set: update,
+      setWhere: sql`${plans.lastEventSeq} < ${seq}`,
+    });
+    if (session) {
+      await tx.insert(planSessions).values({
+        id: session.id,
+        planId: state.input.planId,
+        period: session.period,
+        sessionDate: session.date,
+        units: session.units,
+        unit: session.unit,
+        providerStaff: session.providerStaff,
+        content: session.content,
+        evidence: session.evidence,
+        recordedBy: session.recordedBy,
+        createdAt: new Date(session.recordedAt),
+      }).onConflictDoNothing();
+    }
+  });
+}
+
+/** Writes one period's verdict (once). */
+export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): Promise<void> {
+  const { period, verdict } = input;
+  await db.insert(planPeriods).values({
+    planId: input.planId,
+    period: period.key,
+    startDate: period.start,
+    endDate: period.end,
+    sessions: verdict.sessions,
+    qualifying: verdict.qualifying,
+    required: verdict.required,
+    units: verdict.units,
+    partial: period.partial,
+    compliant: verdict.compliant,
+    shortfall: verdict.shortfall ? { text: verdict.shortfall, summary: verdict.summary } : {},
+    weeks: verdict.weeks ?? [],
+    escalatedTo: input.escalatedTo,
+    ledgerEntryId: input.ledgerEntryId,
+    checkedAt: new Date(input.checkedAt),
+  }).onConflictDoNothing();
+}
