@@ -11,7 +11,8 @@
  * - Out-of-scope subjects are 404; a referenced subject in a body (withSubjectId, householdWith) that
  *   is unknown or out of scope is a 400 on that field.
  * - ID numbers, certificate numbers and phones are masked in every response unless `?unmask=true`
- *   and the caller's role may see them (403 when it may not); every unmasked read is audited.
+ *   and the caller's role may see them (403 when it may not, see api/audit.ts revealPersonalData);
+ *   every unmasked read is audited, a list read as one record naming the subjects shown.
  */
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
@@ -25,8 +26,8 @@ import { shanghaiDate } from '../../domain/calendar';
 import { parseCertificateNumber } from '../../domain/certificateNumber';
 import { COUNTY_CODES } from '../../domain/counties';
 import { parseIdNumber } from '../../domain/idNumber';
-import { audit, mayUnmask } from '../audit';
-import { currentUser, inCountyScope, requireRole, ROLE_LABELS, type AuthUser } from '../auth';
+import { revealPersonalData } from '../audit';
+import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
 import { presentSubject } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import type { RouteModule } from './index';
@@ -134,7 +135,7 @@ export function encodeCursor(c: { t: string; i: string }): string {
 }
 
 function decodeCursor(raw: string): { t: string; i: string } {
-  const invalid = () => badRequest('分页游标无效', [{ path: 'query.cursor', message: '分页游标无效，请使用上一页返回的 nextCursor' }]);
+  const invalid = () => badRequest('分页游标无效', [{ path: 'querystring.cursor', message: '分页游标无效，请使用上一页返回的 nextCursor' }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -207,19 +208,9 @@ export async function loadSubject(db: Db, user: AuthUser, id: string): Promise<S
   return s;
 }
 
-/**
- * Whether this response may show ID numbers and phones in full: asked for (`?unmask=true`) by a role
- * that may (403 otherwise). Every unmasked read is audited.
- */
-async function unmaskFor(db: Db, request: FastifyRequest, user: AuthUser, asked: boolean, ids: string[]): Promise<boolean> {
-  if (!asked) return false;
-  if (!mayUnmask(user)) throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）不能查看完整的身份证号码和电话 Your role may not see unmasked personal data`);
-  await audit(db, {
-    user, action: 'personal_data.read', resourceType: 'subjects', ip: request.ip,
-    ...(ids.length === 1 ? { resourceId: ids[0] } : {}),
-    detail: { route: request.routeOptions.url, count: ids.length, ...(ids.length === 1 ? {} : { ids }) },
-  });
-  return true;
+/** Whether this response may show ID numbers and phones in full (asked, allowed; audited), see api/audit.ts. */
+function unmaskFor(request: FastifyRequest, user: AuthUser, ids: string[], db: Db): Promise<boolean> {
+  return revealPersonalData(db, request, user, ids.length === 1 ? { type: 'subjects', id: ids[0] } : { type: 'subjects', ids });
 }
 
 /** Subject views with their household sizes. */
@@ -302,7 +293,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       if (!winner) throw e;
       throw duplicateIdNumber(winner, user);
     }
-    const unmasked = await unmaskFor(db, request, user, request.query.unmask, [created.id]);
+    const unmasked = await unmaskFor(request, user, [created.id], db);
     return reply.status(201).header('location', `/v1/subjects/${created.id}`).send(await view(created, unmasked));
   });
 
@@ -318,7 +309,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
     let idNumber: string | undefined;
     if (q.idNumber !== undefined) {
       const errors: FieldError[] = [];
-      idNumber = requireIdNumber(q.idNumber, '9999-12-31', 'query.idNumber', errors)?.number;
+      idNumber = requireIdNumber(q.idNumber, '9999-12-31', 'querystring.idNumber', errors)?.number;
       throwIfAny(errors);
     }
     const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
@@ -326,7 +317,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       name: q.name, idNumber, county: q.county, township: q.township, community: q.community, householdId: q.householdId,
       limit: q.limit, after,
     });
-    const unmasked = await unmaskFor(db, request, user, q.unmask, rows.map((s) => s.id));
+    const unmasked = await unmaskFor(request, user, rows.map((s) => s.id), db);
     return { items: await presentSubjects(db, rows, unmasked, deps.now()), nextCursor: next ? encodeCursor(next) : null };
   });
 
@@ -335,7 +326,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
   }, async (request) => {
     const user = currentUser(request);
     const s = await loadSubject(db, user, request.params.id);
-    const unmasked = await unmaskFor(db, request, user, request.query.unmask, [s.id]);
+    const unmasked = await unmaskFor(request, user, [s.id], db);
     return view(s, unmasked);
   });
 
@@ -398,7 +389,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       if (!other) throw e;
       throw duplicateIdNumber(other, user);
     }
-    const unmasked = await unmaskFor(db, request, user, request.query.unmask, [s.id]);
+    const unmasked = await unmaskFor(request, user, [s.id], db);
     return view(updated, unmasked);
   });
 
@@ -438,7 +429,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       const [res] = await tx.select().from(subjects).where(eq(subjects.id, s.id));
       return res;
     });
-    const unmasked = await unmaskFor(db, request, user, request.query.unmask, [s.id]);
+    const unmasked = await unmaskFor(request, user, [s.id], db);
     return view(updated, unmasked);
   });
 
@@ -450,7 +441,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
     const s = await loadSubject(db, user, request.params.id);
     const [updated] = await db.update(subjects).set({ householdId: null, updatedAt: deps.now() })
       .where(eq(subjects.id, s.id)).returning();
-    const unmasked = await unmaskFor(db, request, user, request.query.unmask, [s.id]);
+    const unmasked = await unmaskFor(request, user, [s.id], db);
     return view(updated, unmasked);
   });
 };
