@@ -213,14 +213,14 @@ const STATUS_LABELS: Record<CaseSituation['status'], string> = { open: '办理�
 export function whyNot(action: CaseAction, c: CaseSituation): string | undefined {
   const verb = CASE_ACTION_LABELS[action];
   if (c.status !== 'open') return `案件${STATUS_LABELS[c.status]}，不能${verb}`;
-  if (action === 'supplement') {
-    return c.supplementOutstanding ? undefined : `案件没有待补交的容缺材料，不能${verb}`;
-  }
   if (action === 'resume') return c.onHold ? undefined : `案件未暂停，不能${verb}`;
   if (action === 'cancel') return undefined;
   if (action === 'hold') return c.onHold ? `案件已暂停，不能${verb}` : undefined;
   if (action === 'green_channel') return c.greenChannel ? '案件已开启绿色通道' : undefined;
   if (c.onHold) return `案件已暂停，请先恢复后再${verb}`;
+  if (action === 'supplement') {
+    return c.supplementOutstanding ? undefined : `案件没有待补交的容缺材料，不能${verb}`;
+  }
   if (action === 'assign') {
     return c.step === 'ledger' || c.step === 'done' ? `案件当前处于${CASE_STEP_LABELS[c.step]}步骤，不能${verb}` : undefined;
   }

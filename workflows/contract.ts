@@ -3,8 +3,11 @@
  * Task queue, workflow ids, message definitions, input/state types and search attributes.
  * Imports only @temporalio/workflow-safe modules, so the workflow bundle can include it.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { HolidayYear } from '../domain/calendar';
+import type { DeliveryMethod, EvidenceKind, StepKind } from '../domain/catalog';
+import type { CancelReason, CaseStep, EscalationReason, ReviewDecision, VisitOutcome } from '../domain/caseFlow';
 
 export const TASK_QUEUE = 'doorstep';
 
@@ -45,6 +48,12 @@ export interface CaseInput {
   requestHash: string;
   surveyId?: string;
   notes?: string;
+  /**
+   * The holiday table in force when the case opened (domain/calendar HOLIDAY_CALENDAR). A running case
+   * keeps it, so a later code change never moves its deadlines; the setCalendar signal replaces it
+   * (e.g. when the State Council publishes next year's schedule). Absent: the table built into the code.
+   */
+  calendar?: HolidayYear[];
 }
 
 export type CaseStatus = 'open' | 'closed' | 'cancelled' | 'rejected';
@@ -59,24 +68,144 @@ export interface CaseEvent {
   data?: Record<string, unknown>;
 }
 
+/** A piece of evidence: an uploaded file (by sha256) and what it shows. */
+export interface EvidenceRef { sha256: string; kind: EvidenceKind }
+
+/** One home visit: scheduled, then reported. */
+export interface Visit {
+  n: number;
+  scheduledAt?: string;
+  scheduledBy?: string;
+  outcome?: VisitOutcome;
+  reportedAt?: string;
+  reportedBy?: string;
+  evidence: EvidenceRef[];
+  notes?: string;
+}
+
+/** A review decision. */
+export interface Review {
+  decision: ReviewDecision;
+  at: string;
+  by: string;
+  reason?: string;
+  missing?: string[];
+}
+
+/** Documents accepted as missing (容缺后补), with their deadline. */
+export interface Supplement {
+  missing: string[];
+  supplied: string[];
+  dueDate: string;
+  dueAt: string;
+  status: 'pending' | 'overdue' | 'supplied';
+  suppliedAt?: string;
+  late?: boolean;
+  escalationLevel: number;
+  evidence: EvidenceRef[];
+}
+
+/** A dispatched certificate or result. */
+export interface Delivery {
+  method: DeliveryMethod;
+  trackingNumber?: string;
+  dispatchedAt: string;
+  dispatchedBy: string;
+  receivedAt?: string;
+  confirmedBy?: string;
+}
+
+/** One escalation, as a supervisor sees it. */
+export interface Escalation {
+  level: 1 | 2;
+  reason: EscalationReason;
+  step: CaseStep;
+  at: string;
+  target: { code: string; label: string; county?: string };
+}
+
+/** One period on hold. */
+export interface Hold { from: string; to?: string; reason: string; workingMs?: number }
+
 /** The whole state of a case, as the getState query returns it. */
 export interface CaseState {
   input: CaseInput;
   status: CaseStatus;
-  step: string;
+  step: CaseStep;
+  /** The action's steps in order (from its catalog version). */
+  steps: StepKind[];
   assignee?: string;
   greenChannel: boolean;
   onHold: boolean;
+  /** The current step (or the supplement) is past its deadline. */
   overdue: boolean;
+  /** Highest escalation in force: 0 none, 1 county department, 2 leadership group's office. */
   escalationLevel: number;
+  /** The current step's deadline (hold-adjusted); absent once ended or while the ledger waits for a supplement. */
   dueAt?: string;
   supplementDueAt?: string;
+  stepStartedAt: string;
+  stepWorkingDays: number;
+  /** Working time the current step has spent on hold. */
+  stepHeldWorkingMs: number;
+  /** Escalation level of the current step (reset when a step starts). */
+  stepEscalationLevel: number;
+  holds: Hold[];
+  visits: Visit[];
+  failedVisits: number;
+  evidence: EvidenceRef[];
+  reviews: Review[];
+  supplement?: Supplement;
+  delivery?: Delivery;
+  escalations: Escalation[];
+  /** Steps that went past their deadline. */
+  lateSteps: StepKind[];
+  visitedAt?: string;
+  reviewedAt?: string;
+  deliveredAt?: string;
+  closedAt?: string;
+  /** How the case ended (the ledger's 办理结果 reads it). */
+  outcome?: 'approved' | 'approved_with_missing' | 'rejected' | 'cancelled';
+  cancellation?: { reason: CancelReason; detail?: string };
+  completedOnTime?: boolean;
+  ledger?: { writtenAt: string; result?: unknown };
   events: CaseEvent[];
-  [extra: string]: unknown;
 }
 
 export const getCaseStateQuery = defineQuery<CaseState>('getState');
 
-/** A human step's update: every one carries the acting user, and the API derives its update id from the Idempotency-Key. */
-export interface StepActor { actor: string; actorName?: string }
-export const cancelCaseUpdate = defineUpdate<CaseState, [StepActor & { reason: string; detail?: string }]>('cancel');
+/** Replaces the holiday table a running case counts working days with (the current step's deadline is recomputed). */
+export const setCalendarSignal = defineSignal<[{ calendar: HolidayYear[] }]>('setCalendar');
+
+/** A human step's update: every one carries the acting user; the API derives its update id from the Idempotency-Key. */
+export interface StepActor { actor: string }
+
+export interface AssignRequest extends StepActor { assignee: string; note?: string }
+export interface ScheduleVisitRequest extends StepActor { scheduledAt: string; note?: string }
+export interface VisitReportRequest extends StepActor { outcome: VisitOutcome; evidence: EvidenceRef[]; notes?: string }
+export type ReviewRequest = StepActor & (
+  | { decision: 'approve'; note?: string }
+  | { decision: 'approve_with_missing'; missing: string[]; supplementDueDate: string; note?: string }
+  | { decision: 'return'; reason: string }
+  | { decision: 'reject'; reason: string }
+);
+export interface SupplementRequest extends StepActor { documents: string[]; evidence?: EvidenceRef[] }
+export interface DeliverRequest extends StepActor { method: DeliveryMethod; trackingNumber?: string }
+export interface ConfirmReceiptRequest extends StepActor { receivedAt?: string; note?: string }
+export interface CancelRequest extends StepActor { reason: CancelReason; detail?: string }
+export interface HoldRequest extends StepActor { reason: string }
+
+export const assignUpdate = defineUpdate<CaseState, [AssignRequest]>('assign');
+export const scheduleVisitUpdate = defineUpdate<CaseState, [ScheduleVisitRequest]>('scheduleVisit');
+export const visitReportUpdate = defineUpdate<CaseState, [VisitReportRequest]>('visitReport');
+export const reviewUpdate = defineUpdate<CaseState, [ReviewRequest]>('review');
+export const supplementUpdate = defineUpdate<CaseState, [SupplementRequest]>('supplement');
+export const deliverUpdate = defineUpdate<CaseState, [DeliverRequest]>('deliver');
+export const confirmReceiptUpdate = defineUpdate<CaseState, [ConfirmReceiptRequest]>('confirmReceipt');
+export const cancelCaseUpdate = defineUpdate<CaseState, [CancelRequest]>('cancel');
+export const holdUpdate = defineUpdate<CaseState, [HoldRequest]>('hold');
+export const resumeUpdate = defineUpdate<CaseState, [StepActor]>('resume');
+export const greenChannelUpdate = defineUpdate<CaseState, [StepActor]>('greenChannel');
+
+/** The failure type a validator throws for a step not allowed now (the API answers 409 with its message). */
+export const STEP_NOT_ALLOWED = 'StepNotAllowed';

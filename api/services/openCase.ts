@@ -5,7 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { HOLIDAY_CALENDAR } from '../../domain/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
+import { caseAction, stepOrder, stepWorkingDays } from '../../domain/caseFlow';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
 import { caseWorkflowId, getCaseStateQuery, SA, type CaseInput, type CaseState } from '../../workflows/contract';
@@ -35,7 +37,14 @@ export const requestHash = (body: unknown): string => createHash('sha256').updat
 
 /** The initial state shown before the workflow's first query answers. */
 export function initialCaseState(input: CaseInput): CaseState {
-  return { input, status: 'open', step: 'assignment', greenChannel: input.greenChannel, onHold: false, overdue: false, escalationLevel: 0, events: [] };
+  const action = caseAction(input.catalogVersion, input.itemCode, input.actionCode);
+  const first = action?.steps[0];
+  return {
+    input, status: 'open', step: 'assignment', steps: action ? stepOrder(action) : [], greenChannel: input.greenChannel,
+    onHold: false, overdue: false, escalationLevel: 0, stepStartedAt: input.openedAt,
+    stepWorkingDays: first ? stepWorkingDays(first, input.greenChannel) : 0, stepHeldWorkingMs: 0, stepEscalationLevel: 0,
+    holds: [], visits: [], failedVisits: 0, evidence: [], reviews: [], escalations: [], lateSteps: [], events: [],
+  };
 }
 
 /**
@@ -74,6 +83,8 @@ export async function openCase(
     openedAt: deps.now().toISOString(),
     openedBy: user.id,
     requestHash: hash,
+    // The holiday table in force travels with the case (see CaseInput.calendar).
+    calendar: HOLIDAY_CALENDAR.map((y) => ({ ...y, holidays: [...y.holidays], makeUpWorkdays: [...y.makeUpWorkdays] })),
     ...(req.surveyId ? { surveyId: req.surveyId } : {}),
     ...(req.notes ? { notes: req.notes } : {}),
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { CATALOG_VERSION } from '../../domain/catalog';
 import { caseWorkflowId, getCaseStateQuery, type CaseInput } from '../../workflows/contract';
 import type { ProjectCaseInput } from '../../activities/projection';
 import { testWorker, timeSkippingEnv } from '../support/env';
@@ -11,7 +12,7 @@ afterAll(async () => { await env?.teardown(); });
 
 const input = (): CaseInput => ({
   caseId: randomUUID(), subjectId: 's1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', county: '640104',
-  department: 'DPF', catalogVersion: 'test', greenChannel: false, openedAt: '2026-03-02T02:00:00.000Z', openedBy: 'u1', requestHash: 'h',
+  department: 'DPF', catalogVersion: CATALOG_VERSION, greenChannel: false, openedAt: '2026-03-02T02:00:00.000Z', openedBy: 'u1', requestHash: 'h',
 });
 
 describe('serviceCase on the time-skipping server', () => {

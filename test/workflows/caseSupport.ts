@@ -1,0 +1,82 @@
+/** Helpers for the serviceCase workflow tests: inputs, fake activities, polling, history recording. */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ProjectCaseInput } from '../../activities/projection';
+import { CATALOG_VERSION } from '../../domain/catalog';
+import { caseWorkflowId, getCaseStateQuery, type CaseInput, type CaseState } from '../../workflows/contract';
+import { testWorker } from '../support/env';
+
+/** A case input for the catalog action, with no personal data (the subject is an id). */
+export function caseInput(itemCode: string, actionCode: string, extra: Partial<CaseInput> = {}): CaseInput {
+  return {
+    caseId: randomUUID(), subjectId: `subject-${randomUUID()}`, itemCode, actionCode, county: '640104', department: 'DPF',
+    catalogVersion: CATALOG_VERSION, greenChannel: false, openedAt: '2026-09-30T02:00:00.000Z', openedBy: 'coordinator-1',
+    requestHash: 'h', ...extra,
+  };
+}
+
+/** What the fake activities saw. */
+export interface Recorded { projected: ProjectCaseInput[]; ledger: Array<{ caseId: string; at: string }> }
+
+/** Plain-function activities that remember their calls. */
+export function fakeActivities(rec: Recorded) {
+  return {
+    projectCase: async (i: ProjectCaseInput) => { rec.projected.push(i); },
+    writeCaseLedgerEntry: async (i: { caseId: string; at: string }) => { rec.ledger.push(i); return `ledger-${i.caseId}`; },
+  };
+}
+
+/** Runs `fn` against a fresh case workflow on the time-skipping server, with a worker of fake activities. */
+export async function withCase(
+  env: TestWorkflowEnvironment,
+  input: CaseInput,
+  fn: (handle: WorkflowHandle, rec: Recorded) => Promise<void>,
+): Promise<Recorded> {
+  const rec: Recorded = { projected: [], ledger: [] };
+  const { worker, taskQueue } = await testWorker(env.nativeConnection, fakeActivities(rec) as never);
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('serviceCase', { taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input] });
+    await eventually(async () => (await handle.query(getCaseStateQuery)).events.length >= 2);
+    try {
+      await fn(handle, rec);
+    } finally {
+      // A case left running would keep timers whose workflow tasks no worker picks up once this one
+      // stops, and the time-skipping server does not skip past pending work: end it.
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') await handle.terminate('test over');
+    }
+  });
+  return rec;
+}
+
+/** Polls until `fn` returns something truthy (workflow tasks after a time skip land a moment later). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The workflow's state. */
+export const stateOf = (h: WorkflowHandle): Promise<CaseState> => h.query(getCaseStateQuery);
+
+/** The event types of a state, in order. */
+export const eventTypes = (s: CaseState): string[] => s.events.map((e) => e.type);
+
+/**
+ * With RECORD_HISTORIES=1, writes the workflow's history to test/workflows/histories/<name>.json for
+ * the replay test (commit the file). Otherwise does nothing.
+ */
+export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const dir = resolve(import.meta.dirname, 'histories');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
