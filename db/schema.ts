@@ -126,6 +126,8 @@ export const cases = pgTable('cases', {
   index('cases_assignee_idx').on(t.assignee).where(sql`status = 'open'`),
   index('cases_opened_idx').on(t.openedAt),
   index('cases_closed_idx').on(t.closedAt),
+  // GET /v1/cases keyset order: green channel first, then due time (none last), then id.
+  index('cases_list_order_idx').on(sql`(not green_channel)`, sql`coalesce(due_at, 'infinity'::timestamptz)`, t.id),
 ]);
 
 /** Append-only timeline of every case: one row per workflow event, written at most once. */
@@ -140,13 +142,19 @@ export const caseEvents = pgTable('case_events', {
   recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('case_events_type_at_idx').on(t.type, t.at)]);
 
-/** Evidence files, stored content-addressed (sha256) on disk; rows link them to a case. */
+/**
+ * Evidence files of a case (photos, videos, documents of a home visit). The bytes are stored once,
+ * content-addressed, under FILES_DIR (file name: the sha256); a row links a file to each case it was
+ * uploaded to, so the same photo uploaded for two cases is stored once and visible in both.
+ */
 export const evidenceFiles = pgTable('evidence_files', {
-  sha256: text('sha256').primaryKey(),
+  caseId: text('case_id').notNull().references(() => cases.id),
+  sha256: text('sha256').notNull(),
   size: bigint('size', { mode: 'number' }).notNull(),
   contentType: text('content_type').notNull(),
+  uploadedBy: text('uploaded_by'),
   ...timestamps,
-});
+}, (t) => [primaryKey({ columns: [t.caseId, t.sha256] }), index('evidence_files_sha256_idx').on(t.sha256)]);
 
 /** Ongoing service plans (items 5, 6, 7, 11, 12). */
 export const plans = pgTable('plans', {
