@@ -3,7 +3,7 @@
  * (bin/api listens; tests use inject). Plugins in order: external, then auth, then routes.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import cors from '@fastify/cors';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -40,10 +40,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Hardening. Security headers on every response (CSP, nosniff, frame-ancestors, HSTS, …).
   await app.register(helmet, { global: true });
-  // CORS is off unless origins are configured (the codec endpoint admits the Temporal UI on its own).
-  const corsOrigins = listOrigins(deps.config.CORS_ORIGINS);
-  if (corsOrigins.length > 0) {
-    await app.register(cors, { origin: corsOrigins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposedHeaders: ['Location'], maxAge: 600 });
+  // CORS is off unless origins are configured: CORS_ORIGINS for the API; the codec endpoint also admits
+  // the Temporal UI's origin (TEMPORAL_UI_URL), with credentials, for its remote decoding.
+  const apiOrigins = listOrigins(deps.config.CORS_ORIGINS);
+  const codecOrigins = [...new Set([originOf(deps.config.TEMPORAL_UI_URL), ...apiOrigins].filter((o): o is string => Boolean(o)))];
+  if (apiOrigins.length > 0 || codecOrigins.length > 0) {
+    const apiCors: FastifyCorsOptions = apiOrigins.length > 0
+      ? { origin: apiOrigins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposedHeaders: ['Location'], maxAge: 600 }
+      : { origin: false };
+    const codecCors: FastifyCorsOptions = codecOrigins.length > 0
+      ? { origin: codecOrigins, methods: ['POST'], credentials: true, allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'], maxAge: 600 }
+      : { origin: false };
+    await app.register(cors, {
+      delegator: (request, cb) => cb(null, request.url.startsWith('/codec/') ? codecCors : apiCors),
+    });
   }
   // Rate limit per token (per IP without a valid one), counted before the route runs.
   await app.register(rateLimit, {
@@ -81,4 +91,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** Splits a comma-separated origin list (CORS_ORIGINS). */
 export function listOrigins(value: string | undefined): string[] {
   return (value ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+}
+
+/** The origin (scheme://host:port) of a URL, or undefined when unset or malformed. */
+export function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

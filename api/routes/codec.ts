@@ -4,18 +4,16 @@
  * and answer the same shape, decrypted or encrypted with the application's payload keys.
  *
  * Behind auth: a bearer token of a role that may see personal data (api/audit.ts mayUnmask); every
- * decode is audited. CORS admits the Temporal UI's origin (TEMPORAL_UI_URL) and CORS_ORIGINS.
+ * decode is audited. CORS (set up in api/app.ts) admits the Temporal UI's origin (TEMPORAL_UI_URL) and CORS_ORIGINS.
  * Payloads carry no case id, so this endpoint cannot apply county scopes: whoever reaches the Temporal
  * UI and holds such a token can read decoded histories of every county — keep the UI on the intranet.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { EncryptionCodec, PayloadDecryptionError } from '../../temporal/codec';
 import type { AppDeps } from '../app';
-import { listOrigins } from '../app';
 import { audit, mayUnmask, UNMASK_ROLES } from '../audit';
 import { currentUser, ROLE_LABELS } from '../auth';
 import { badRequest, forbidden } from '../problem';
@@ -39,24 +37,7 @@ const toJson = (p: Payload): JsonPayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-/** The origin (scheme://host:port) of a URL, or undefined for a malformed one. */
-function originOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function codecRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
-  const origins = [originOf(deps.config.TEMPORAL_UI_URL), ...listOrigins(deps.config.CORS_ORIGINS)].filter((o): o is string => Boolean(o));
-  if (origins.length > 0) {
-    await app.register(cors, {
-      origin: origins, methods: ['POST'], credentials: true, maxAge: 600,
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
-    });
-  }
   const codec = deps.config.PAYLOAD_KEYS ? EncryptionCodec.fromSpec(deps.config.PAYLOAD_KEYS) : undefined;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
