@@ -71,7 +71,6 @@ export const createSurveyBody = z.object({
   surveyedAt: z.iso.datetime({ offset: true, error: '应为 ISO 8601 时间，如 2025-03-01T09:30:00+08:00' }),
   answers: eligibilityAnswers,
   needs: z.array(needBody).max(MAX_NEEDS, `一次摸底最多 ${MAX_NEEDS} 项需求`),
-  notes: text(2000).optional(),
 }).strict();
 
 type SurveyBody = z.infer<typeof createSurveyBody>;
