@@ -1,0 +1,361 @@
+/**
+ * The authorization matrix: every role × every /v1 route × a resource inside and outside the caller's
+ * scope. The matrix users are county-level (兴庆区 640104, all departments); "outside" is 灵武市 640181.
+ *
+ * Expectations, per route (the EXPECT table):
+ * - a role the route does not admit: 403, inside and outside alike (nothing about the resource is told);
+ * - an admitted role, inside: the route's success status;
+ * - an admitted role, outside: `hidden` → 404 exactly like an unknown id; `filtered` → success, and the
+ *   outside resource is nowhere in the body (while the inside one is); `rejected` → 400/404 on the
+ *   body's reference; `unscoped` → the route touches nothing scoped (outside behaves like inside).
+ *
+ * The first test fails when a registered /v1 route has no entry here (or an entry names no route).
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { ROLES, type Role } from '../../api/auth';
+import { ledgerEntries, type NewSubject } from '../../db/schema';
+import { shareLedger } from '../../db/queries/ledger';
+import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
+import { startStack, type TestStack } from '../support/env';
+
+const INSIDE = '640104';
+const OUTSIDE = '640181';
+type Where = 'inside' | 'outside';
+const countyOf = (w: Where) => (w === 'inside' ? INSIDE : OUTSIDE);
+
+interface Probe {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  payload?: unknown;
+  /** Make the request as this user instead of the role's matrix user (e.g. for logging out). */
+  as?: TestUser;
+  /** The scoped resource's id (or code): must appear inside, must not appear outside (filtered lists). */
+  marker?: string;
+}
+
+type Outside = 'hidden' | 'filtered' | 'rejected' | 'unscoped';
+interface Expectation {
+  roles: readonly Role[];
+  ok: readonly number[];
+  outside: Outside;
+  probe: (c: Ctx, where: Where, role: Role) => Promise<Probe>;
+}
+
+const ALL = ROLES;
+
+// ---- the data the probes use ------------------------------------------------------------------
+
+interface Ctx {
+  stack: TestStack;
+  users: Record<Role, TestUser>;
+  cityCoordinator: TestUser;
+  cityAdmin: TestUser;
+  memo: Map<string, Promise<unknown>>;
+}
+
+/** Once per matrix run: a value shared by read-only probes. */
+function once<T>(c: Ctx, key: string, make: () => Promise<T>): Promise<T> {
+  if (!c.memo.has(key)) c.memo.set(key, make());
+  return c.memo.get(key) as Promise<T>;
+}
+
+const NAME_CHARS = '赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜';
+const uniqueName = () => Array.from({ length: 6 }, () => NAME_CHARS[randomInt(NAME_CHARS.length)]).join('');
+const subject = (c: Ctx, where: Where, extra: Partial<NewSubject> = {}) => makeSubject(c.stack.db, { county: countyOf(where), name: uniqueName(), ...extra });
+const sharedSubject = (c: Ctx, where: Where) => once(c, `subject-${where}`, () => subject(c, where));
+
+/** Opens a case through the API (as a city-level coordinator) for a subject in that county. */
+async function openCase(c: Ctx, where: Where): Promise<string> {
+  const s = await subject(c, where);
+  const res = await c.stack.app.inject({
+    method: 'POST', url: '/v1/cases', headers: c.cityCoordinator.auth,
+    payload: { subjectId: s.id, itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION' },
+  });
+  if (res.statusCode !== 201) throw new Error(`opening a case: ${res.statusCode} ${res.body}`);
+  return res.json().id;
+}
+const sharedCase = (c: Ctx, where: Where) => once(c, `case-${where}`, () => openCase(c, where));
+
+/** Records a survey through the API (as a city-level coordinator); returns its id. */
+async function survey(c: Ctx, where: Where): Promise<string> {
+  const s = await subject(c, where);
+  const res = await c.stack.app.inject({ method: 'POST', url: '/v1/surveys', headers: c.cityCoordinator.auth, payload: surveyBody(s.id) });
+  if (res.statusCode !== 201) throw new Error(`recording a survey: ${res.statusCode} ${res.body}`);
+  return res.json().id;
+}
+const surveyBody = (subjectId: string) => ({ subjectId, surveyedAt: '2025-03-01T09:30:00+08:00', answers: { limitedMobility: true }, needs: [] });
+
+/** A month long over, unlikely to be used by any other test. */
+const oldMonth = () => `19${String(randomInt(10, 99))}-${String(randomInt(1, 13)).padStart(2, '0')}`;
+
+/** A ledger row written directly (what the ledger activity writes at the end of a case). */
+async function ledgerEntry(c: Ctx, where: Where, month = oldMonth()): Promise<{ id: string; month: string }> {
+  const s = await sharedSubject(c, where);
+  const id = randomUUID();
+  await c.stack.db.insert(ledgerEntries).values({
+    id, county: countyOf(where), department: 'JUSTICE', month, sourceType: 'case', sourceId: randomUUID(), subjectId: s.id,
+    itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION',
+    row: {
+      subjectName: s.name, idNumberMasked: '640104********0000', disabilityCategory: '', disabilityGrade: '',
+      item: { code: 'LEGAL_AID', label: '法律服务' }, action: { code: 'CONSULTATION', label: '法律咨询' },
+      askedOn: `${month}-02`, visitedOn: null, handledBy: null, result: '已办结', deliveryMethod: null, deliveredOn: null, remarks: '',
+    },
+  });
+  return { id, month };
+}
+
+const quarterUnique = () => `19${String(randomInt(10, 99))}-Q${randomInt(1, 5)}`;
+
+// ---- the expectation table: one entry per registered /v1 route ---------------------------------
+
+const EXPECT: Record<string, Expectation> = {
+  // cases
+  'POST /v1/cases': {
+    roles: ['coordinator', 'admin'], ok: [201], outside: 'rejected',
+    probe: async (c, w) => ({ method: 'POST', url: '/v1/cases', payload: { subjectId: (await subject(c, w)).id, itemCode: 'LEGAL_AID', actionCode: 'MEDIATION' } }),
+  },
+  'GET /v1/cases/:id': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}` }),
+  },
+
+  // catalog
+  'GET /v1/catalog': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/catalog' }) },
+
+  // subjects
+  'POST /v1/subjects': {
+    roles: ['coordinator', 'admin'], ok: [201], outside: 'rejected',
+    probe: async (_c, w) => ({ method: 'POST', url: '/v1/subjects', payload: { idNumber: uniqueIdNumber(countyOf(w)), name: uniqueName(), county: countyOf(w) } }),
+  },
+  'GET /v1/subjects': {
+    roles: ALL, ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const s = await sharedSubject(c, w);
+      return { method: 'GET', url: `/v1/subjects?name=${encodeURIComponent(s.name)}`, marker: s.id };
+    },
+  },
+  'GET /v1/subjects/:id': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/subjects/${(await sharedSubject(c, w)).id}` }),
+  },
+  'PATCH /v1/subjects/:id': {
+    roles: ['coordinator', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'PATCH', url: `/v1/subjects/${(await subject(c, w)).id}`, payload: { notes: '需要轮椅' } }),
+  },
+  'POST /v1/subjects/:id/household': {
+    roles: ['coordinator', 'admin'], ok: [200, 201], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'POST', url: `/v1/subjects/${(await subject(c, w)).id}/household`, payload: { withSubjectId: (await subject(c, 'inside')).id } }),
+  },
+  'DELETE /v1/subjects/:id/household': {
+    roles: ['coordinator', 'admin'], ok: [200, 204], outside: 'hidden',
+    probe: async (c, w) => {
+      const a = await subject(c, w);
+      const householdId = randomUUID();
+      await c.stack.db.update((await import('../../db/schema')).subjects).set({ householdId })
+        .where((await import('drizzle-orm')).eq((await import('../../db/schema')).subjects.id, a.id));
+      await subject(c, w, { householdId });
+      return { method: 'DELETE', url: `/v1/subjects/${a.id}/household` };
+    },
+  },
+
+  // surveys
+  'POST /v1/surveys': {
+    roles: ['coordinator', 'worker'], ok: [201], outside: 'rejected',
+    probe: async (c, w) => ({ method: 'POST', url: '/v1/surveys', payload: surveyBody((await subject(c, w)).id) }),
+  },
+  'GET /v1/surveys/:id': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/surveys/${await once(c, `survey-${w}`, () => survey(c, w))}` }),
+  },
+  'GET /v1/subjects/:id/needs': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/subjects/${(await sharedSubject(c, w)).id}/needs` }),
+  },
+
+  // ledger
+  'GET /v1/ledger': {
+    roles: ['coordinator', 'reviewer', 'supervisor', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => {
+      const e = await once(c, `ledger-${w}`, () => ledgerEntry(c, w));
+      return { method: 'GET', url: `/v1/ledger?county=${countyOf(w)}&department=JUSTICE&month=${e.month}` };
+    },
+  },
+  'PATCH /v1/ledger/entries/:id': {
+    roles: ['coordinator', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'PATCH', url: `/v1/ledger/entries/${(await ledgerEntry(c, w)).id}`, payload: { changes: { remarks: '电话回访' } } }),
+  },
+  'POST /v1/ledger/amendments': {
+    roles: ['coordinator', 'admin'], ok: [201], outside: 'hidden',
+    probe: async (c, w) => {
+      const e = await ledgerEntry(c, w);
+      await shareLedger(c.stack.db, { county: countyOf(w), department: 'JUSTICE', month: e.month }, new Date(), c.cityAdmin.id);
+      return { method: 'POST', url: '/v1/ledger/amendments', payload: { ledgerEntryId: e.id, changes: { remarks: '更正经办人' }, reason: '经办人录入有误' } };
+    },
+  },
+  'POST /v1/ledger/share': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200, 201], outside: 'hidden',
+    probe: async (_c, w) => ({ method: 'POST', url: '/v1/ledger/share', payload: { county: countyOf(w), department: 'JUSTICE', month: oldMonth() } }),
+  },
+  'GET /v1/ledger/shares': {
+    roles: ['coordinator', 'reviewer', 'supervisor', 'admin'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const month = await once(c, 'shares-month', async () => {
+        const m = oldMonth();
+        for (const county of [INSIDE, OUTSIDE]) await shareLedger(c.stack.db, { county, department: 'HEALTH', month: m }, new Date(), c.cityAdmin.id);
+        return m;
+      });
+      return { method: 'GET', url: `/v1/ledger/shares?month=${month}&department=HEALTH`, marker: countyOf(w) };
+    },
+  },
+
+  // reports
+  'GET /v1/reports/quarterly': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (_c, w) => ({ method: 'GET', url: `/v1/reports/quarterly?quarter=2025-Q1&county=${countyOf(w)}&department=DPF` }),
+  },
+  'POST /v1/reports/quarterly/submit': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [201], outside: 'hidden',
+    probe: async (_c, w) => ({ method: 'POST', url: '/v1/reports/quarterly/submit', payload: { quarter: quarterUnique(), county: countyOf(w), department: 'EDUCATION' } }),
+  },
+  'GET /v1/reports/quarterly/submissions': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'filtered',
+    probe: async (_c, w) => ({ method: 'GET', url: '/v1/reports/quarterly/submissions?quarter=2025-Q1', marker: countyOf(w) }),
+  },
+
+  // supervision (lists and sums over cases: the outside county's case must not show)
+  ...Object.fromEntries(['overdue', 'stuck', 'summary', 'workload', 'escalations'].map((name) => [`GET /v1/supervision/${name}`, {
+    roles: ['supervisor', 'admin', 'coordinator'], ok: [200], outside: 'filtered',
+    probe: async (c: Ctx, w: Where) => {
+      const caseId = await sharedCase(c, w);
+      // The sums name counties; the lists name cases. Either way the outside one must not appear.
+      return { method: 'GET', url: `/v1/supervision/${name}`, marker: name === 'summary' || name === 'workload' ? undefined : undefined, outsideMarker: caseId };
+    },
+  } satisfies Expectation])),
+
+  // users
+  'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
+  'DELETE /v1/me/token': {
+    roles: ALL, ok: [204], outside: 'unscoped',
+    probe: async (c, _w, role) => ({ method: 'DELETE', url: '/v1/me/token', as: await makeUser(c.stack.db, role, { counties: [INSIDE] }) }),
+  },
+  'GET /v1/users': {
+    roles: ['admin'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => ({ method: 'GET', url: '/v1/users?role=reviewer&limit=200', marker: (await once(c, `user-${w}`, () => makeUser(c.stack.db, 'reviewer', { counties: [countyOf(w)] }))).id }),
+  },
+  'POST /v1/users': {
+    roles: ['admin'], ok: [201], outside: 'rejected',
+    probe: async (_c, w) => ({ method: 'POST', url: '/v1/users', payload: { username: `m-${randomUUID().slice(0, 12)}`, displayName: '新用户', role: 'worker', counties: [countyOf(w)] } }),
+  },
+  'GET /v1/users/:id': {
+    roles: ['admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/users/${(await once(c, `user-${w}`, () => makeUser(c.stack.db, 'reviewer', { counties: [countyOf(w)] }))).id}` }),
+  },
+  'PATCH /v1/users/:id': {
+    roles: ['admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'PATCH', url: `/v1/users/${(await makeUser(c.stack.db, 'worker', { counties: [countyOf(w)] })).id}`, payload: { displayName: '改名' } }),
+  },
+  'GET /v1/users/:id/tokens': {
+    roles: ['admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/users/${(await once(c, `user-${w}`, () => makeUser(c.stack.db, 'reviewer', { counties: [countyOf(w)] }))).id}/tokens` }),
+  },
+  'POST /v1/users/:id/tokens': {
+    roles: ['admin'], ok: [201], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'POST', url: `/v1/users/${(await makeUser(c.stack.db, 'worker', { counties: [countyOf(w)] })).id}/tokens`, payload: {} }),
+  },
+  'DELETE /v1/users/:id/tokens/:tokenId': {
+    roles: ['admin'], ok: [204], outside: 'hidden',
+    probe: async (c, w) => {
+      const u = await makeUser(c.stack.db, 'worker', { counties: [countyOf(w)] });
+      const [t] = await c.stack.db.select().from((await import('../../db/schema')).apiTokens)
+        .where((await import('drizzle-orm')).eq((await import('../../db/schema')).apiTokens.userId, u.id));
+      return { method: 'DELETE', url: `/v1/users/${u.id}/tokens/${t.id}` };
+    },
+  },
+
+  // audit
+  'GET /v1/audit': {
+    roles: ['admin'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const actor = await once(c, `auditee-${w}`, async () => {
+        const u = await makeUser(c.stack.db, 'worker', { counties: [countyOf(w)] });
+        await c.stack.app.inject({ method: 'DELETE', url: '/v1/me/token', headers: u.auth });
+        return u;
+      });
+      return { method: 'GET', url: `/v1/audit?userId=${actor.id}`, marker: actor.id };
+    },
+  },
+};
+
+// ---- the run -----------------------------------------------------------------------------------
+
+let ctx: Ctx;
+beforeAll(async () => {
+  const stack = await startStack();
+  const users = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await makeUser(stack.db, r, { counties: [INSIDE] })]))) as Record<Role, TestUser>;
+  ctx = {
+    stack, users,
+    cityCoordinator: await makeUser(stack.db, 'coordinator', { cityLevel: true }),
+    cityAdmin: await makeUser(stack.db, 'admin', { cityLevel: true }),
+    memo: new Map(),
+  };
+});
+afterAll(async () => { await ctx?.stack.close(); });
+
+/** The /v1 routes the app registers, as "METHOD /v1/path". */
+async function registeredRoutes(): Promise<string[]> {
+  const found = new Set<string>();
+  const app = await buildApp({
+    db: ctx.stack.db, temporal: ctx.stack.client, config: ctx.stack.config,
+    onRoute: ({ method, url }) => {
+      for (const m of [method].flat()) if (url.startsWith('/v1/') && m !== 'HEAD' && m !== 'OPTIONS') found.add(`${m} ${url}`);
+    },
+  });
+  await app.ready();
+  await app.close();
+  return [...found].sort();
+}
+
+describe('authorization matrix', () => {
+  it('covers every registered /v1 route, and names no route that does not exist', async () => {
+    const routes = await registeredRoutes();
+    expect(routes.length).toBeGreaterThan(10);
+    expect(routes.filter((r) => !EXPECT[r]), 'routes without an entry in the matrix').toEqual([]);
+    expect(Object.keys(EXPECT).filter((r) => !routes.includes(r)), 'matrix entries without a route').toEqual([]);
+  });
+
+  const cases = Object.entries(EXPECT).flatMap(([route, e]) =>
+    ROLES.flatMap((role) => (['inside', 'outside'] as const).map((where) => ({ route, e, role, where }))));
+
+  it.each(cases)('$route as $role, $where the scope', async ({ e, role, where }) => {
+    const probe = await e.probe(ctx, where, role) as Probe & { outsideMarker?: string };
+    const who = probe.as ?? ctx.users[role];
+    const res = await ctx.stack.app.inject({ method: probe.method, url: probe.url, headers: who.auth, ...(probe.payload !== undefined ? { payload: probe.payload as object } : {}) });
+    const why = `${probe.method} ${probe.url} → ${res.statusCode} ${res.body.slice(0, 300)}`;
+    expect(res.statusCode, why).not.toBe(500);
+    if (!e.roles.includes(role)) {
+      expect(res.statusCode, why).toBe(403);
+      return;
+    }
+    const effective = where === 'inside' || e.outside === 'unscoped' ? 'ok' : e.outside;
+    switch (effective) {
+      case 'ok':
+        expect(e.ok, why).toContain(res.statusCode);
+        if (probe.marker && where === 'inside') expect(res.body, why).toContain(probe.marker);
+        break;
+      case 'hidden':
+        expect(res.statusCode, why).toBe(404);
+        expect(res.body).toContain('不存在或不在您的权限范围内');
+        break;
+      case 'filtered':
+        expect(e.ok, why).toContain(res.statusCode);
+        if (probe.marker) expect(res.body, why).not.toContain(probe.marker);
+        if (probe.outsideMarker) expect(res.body, why).not.toContain(probe.outsideMarker);
+        break;
+      case 'rejected':
+        expect([400, 404], why).toContain(res.statusCode);
+        break;
+    }
+  });
+});
