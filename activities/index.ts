@@ -6,11 +6,13 @@ import type { Db } from '../db/client';
 import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
 import { projectCase, type ProjectCaseInput } from './projection';
 import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
+import { reportingActivities } from './reporting';
 
 export interface ActivityDeps { db: Db; now?: () => Date }
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...reportingActivities(deps.db),
     /** Projects one case transition into PostgreSQL (idempotent). */
     async projectCase(input: ProjectCaseInput): Promise<void> {
       await projectCase(deps.db, input);

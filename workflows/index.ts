@@ -1,3 +1,4 @@
 /** The workflows the worker registers (the bundler's entry point). */
 export { serviceCase } from './serviceCase';
 export { servicePlan } from './servicePlan';
+export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';

@@ -5,6 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
 import { caseRoutes } from './cases';
+import { supervisionRoutes } from './supervision';
+import { ledgerRoutes } from './ledger';
+import { reportRoutes } from './reports';
 import { catalogRoutes } from './catalog';
 import { subjectRoutes } from './subjects';
 import { surveyRoutes } from './surveys';
@@ -15,6 +18,9 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Da
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
+  supervisionRoutes,
+  ledgerRoutes,
+  reportRoutes,
   catalogRoutes,
   subjectRoutes,
   surveyRoutes,

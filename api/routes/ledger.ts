@@ -1,0 +1,225 @@
+/**
+ * /v1/ledger: the 工作台账 (attachment 2 of the plan) of one county department and month, as JSON,
+ * streamed XLSX or CSV; the monthly share with the same-level DPF (manual share of a past month; the
+ * Temporal Schedule shares every month on the 1st); edits before sharing, amendment rows after.
+ *
+ * Decisions: a ledger is always one county department's month (county, department and month are
+ * required). Reading: coordinator, reviewer, supervisor, admin. Editing and amending: coordinator,
+ * admin. Manual share: coordinator, supervisor, admin. A row of a shared month answers 409 to an
+ * edit; a correction is then POST /v1/ledger/amendments, which only applies to shared rows (an
+ * unshared row is simply edited).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LEDGER_HEADERS, type LedgerRow } from '../../activities/ledger';
+import { DELIVERY_METHOD_LABELS } from '../../domain/catalog';
+import { isDateString, monthOf } from '../../domain/calendar';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import {
+  amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, listShares,
+  monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
+} from '../../db/queries/ledger';
+import { CursorError } from '../../db/queries/supervision';
+import type { AppDeps } from '../app';
+import { audit } from '../audit';
+import { currentUser, inScope, requireRole } from '../auth';
+import { attachment, CSV_TYPE, streamCsv, streamXlsx, XLSX_TYPE } from '../export/xlsx';
+import { countyL, departmentL, unitName } from '../export/labels';
+import { badRequest, conflict, notFound } from '../problem';
+import { scopeOf } from './supervision';
+
+export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM');
+const date = z.string().refine(isDateString, 'YYYY-MM-DD');
+const ledgerKey = z.object({ county: z.enum(COUNTY_CODES), department: z.enum(DEPARTMENT_CODES), month });
+
+const changes = z.object({
+  visitedOn: date.nullable().optional(),
+  handledBy: z.string().min(1).max(50).nullable().optional(),
+  result: z.string().min(1).max(200).optional(),
+  deliveryMethod: z.enum(['electronic', 'post', 'express', 'in_person']).nullable().optional(),
+  deliveredOn: date.nullable().optional(),
+  remarks: z.string().max(500).optional(),
+}).strict().refine((o) => Object.keys(o).length > 0, '至少修改一项 At least one column must change');
+
+/** Column changes as stored in the row (delivery method in its Chinese words, like the rows the workflow writes). */
+function rowChanges(c: z.infer<typeof changes>): LedgerChanges {
+  const { deliveryMethod, ...rest } = c;
+  return { ...rest, ...(deliveryMethod !== undefined ? { deliveryMethod: deliveryMethod === null ? null : DELIVERY_METHOD_LABELS[deliveryMethod] } : {}) };
+}
+
+/** The cells of a ledger row in LEDGER_HEADERS order. */
+export function ledgerCells(e: NumberedLedgerEntry): Array<string | number | null> {
+  return LEDGER_HEADERS.map(([key]) => {
+    if (key === 'serial') return e.serial;
+    const v = e.row[key as keyof LedgerRow];
+    if (v && typeof v === 'object') return v.label;
+    return v ?? '';
+  });
+}
+
+function presentEntry(e: NumberedLedgerEntry | (LedgerEntry & { serial?: number })) {
+  return {
+    id: e.id,
+    serial: e.serial ?? null,
+    month: e.month,
+    county: countyL(e.county),
+    department: departmentL(e.department),
+    source: { type: e.sourceType, id: e.sourceId },
+    row: e.row,
+    amendsId: e.amendsId,
+    amendReason: e.amendReason,
+    sharedAt: e.sharedAt?.toISOString() ?? null,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+function presentShare(s: LedgerShare & { verified?: boolean }) {
+  return {
+    county: countyL(s.county), department: departmentL(s.department), month: s.month, rowCount: s.rowCount,
+    contentHash: s.contentHash, sharedAt: s.sharedAt.toISOString(), sharedBy: s.sharedBy,
+    sharedWith: { code: 'DPF', label: `${countyL(s.county).label}残联` },
+    ...(s.verified !== undefined ? { verified: s.verified } : {}),
+  };
+}
+
+/** The format asked for: ?format= wins, else the Accept header, else JSON. */
+function formatOf(query: string | undefined, accept: string | undefined): 'json' | 'xlsx' | 'csv' {
+  if (query === 'json' || query === 'xlsx' || query === 'csv') return query;
+  if (accept?.includes('spreadsheetml')) return 'xlsx';
+  if (accept?.includes('text/csv')) return 'csv';
+  return 'json';
+}
+
+export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const readers = requireRole('coordinator', 'reviewer', 'supervisor', 'admin');
+  const editors = requireRole('coordinator', 'admin');
+
+  r.get('/ledger', {
+    schema: {
+      tags: ['ledger'], summary: '工作台账（附件2）：某县区某部门某月，JSON / XLSX / CSV',
+      querystring: ledgerKey.extend({
+        format: z.enum(['json', 'xlsx', 'csv']).optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(200),
+        cursor: z.string().min(1).max(200).optional(),
+      }),
+    },
+    preHandler: readers,
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const q = request.query;
+    if (!inScope(user, q.county, q.department)) throw notFound('台账');
+    const key = { county: q.county, department: q.department, month: q.month };
+    const format = formatOf(q.format, request.headers.accept);
+    const unit = unitName(q.county, q.department);
+    const [y, m] = q.month.split('-');
+    if (format !== 'json') {
+      const rows = (async function* () {
+        for await (const batch of ledgerBatches(deps.db, key)) yield batch.map(ledgerCells);
+      })();
+      const base = `工作台账-${unit}-${q.month}`;
+      const ascii = `ledger-${q.county}-${q.department}-${q.month}`;
+      if (format === 'csv') {
+        return reply.type(CSV_TYPE).header('content-disposition', attachment(`${base}.csv`, `${ascii}.csv`))
+          .send(streamCsv(LEDGER_HEADERS.map(([, h]) => h), rows));
+      }
+      return reply.type(XLSX_TYPE).header('content-disposition', attachment(`${base}.xlsx`, `${ascii}.xlsx`)).send(streamXlsx({
+        sheetName: '工作台账', title: LEDGER_TITLE, subtitle: `填报单位：${unit}    月份：${y}年${Number(m)}月`,
+        columns: LEDGER_HEADERS.map(([k, h]) => ({ header: h, width: k === 'serial' ? 6 : k === 'idNumberMasked' ? 21 : k === 'item' || k === 'action' || k === 'result' || k === 'remarks' ? 24 : 12 })),
+        rows,
+      }));
+    }
+    let page;
+    try {
+      page = await ledgerPage(deps.db, key, q.limit, q.cursor);
+    } catch (e) {
+      if (e instanceof CursorError) throw badRequest('分页游标无效 The cursor is not valid', [{ path: 'query.cursor', message: e.message }]);
+      throw e;
+    }
+    const share = await findShare(deps.db, key);
+    return {
+      title: LEDGER_TITLE, unit, county: countyL(q.county), department: departmentL(q.department), month: q.month,
+      headers: LEDGER_HEADERS.map(([k, label]) => ({ key: k, label })),
+      share: share ? presentShare(share) : null,
+      items: page.items.map(presentEntry),
+      nextCursor: page.nextCursor,
+    };
+  });
+
+  r.patch('/ledger/entries/:id', {
+    schema: {
+      tags: ['ledger'], summary: '修改台账记录（仅限尚未共享的月份；已共享请提交更正）',
+      params: z.object({ id: z.string().min(1).max(64) }), body: z.object({ changes }).strict(),
+    },
+    preHandler: editors,
+  }, async (request) => {
+    const user = currentUser(request);
+    const entry = await findLedgerEntry(deps.db, request.params.id);
+    if (!entry || !inScope(user, entry.county, entry.department)) throw notFound('台账记录');
+    const share = await findShare(deps.db, entry);
+    const frozen = () => conflict(`${entry.month} 台账已于 ${share?.sharedAt.toISOString() ?? '此前'} 与同级残联共享，不可修改；请提交更正记录（POST /v1/ledger/amendments）`, { sharedAt: share?.sharedAt.toISOString() });
+    if (share) throw frozen();
+    let updated: LedgerEntry;
+    try {
+      updated = await editLedgerEntry(deps.db, entry.id, rowChanges(request.body.changes));
+    } catch (e) {
+      if (isFrozenError(e)) throw frozen();
+      throw e;
+    }
+    await audit(deps.db, { user, action: 'ledger.edit', resourceType: 'ledger_entry', resourceId: entry.id, ip: request.ip, detail: { fields: Object.keys(request.body.changes) } });
+    return presentEntry(updated);
+  });
+
+  r.post('/ledger/amendments', {
+    schema: {
+      tags: ['ledger'], summary: '台账更正：对已共享月份的记录追加一条更正记录（记入更正当月台账）',
+      body: z.object({ ledgerEntryId: z.string().min(1).max(64), changes, reason: z.string().trim().min(2).max(500) }).strict(),
+    },
+    preHandler: editors,
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const original = await findLedgerEntry(deps.db, request.body.ledgerEntryId);
+    if (!original || !inScope(user, original.county, original.department)) throw notFound('台账记录');
+    if (!(await findShare(deps.db, original))) throw conflict(`${original.month} 台账尚未共享，请直接修改该记录（PATCH /v1/ledger/entries/${original.id}）`);
+    const now = deps.now();
+    const target = { county: original.county, department: original.department, month: monthOf(now) };
+    if (await findShare(deps.db, target)) throw conflict(`${target.month} 台账已共享，无法记入更正`);
+    const amendment = await amendLedgerEntry(deps.db, original, rowChanges(request.body.changes), request.body.reason, user.id, now);
+    await audit(deps.db, { user, action: 'ledger.amend', resourceType: 'ledger_entry', resourceId: amendment.id, ip: request.ip, detail: { amends: original.id } });
+    return reply.status(201).header('location', `/v1/ledger?county=${amendment.county}&department=${amendment.department}&month=${amendment.month}`).send(presentEntry(amendment));
+  });
+
+  r.post('/ledger/share', {
+    schema: {
+      tags: ['ledger'], summary: '手动共享某县区某部门已结束月份的台账（冻结：记录行数与内容哈希；幂等）',
+      body: ledgerKey.strict(),
+    },
+    preHandler: requireRole('coordinator', 'supervisor', 'admin'),
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const key = request.body;
+    if (!inScope(user, key.county, key.department)) throw notFound('台账');
+    const now = deps.now();
+    if (!monthIsOver(key.month, now)) throw conflict(`${key.month} 尚未结束，月度台账须在次月共享`);
+    const { created, share } = await shareLedger(deps.db, key, now, user.id);
+    if (created) await audit(deps.db, { user, action: 'ledger.share', resourceType: 'ledger_share', resourceId: `${key.county}/${key.department}/${key.month}`, ip: request.ip, detail: { rowCount: share.rowCount, contentHash: share.contentHash } });
+    return reply.status(created ? 201 : 200).send(presentShare(share));
+  });
+
+  r.get('/ledger/shares', {
+    schema: {
+      tags: ['ledger'], summary: '某月台账共享记录（重新校验内容哈希）',
+      querystring: z.object({ month, county: z.enum(COUNTY_CODES).optional(), department: z.enum(DEPARTMENT_CODES).optional() }),
+    },
+    preHandler: readers,
+  }, async (request) => {
+    const user = currentUser(request);
+    const scope = scopeOf(user);
+    const shares = await listShares(deps.db, { ...request.query, counties: scope.counties, departments: scope.departments });
+    return { month: request.query.month, items: shares.map(presentShare) };
+  });
+}

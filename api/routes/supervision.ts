@@ -1,0 +1,201 @@
+/**
+ * /v1/supervision: what supervisors, department heads and the DPF look at every day — overdue and
+ * stuck cases, a summary, workload per worker, escalations and who acted on them. Read from the
+ * indexed read model, scope-filtered in SQL; every "now" comes from deps.now.
+ * Roles: supervisor, admin and coordinator (the coordinator runs the county department's desk).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { STEP_KIND_LABELS } from '../../domain/catalog';
+import { ITEM_CODES } from '../../domain/catalog';
+import { workingDaysBetween } from '../../domain/calendar';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import {
+  CursorError, listEscalations, listOverdue, listStuck, summary, workload,
+  type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
+} from '../../db/queries/supervision';
+import type { AppDeps } from '../app';
+import { currentUser, requireRole, type AuthUser } from '../auth';
+import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
+import { badRequest } from '../problem';
+
+/** The caller's scope as the queries take it. */
+export function scopeOf(user: AuthUser): Scope {
+  return { counties: user.cityLevel ? 'all' : user.counties, departments: user.departments.length ? user.departments : 'all' };
+}
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
+const STEPS = ['assignment', 'visit', 'review', 'delivery', 'ledger', 'done'] as const satisfies ReadonlyArray<keyof typeof STEP_KIND_LABELS | 'done'>;
+
+export const filterQuery = z.object({
+  county: z.enum(COUNTY_CODES).optional(),
+  department: z.enum(DEPARTMENT_CODES).optional(),
+  item: z.enum(ITEM_CODES).optional(),
+  step: z.enum(STEPS).optional(),
+  assignee: z.string().min(1).max(64).optional(),
+  greenChannel: boolString.optional(),
+});
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+function filtersOf(q: z.infer<typeof filterQuery>): CaseFilters {
+  return { county: q.county, department: q.department, item: q.item, step: q.step, assignee: q.assignee, greenChannel: q.greenChannel };
+}
+
+/** Runs a paged query, turning a bad cursor into a 400 on query.cursor. */
+async function paged<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof CursorError) throw badRequest('分页游标无效 The cursor is not valid', [{ path: 'query.cursor', message: e.message }]);
+    throw e;
+  }
+}
+
+function presentCaseRow(r: CaseListRow) {
+  return {
+    id: r.id,
+    subject: { id: r.subjectId, name: r.subjectName },
+    item: itemL(r.itemCode),
+    action: actionL(r.itemCode, r.actionCode),
+    county: countyL(r.county),
+    department: departmentL(r.department),
+    step: stepL(r.step),
+    assignee: r.assignee ? { id: r.assignee, name: r.assigneeName ?? r.assignee } : null,
+    greenChannel: r.greenChannel,
+    onHold: r.onHold,
+    escalationLevel: r.escalationLevel,
+    dueAt: r.dueAt?.toISOString() ?? null,
+    openedAt: r.openedAt.toISOString(),
+    lastEventAt: r.lastEventAt.toISOString(),
+  };
+}
+
+const rate = (num: number, den: number) => (den === 0 ? null : Math.round((num / den) * 1000) / 1000);
+
+function presentSummaryRow(r: SummaryRow) {
+  return {
+    open: r.open, overdue: r.overdue, dueThisWeek: r.dueThisWeek, closedThisMonth: r.closedThisMonth,
+    closedOnTimeThisMonth: r.closedOnTimeThisMonth, onTimeRate: rate(r.closedOnTimeThisMonth, r.closedThisMonth),
+  };
+}
+
+export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const roles = requireRole('supervisor', 'admin', 'coordinator');
+
+  r.get('/supervision/overdue', {
+    schema: { tags: ['supervision'], summary: '逾期案件（按逾期时长排序，游标分页）', querystring: filterQuery.extend(pageQuery.shape) },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const q = request.query;
+    const res = await paged(() => listOverdue(deps.db, scopeOf(user), filtersOf(q), now, q.limit, q.cursor));
+    return {
+      asOf: now.toISOString(),
+      items: res.items.map((row) => ({
+        ...presentCaseRow(row),
+        late: { workingDays: workingDaysBetween(row.dueAt!, now), hours: Math.floor((now.getTime() - row.dueAt!.getTime()) / 3_600_000) },
+      })),
+      nextCursor: res.nextCursor,
+    };
+  });
+
+  r.get('/supervision/stuck', {
+    schema: {
+      tags: ['supervision'], summary: '停滞案件：连续 N 个工作日无任何办理动作（按停滞时长排序）',
+      querystring: filterQuery.extend(pageQuery.shape).extend({ days: z.coerce.number().int().min(1).max(250).default(5) }),
+    },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const q = request.query;
+    const res = await paged(() => listStuck(deps.db, scopeOf(user), filtersOf(q), now, q.days, q.limit, q.cursor));
+    return {
+      asOf: now.toISOString(),
+      days: q.days,
+      items: res.items.map((row) => ({ ...presentCaseRow(row), idleWorkingDays: workingDaysBetween(row.lastEventAt, now) })),
+      nextCursor: res.nextCursor,
+    };
+  });
+
+  r.get('/supervision/summary', {
+    schema: { tags: ['supervision'], summary: '督办汇总：在办、逾期、本周到期、本月办结、按时办结率（按县区、部门、事项）', querystring: filterQuery },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const rows = await summary(deps.db, scopeOf(user), filtersOf(request.query), now);
+    const total = rows.find((x) => x.grouping === 'total');
+    return {
+      asOf: now.toISOString(),
+      totals: presentSummaryRow(total ?? { open: 0, overdue: 0, dueThisWeek: 0, closedThisMonth: 0, closedOnTimeThisMonth: 0 } as SummaryRow),
+      byCounty: rows.filter((x) => x.grouping === 'county').sort((a, b) => a.county!.localeCompare(b.county!)).map((x) => ({ county: countyL(x.county!), ...presentSummaryRow(x) })),
+      byDepartment: rows.filter((x) => x.grouping === 'department').sort((a, b) => a.department!.localeCompare(b.department!)).map((x) => ({ department: departmentL(x.department!), ...presentSummaryRow(x) })),
+      byItem: rows.filter((x) => x.grouping === 'item').sort((a, b) => a.itemCode!.localeCompare(b.itemCode!)).map((x) => ({ item: itemL(x.itemCode!), ...presentSummaryRow(x) })),
+    };
+  });
+
+  r.get('/supervision/workload', {
+    schema: { tags: ['supervision'], summary: '工作人员在办案件量及其中逾期数', querystring: filterQuery },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const rows = await workload(deps.db, scopeOf(user), filtersOf(request.query), now);
+    return {
+      asOf: now.toISOString(),
+      items: rows.map((w) => ({
+        assignee: w.assignee ? { id: w.assignee, name: w.assigneeName ?? w.assignee } : null,
+        label: w.assignee ? w.assigneeName ?? w.assignee : '未分派',
+        open: w.open, overdue: w.overdue, dueThisWeek: w.dueThisWeek, nextDueAt: w.nextDueAt?.toISOString() ?? null,
+      })),
+    };
+  });
+
+  r.get('/supervision/escalations', {
+    schema: {
+      tags: ['supervision'], summary: '督办升级记录（案件超期升级与服务计划未达标）及处置人',
+      querystring: filterQuery.extend(pageQuery.shape).extend({
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        acted: boolString.optional(),
+        level: z.coerce.number().int().min(1).max(2).optional(),
+      }),
+    },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const q = request.query;
+    const from = q.from ? new Date(q.from) : undefined;
+    const to = q.to ? new Date(q.to) : undefined;
+    if (from && to && from >= to) throw badRequest('起始时间须早于结束时间', [{ path: 'query.to', message: 'must be after from' }]);
+    const res = await paged(() => listEscalations(deps.db, scopeOf(user), { ...filtersOf(q), from, to, acted: q.acted, level: q.level }, q.limit, q.cursor));
+    return {
+      items: res.items.map((e) => ({
+        kind: e.kind,
+        at: e.at.toISOString(),
+        level: e.level,
+        reason: e.reason,
+        target: e.target ?? null,
+        caseId: e.caseId,
+        planId: e.planId,
+        period: e.period,
+        step: e.step ? stepL(e.step) : null,
+        county: countyL(e.county),
+        department: departmentL(e.department),
+        item: itemL(e.itemCode),
+        action: actionL(e.itemCode, e.actionCode),
+        status: e.status,
+        actedOn: e.actedBy ? { by: { id: e.actedBy, name: e.actedByName ?? e.actedBy }, at: e.actedAt!.toISOString(), with: e.actedWith } : null,
+      })),
+      nextCursor: res.nextCursor,
+    };
+  });
+}

@@ -1,0 +1,201 @@
+/**
+ * The 工作台账 read side: a county department's month of ledger rows (with serial numbers), the
+ * monthly share with the same-level DPF (frozen: row count + sha256 over the canonical rows; the
+ * 0004 migration's trigger keeps a shared month immutable), edits before sharing and amendment rows after.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
+import { monthOf, monthRange } from '../../domain/calendar';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import type { LedgerRow } from '../../activities/ledger';
+import type { Db } from '../client';
+import { CursorError, decodeCursor, encodeCursor, iso, withDates, type Page } from './supervision';
+
+export interface LedgerEntry {
+  id: string; county: string; department: string; month: string; sourceType: string; sourceId: string; subjectId: string;
+  itemCode: string; actionCode: string; row: LedgerRow; amendsId: string | null; amendReason: string | null; createdBy: string | null;
+  sharedAt: Date | null; createdAt: Date;
+}
+export interface NumberedLedgerEntry extends LedgerEntry { serial: number }
+export interface LedgerShare { county: string; department: string; month: string; rowCount: number; contentHash: string; sharedAt: Date; sharedBy: string }
+
+/** One county department's ledger of one month. */
+export interface LedgerKey { county: string; department: string; month: string }
+
+const COLUMNS = (sql: postgres.Sql) => sql`
+  l.id, l.county, l.department, l.month, l.source_type as "sourceType", l.source_id as "sourceId", l.subject_id as "subjectId",
+  l.item_code as "itemCode", l.action_code as "actionCode", l.row, l.amends_id as "amendsId", l.amend_reason as "amendReason",
+  l.created_by as "createdBy", l.shared_at as "sharedAt", l.created_at as "createdAt"`;
+
+const ENTRY_DATES = ['sharedAt', 'createdAt'] as const;
+
+/** The month's rows in ledger order (entry time, then id), numbered from 1; one page after `cursor`. */
+export async function ledgerPage(db: Db, key: LedgerKey, limit: number, cursor?: string): Promise<Page<NumberedLedgerEntry>> {
+  const sql = db.$client;
+  let after = 0;
+  if (cursor) {
+    after = Number(decodeCursor(cursor, 1)[0]);
+    if (!Number.isInteger(after) || after < 0) throw new CursorError('cursor is not valid');
+  }
+  const rows = await sql<NumberedLedgerEntry[]>`
+    select * from (
+      select ${COLUMNS(sql)}, row_number() over (order by l.created_at, l.id)::int as serial
+      from ledger_entries l
+      where l.county = ${key.county} and l.department = ${key.department} and l.month = ${key.month}
+    ) x where x.serial > ${after}
+    order by x.serial
+    limit ${limit + 1}`;
+  withDates(rows, ENTRY_DATES);
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  return { items, nextCursor: more ? encodeCursor([String(items[items.length - 1].serial)]) : null };
+}
+
+/** The month's rows in ledger order, in batches from a server-side cursor (exports never hold the whole month). */
+export async function* ledgerBatches(db: Db, key: LedgerKey, batch = 1000): AsyncGenerator<NumberedLedgerEntry[]> {
+  const sql = db.$client;
+  let serial = 0;
+  const query = sql<LedgerEntry[]>`
+    select ${COLUMNS(sql)} from ledger_entries l
+    where l.county = ${key.county} and l.department = ${key.department} and l.month = ${key.month}
+    order by l.created_at, l.id`.cursor(batch);
+  for await (const rows of query) yield withDates(rows, ENTRY_DATES).map((r) => ({ ...r, serial: ++serial }));
+}
+
+/** Canonical JSON: keys sorted at every level, so the same content always hashes the same. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+/** The content hash of a month's rows (in ledger order): sha256 over one canonical JSON line per row. */
+export function ledgerContentHash(rows: Array<Pick<LedgerEntry, 'id' | 'sourceType' | 'sourceId' | 'subjectId' | 'itemCode' | 'actionCode' | 'row' | 'amendsId' | 'amendReason'>>): string {
+  const h = createHash('sha256');
+  for (const r of rows) {
+    h.update(canonicalJson({
+      id: r.id, sourceType: r.sourceType, sourceId: r.sourceId, subjectId: r.subjectId, itemCode: r.itemCode,
+      actionCode: r.actionCode, row: r.row, amendsId: r.amendsId, amendReason: r.amendReason,
+    }));
+    h.update('\n');
+  }
+  return h.digest('hex');
+}
+
+async function monthRows(sql: postgres.Sql, key: LedgerKey): Promise<LedgerEntry[]> {
+  return withDates(await sql<LedgerEntry[]>`
+    select ${COLUMNS(sql)} from ledger_entries l
+    where l.county = ${key.county} and l.department = ${key.department} and l.month = ${key.month}
+    order by l.created_at, l.id`, ENTRY_DATES);
+}
+
+/** The share of a county department's month, if it has been shared. */
+export async function findShare(db: Db, key: LedgerKey): Promise<LedgerShare | undefined> {
+  const sql = db.$client;
+  const [s] = await sql<LedgerShare[]>`
+    select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
+    from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
+  return s ? withDates([s], ['sharedAt'])[0] : undefined;
+}
+
+/** Shares of a month (optionally one county / department), each re-verified against the rows now in the table. */
+export async function listShares(db: Db, filter: { month: string; counties: readonly string[] | 'all'; departments: readonly string[] | 'all'; county?: string; department?: string }) {
+  const sql = db.$client;
+  const shares = await sql<LedgerShare[]>`
+    select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
+    from ledger_shares
+    where month = ${filter.month}
+      ${filter.counties === 'all' ? sql`` : filter.counties.length ? sql`and county in ${sql(filter.counties as string[])}` : sql`and false`}
+      ${filter.departments === 'all' ? sql`` : filter.departments.length ? sql`and department in ${sql(filter.departments as string[])}` : sql`and false`}
+      ${filter.county ? sql`and county = ${filter.county}` : sql``}
+      ${filter.department ? sql`and department = ${filter.department}` : sql``}
+    order by county, department`;
+  withDates(shares, ['sharedAt']);
+  const out: Array<LedgerShare & { verified: boolean }> = [];
+  for (const s of shares) {
+    const rows = await monthRows(sql, s);
+    out.push({ ...s, verified: rows.length === s.rowCount && ledgerContentHash(rows) === s.contentHash });
+  }
+  return out;
+}
+
+/**
+ * Freezes a county department's month: marks its rows shared and records the row count and content
+ * hash, in one transaction that holds writers off (SHARE lock) so no row slips in between hash and
+ * freeze. Idempotent: a month already shared returns its share unchanged.
+ */
+export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string): Promise<{ created: boolean; share: LedgerShare }> {
+  return db.$client.begin(async (tx) => {
+    const sql = tx as unknown as postgres.Sql;
+    await sql`lock table ledger_entries in share mode`;
+    const [existing] = await sql<LedgerShare[]>`
+      select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
+      from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
+    if (existing) return { created: false, share: withDates([existing], ['sharedAt'])[0] };
+    const rows = await monthRows(sql, key);
+    const share: LedgerShare = { ...key, rowCount: rows.length, contentHash: ledgerContentHash(rows), sharedAt: at, sharedBy: by };
+    await sql`update ledger_entries set shared_at = ${iso(at)}::timestamptz where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
+    await sql`insert into ledger_shares (county, department, month, row_count, content_hash, shared_at, shared_by)
+      values (${key.county}, ${key.department}, ${key.month}, ${share.rowCount}, ${share.contentHash}, ${iso(at)}::timestamptz, ${by})`;
+    return { created: true, share };
+  }) as Promise<{ created: boolean; share: LedgerShare }>;
+}
+
+/** True once the month (Asia/Shanghai) is over at `now`: only then may it be shared. */
+export function monthIsOver(month: string, now: Date): boolean {
+  return monthRange(month).end.getTime() <= now.getTime();
+}
+
+/** Shares every county department's ledger of a month (the monthly Schedule); empty ledgers are shared as such. */
+export async function shareMonth(db: Db, month: string, at: Date, by: string, only?: { counties?: readonly string[]; departments?: readonly string[] }) {
+  let created = 0;
+  let existing = 0;
+  let rows = 0;
+  for (const county of only?.counties ?? COUNTY_CODES) {
+    for (const department of only?.departments ?? DEPARTMENT_CODES) {
+      const res = await shareLedger(db, { county, department, month }, at, by);
+      if (res.created) created++; else existing++;
+      rows += res.share.rowCount;
+    }
+  }
+  return { month, created, existing, rows };
+}
+
+/** One ledger row by id. */
+export async function findLedgerEntry(db: Db, id: string): Promise<LedgerEntry | undefined> {
+  const sql = db.$client;
+  const [r] = await sql<LedgerEntry[]>`select ${COLUMNS(sql)} from ledger_entries l where l.id = ${id}`;
+  return r ? withDates([r], ENTRY_DATES)[0] : undefined;
+}
+
+/** The row fields a correction may change (subject columns come from the subject and never change here). */
+export type LedgerChanges = Partial<Pick<LedgerRow, 'visitedOn' | 'handledBy' | 'result' | 'deliveryMethod' | 'deliveredOn' | 'remarks'>>;
+
+/** The database refused a change to a frozen month (trigger, SQLSTATE 55000). */
+export const isFrozenError = (e: unknown) => (e as { code?: string })?.code === '55000';
+
+/** Edits a row of a month not shared yet (the caller checked; the trigger is the backstop). */
+export async function editLedgerEntry(db: Db, id: string, changes: LedgerChanges): Promise<LedgerEntry> {
+  const sql = db.$client;
+  await sql`update ledger_entries set row = row || ${JSON.stringify(changes)}::jsonb, updated_at = now() where id = ${id}`;
+  return (await findLedgerEntry(db, id))!;
+}
+
+/**
+ * Records a correction of a shared row: a new row in the month the correction is made (its own county
+ * department), pointing at the original, carrying the corrected columns and the reason in 备注.
+ */
+export async function amendLedgerEntry(db: Db, original: LedgerEntry, changes: LedgerChanges, reason: string, by: string, at: Date): Promise<LedgerEntry> {
+  const sql = db.$client;
+  const id = randomUUID();
+  const month = monthOf(at);
+  const note = `更正 ${original.month} 台账记录；原因：${reason}`;
+  const row: LedgerRow = { ...original.row, ...changes, remarks: [changes.remarks ?? original.row.remarks, note].filter(Boolean).join('；') };
+  await sql`
+    insert into ledger_entries (id, county, department, month, source_type, source_id, subject_id, item_code, action_code, row, amends_id, amend_reason, created_by, created_at, updated_at)
+    values (${id}, ${original.county}, ${original.department}, ${month}, ${original.sourceType}, ${original.sourceId}, ${original.subjectId},
+      ${original.itemCode}, ${original.actionCode}, ${JSON.stringify(row)}::jsonb, ${original.id}, ${reason}, ${by}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz)`;
+  return (await findLedgerEntry(db, id))!;
+}

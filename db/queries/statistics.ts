@@ -1,0 +1,251 @@
+/**
+ * 工作情况统计表 (attachment 3): per quarter, per county × department × item, counted from the read
+ * model as of a cut-off (the quarter's end, or `now` while the quarter runs — county tables are
+ * drafted and submitted before the quarter ends).
+ *
+ * Definitions (ours; the seed names the columns only). With Q = [quarter start, cut-off):
+ * - cases opened: opened in Q;
+ * - completed (办结): ended in Q as closed or rejected (不予办理 is a handled result too); cancelled is not;
+ * - completed on time: of those, completed_on_time (no step, nor a supplement, went past its deadline);
+ * - overdue: completed in Q late, plus cases still pending at the cut-off that had an `overdue`
+ *   (or `supplement_overdue`) event before it;
+ * - pending: opened before the cut-off and not ended at it;
+ * - plan periods (and compliant): plan periods ending in Q, checked before the cut-off;
+ * - people served: distinct subjects with a case active in Q (opened before the cut-off, not ended
+ *   before Q) or a plan period counted above. A totals row adds rows up (a person served under two
+ *   items counts under each).
+ * The city table is the sum of the county tables: each county department's submitted table when it
+ * has submitted, its live figures otherwise.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
+import { quarterRange, shanghaiDate } from '../../domain/calendar';
+import { CATALOG } from '../../domain/catalog';
+import { CITY, COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import type { Db } from '../client';
+import { canonicalJson } from './ledger';
+import { iso, withDates } from './supervision';
+
+export const FIGURES = ['peopleServed', 'casesOpened', 'casesCompleted', 'completedOnTime', 'overdue', 'pending', 'planPeriods', 'planPeriodsCompliant'] as const;
+export type Figure = (typeof FIGURES)[number];
+export type Figures = Record<Figure, number>;
+export const zeroFigures = (): Figures => Object.fromEntries(FIGURES.map((f) => [f, 0])) as Figures;
+
+export interface StatsRow extends Figures { county: string; department: string; itemCode: string }
+
+/** A county department's (or the city department's) table: one row per item, and the totals. */
+export interface DepartmentTable { department: string; rows: Array<{ itemCode: string } & Figures>; totals: Figures }
+
+export interface StatsScope { counties?: readonly string[]; departments?: readonly string[] }
+
+/** The cut-off: the quarter's end, or `now` if the quarter has not ended. */
+export function cutOff(quarter: string, now: Date): { start: Date; end: Date; cut: Date } {
+  const { start, end } = quarterRange(quarter);
+  return { start, end, cut: now < end ? now : end };
+}
+
+/** Live figures per county × department × item for a quarter (only combinations with activity). */
+export async function quarterStatistics(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<StatsRow[]> {
+  const sql = db.$client;
+  const { start, cut } = cutOff(quarter, now);
+  if (cut <= start) return [];
+  const firstDay = shanghaiDate(start);
+  const lastDay = shanghaiDate(new Date(cut.getTime() - 1));
+  const scopeCond = (county: postgres.PendingQuery<postgres.Row[]>, department: postgres.PendingQuery<postgres.Row[]>) => sql`
+    ${scope.counties ? (scope.counties.length ? sql`and ${county} in ${sql(scope.counties as string[])}` : sql`and false`) : sql``}
+    ${scope.departments ? (scope.departments.length ? sql`and ${department} in ${sql(scope.departments as string[])}` : sql`and false`) : sql``}`;
+  const cond = (alias: 'c' | 'p') => (alias === 'c' ? scopeCond(sql`c.county`, sql`c.department`) : scopeCond(sql`p.county`, sql`p.department`));
+  const rows = await sql<Array<StatsRow>>`
+    with cs as (
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time,
+        coalesce(c.closed_at, case when c.status <> 'open' then c.last_event_at end) as ended_at
+      from cases c
+      where c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+    ), act as (
+      select county, department, item_code, subject_id,
+        (opened_at >= ${iso(start)}::timestamptz)::int as opened,
+        (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz)::int as completed,
+        (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is true)::int as on_time,
+        ((status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is false)
+          or ((ended_at is null or ended_at >= ${iso(cut)}::timestamptz) and exists (
+            select 1 from case_events e where e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz)))::int as overdue,
+        (ended_at is null or ended_at >= ${iso(cut)}::timestamptz)::int as pending,
+        0 as periods, 0 as compliant
+      from cs
+      where ended_at is null or ended_at >= ${iso(start)}::timestamptz
+      union all
+      select p.county, p.department, p.item_code, p.subject_id, 0, 0, 0, 0, 0, 1, pp.compliant::int
+      from plan_periods pp join plans p on p.id = pp.plan_id
+      where pp.end_date >= ${firstDay}::date and pp.end_date <= ${lastDay}::date and pp.checked_at < ${iso(cut)}::timestamptz ${cond('p')}
+    )
+    select county, department, item_code as "itemCode",
+      count(distinct subject_id)::int as "peopleServed", sum(opened)::int as "casesOpened", sum(completed)::int as "casesCompleted",
+      sum(on_time)::int as "completedOnTime", sum(overdue)::int as overdue, sum(pending)::int as pending,
+      sum(periods)::int as "planPeriods", sum(compliant)::int as "planPeriodsCompliant"
+    from act
+    group by county, department, item_code
+    order by county, department, item_code`;
+  return rows;
+}
+
+/** Items a department implements at county level (the table's rows, zero-filled), in plan order. */
+export function departmentItems(department: string): string[] {
+  return CATALOG.items.filter((i) => i.actions.some((a) => a.implementing === department)).map((i) => i.code);
+}
+
+const ITEM_ORDER = new Map(CATALOG.items.map((i, n) => [i.code as string, n]));
+
+/** Adds figures into `into`. */
+export function addFigures(into: Figures, f: Figures): Figures {
+  for (const k of FIGURES) into[k] += f[k];
+  return into;
+}
+
+/** One department's table from live rows (zero-filled with the department's items). */
+export function departmentTable(department: string, rows: Array<{ itemCode: string } & Figures>): DepartmentTable {
+  const byItem = new Map<string, { itemCode: string } & Figures>();
+  for (const code of departmentItems(department)) byItem.set(code, { itemCode: code, ...zeroFigures() });
+  for (const r of rows) {
+    const cur = byItem.get(r.itemCode) ?? { itemCode: r.itemCode, ...zeroFigures() };
+    addFigures(cur, r);
+    byItem.set(r.itemCode, cur);
+  }
+  const out = [...byItem.values()].sort((a, b) => (ITEM_ORDER.get(a.itemCode) ?? 99) - (ITEM_ORDER.get(b.itemCode) ?? 99));
+  const totals = out.reduce((acc, r) => addFigures(acc, r), zeroFigures());
+  return { department, rows: out.map((r) => ({ itemCode: r.itemCode, ...pick(r) })), totals };
+}
+
+const pick = (f: Figures): Figures => Object.fromEntries(FIGURES.map((k) => [k, f[k]])) as Figures;
+
+/** sha256 of a table's canonical JSON. */
+export const tableHash = (t: unknown) => createHash('sha256').update(canonicalJson(t)).digest('hex');
+
+export interface Submission {
+  id: string; quarter: string; level: string; county: string; department: string; status: string;
+  table: DepartmentTable & { asOf: string }; contentHash: string | null; draftedAt: Date | null; submittedAt: Date | null;
+  submittedBy: string | null; late: boolean; remindedAt: Date | null; reminders: number; sharedAt: Date | null;
+}
+
+const SUBMISSION_DATES = ['draftedAt', 'submittedAt', 'remindedAt', 'sharedAt'] as const;
+
+const SUBMISSION_COLUMNS = (sql: postgres.Sql) => sql`
+  id, quarter, level, county, department, status, "table", content_hash as "contentHash", drafted_at as "draftedAt",
+  submitted_at as "submittedAt", submitted_by as "submittedBy", late, reminded_at as "remindedAt", reminders, shared_at as "sharedAt"`;
+
+/** Submissions of a quarter at a level (county tables, or the city sums), optionally narrowed. */
+export async function listSubmissions(db: Db, quarter: string, level: 'county' | 'city', scope: StatsScope = {}): Promise<Submission[]> {
+  const sql = db.$client;
+  return withDates(await sql<Submission[]>`
+    select ${SUBMISSION_COLUMNS(sql)} from report_submissions
+    where quarter = ${quarter} and level = ${level}
+      ${scope.counties && level === 'county' ? (scope.counties.length ? sql`and county in ${sql(scope.counties as string[])}` : sql`and false`) : sql``}
+      ${scope.departments ? (scope.departments.length ? sql`and department in ${sql(scope.departments as string[])}` : sql`and false`) : sql``}
+    order by county, department`, SUBMISSION_DATES);
+}
+
+/** The live tables of every county department in scope: Map "county/department" → table. */
+export async function liveCountyTables(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<Map<string, DepartmentTable>> {
+  const rows = await quarterStatistics(db, quarter, now, scope);
+  const out = new Map<string, DepartmentTable>();
+  for (const county of scope.counties ?? COUNTY_CODES) {
+    for (const department of scope.departments ?? DEPARTMENT_CODES) {
+      out.set(`${county}/${department}`, departmentTable(department, rows.filter((r) => r.county === county && r.department === department)));
+    }
+  }
+  return out;
+}
+
+/**
+ * The county tables as they count: the submitted snapshot where a county department has submitted,
+ * the live figures otherwise; with each one's submission state.
+ */
+export async function effectiveCountyTables(db: Db, quarter: string, now: Date, scope: StatsScope = {}) {
+  const [live, subs] = await Promise.all([liveCountyTables(db, quarter, now, scope), listSubmissions(db, quarter, 'county', scope)]);
+  const byKey = new Map(subs.map((s) => [`${s.county}/${s.department}`, s]));
+  return [...live.entries()].map(([key, table]) => {
+    const [county, department] = key.split('/');
+    const sub = byKey.get(key);
+    const submitted = sub?.status === 'submitted';
+    return { county, department, table: submitted ? sub!.table : table, submission: sub ?? null, submitted };
+  });
+}
+
+/** The city table of each department: the sum over the six counties of their (effective) county tables. */
+export async function cityTables(db: Db, quarter: string, now: Date, departments?: readonly string[]) {
+  const county = await effectiveCountyTables(db, quarter, now, { departments });
+  return (departments ?? DEPARTMENT_CODES).map((department) => {
+    const parts = county.filter((c) => c.department === department);
+    const table = departmentTable(department, parts.flatMap((p) => p.table.rows));
+    return { department, table, counties: parts.map((p) => ({ county: p.county, submitted: p.submitted, late: p.submission?.late ?? false, submittedAt: p.submission?.submittedAt ?? null })) };
+  });
+}
+
+/** Drafts (or refreshes the draft of) every county department's table that has not been submitted. */
+export async function draftCountyTables(db: Db, quarter: string, at: Date, scope: StatsScope = {}): Promise<number> {
+  const sql = db.$client;
+  const live = await liveCountyTables(db, quarter, at, scope);
+  let n = 0;
+  for (const [key, table] of live) {
+    const [county, department] = key.split('/');
+    const snapshot = { ...table, asOf: at.toISOString() };
+    const res = await sql`
+      insert into report_submissions (id, quarter, level, county, department, status, "table", content_hash, drafted_at)
+      values (${randomUUID()}, ${quarter}, 'county', ${county}, ${department}, 'draft', ${JSON.stringify(snapshot)}::jsonb, ${tableHash(table)}, ${iso(at)}::timestamptz)
+      on conflict (quarter, level, county, department) do update
+        set "table" = excluded."table", content_hash = excluded.content_hash, drafted_at = excluded.drafted_at, updated_at = now()
+        where report_submissions.status = 'draft'`;
+    n += res.count;
+  }
+  return n;
+}
+
+/** Submits a county department's table: freezes the live figures. Undefined when it was already submitted. */
+export async function submitCountyTable(db: Db, quarter: string, county: string, department: string, by: string, at: Date): Promise<Submission | undefined> {
+  const sql = db.$client;
+  const { end } = quarterRange(quarter);
+  const live = (await liveCountyTables(db, quarter, at, { counties: [county], departments: [department] })).get(`${county}/${department}`)!;
+  const snapshot = { ...live, asOf: (at < end ? at : end).toISOString() };
+  const late = at.getTime() >= end.getTime();
+  const [row] = await sql<Submission[]>`
+    insert into report_submissions (id, quarter, level, county, department, status, "table", content_hash, drafted_at, submitted_at, submitted_by, late)
+    values (${randomUUID()}, ${quarter}, 'county', ${county}, ${department}, 'submitted', ${JSON.stringify(snapshot)}::jsonb,
+      ${tableHash(live)}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz, ${by}, ${late})
+    on conflict (quarter, level, county, department) do update
+      set status = 'submitted', "table" = excluded."table", content_hash = excluded.content_hash, submitted_at = excluded.submitted_at,
+          submitted_by = excluded.submitted_by, late = report_submissions.late or excluded.late, updated_at = now()
+      where report_submissions.status <> 'submitted'
+    returning ${SUBMISSION_COLUMNS(sql)}`;
+  return row ? withDates([row], SUBMISSION_DATES)[0] : undefined;
+}
+
+/** Records a reminder to every county department that has not submitted (drafting first where needed). */
+export async function remindUnsubmitted(db: Db, quarter: string, at: Date): Promise<Array<{ county: string; department: string }>> {
+  const sql = db.$client;
+  await draftCountyTables(db, quarter, at);
+  return sql<Array<{ county: string; department: string }>>`
+    update report_submissions set reminded_at = ${iso(at)}::timestamptz, reminders = reminders + 1, updated_at = now()
+    where quarter = ${quarter} and level = 'county' and status <> 'submitted'
+    returning county, department`;
+}
+
+/**
+ * After the quarter: marks county tables still not submitted as late, and shares the city tables
+ * (the sums) with the city DPF. Run again (late submissions), it refreshes the city sums.
+ */
+export async function closeQuarter(db: Db, quarter: string, at: Date): Promise<{ late: number; cityTables: number }> {
+  const sql = db.$client;
+  await draftCountyTables(db, quarter, at);
+  const late = await sql`update report_submissions set late = true, updated_at = now()
+    where quarter = ${quarter} and level = 'county' and status <> 'submitted' and not late`;
+  const tables = await cityTables(db, quarter, at);
+  for (const t of tables) {
+    const snapshot = { ...t.table, asOf: at.toISOString(), counties: t.counties };
+    await sql`
+      insert into report_submissions (id, quarter, level, county, department, status, "table", content_hash, drafted_at, shared_at)
+      values (${randomUUID()}, ${quarter}, 'city', ${CITY.code}, ${t.department}, 'shared', ${JSON.stringify(snapshot)}::jsonb, ${tableHash(t.table)}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz)
+      on conflict (quarter, level, county, department) do update
+        set "table" = excluded."table", content_hash = excluded.content_hash, shared_at = excluded.shared_at, updated_at = now()`;
+  }
+  return { late: late.count, cityTables: tables.length };
+}

@@ -1,0 +1,196 @@
+/**
+ * Supervision over generated read-model data (JUSTICE and CIVIL_AFFAIRS in 永宁县 and 贺兰县, so other
+ * files' data never mixes in): every list is checked against a recount of the generated cases and
+ * events in plain TypeScript, with the clock fixed by deps.now.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { addDaysToDate, monthOf, monthRange, shanghaiDate, startOfShanghaiDay, weekStart, workingDaysBetween } from '../../domain/calendar';
+import { overdueQuery, stuckCutoff } from '../../db/queries/supervision';
+import { makeUser, type TestUser } from '../support/fixtures';
+import { startStack, type TestStack } from '../support/env';
+import { seedReadModel, shanghai, type Generated, type GenCase } from '../support/generate';
+
+const NOW = shanghai('2026-06-17', 10.5); // a Wednesday, mid-morning
+const COUNTIES = ['640121', '640122'];
+const DEPARTMENTS = ['JUSTICE', 'CIVIL_AFFAIRS'];
+
+let stack: TestStack;
+let app: Awaited<ReturnType<typeof buildApp>>;
+let data: Generated;
+let supervisor: TestUser;
+
+beforeAll(async () => {
+  stack = await startStack();
+  app = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => NOW, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  data = await seedReadModel(stack.db, {
+    seed: 11, prefix: 'sup', cases: 12_000, from: shanghai('2025-12-01'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
+  });
+  await stack.db.$client`analyze cases`;
+  await stack.db.$client`analyze case_events`;
+  supervisor = await makeUser(stack.db, 'supervisor', { counties: COUNTIES });
+}, 180_000);
+afterAll(async () => { await app?.close(); await stack?.close(); });
+
+const get = (url: string, user: TestUser = supervisor) => app.inject({ url, headers: user.auth });
+
+/** Follows nextCursor to the end. */
+async function all(url: string, user: TestUser = supervisor): Promise<any[]> {
+  const out: any[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 1000; i++) {
+    const res = await get(`${url}${url.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${cursor}` : ''}`, user);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    out.push(...body.items);
+    cursor = body.nextCursor;
+    if (!cursor) return out;
+  }
+  throw new Error('pagination did not end');
+}
+
+const open = (c: GenCase) => c.status === 'open';
+const isOverdue = (c: GenCase) => open(c) && c.dueAt !== null && c.dueAt < NOW;
+
+describe('overdue and stuck cases', () => {
+  it('the overdue list is every overdue case in scope, most late first, across pages', async () => {
+    const expected = data.cases.filter(isOverdue).sort((a, b) => a.dueAt!.getTime() - b.dueAt!.getTime() || (a.id < b.id ? -1 : 1));
+    expect(expected.length).toBeGreaterThan(50);
+    const got = await all('/v1/supervision/overdue');
+    expect(got.map((c) => c.id)).toEqual(expected.map((c) => c.id));
+    const first = got[0];
+    expect(first.late.workingDays).toBe(workingDaysBetween(expected[0].dueAt!, NOW));
+    expect(first.county.label).toMatch(/永宁县|贺兰县/);
+    expect(first.department.label).toMatch(/司法局|民政局/);
+    expect(first.subject.name).toBeTruthy();
+  });
+
+  it('filters by county, department, item, step, assignee and green channel', async () => {
+    const sample = data.cases.filter(isOverdue).find((c) => c.assignee && c.step === 'visit')!;
+    const cases = [
+      [`county=640122`, (c: GenCase) => c.county === '640122'],
+      [`department=CIVIL_AFFAIRS`, (c: GenCase) => c.department === 'CIVIL_AFFAIRS'],
+      [`item=LEGAL_AID&step=visit`, (c: GenCase) => c.itemCode === 'LEGAL_AID' && c.step === 'visit'],
+      [`assignee=${sample.assignee}`, (c: GenCase) => c.assignee === sample.assignee],
+      [`greenChannel=true`, (c: GenCase) => c.greenChannel],
+    ] as const;
+    for (const [q, pred] of cases) {
+      const got = await all(`/v1/supervision/overdue?${q}`);
+      expect(new Set(got.map((c) => c.id)), q).toEqual(new Set(data.cases.filter((c) => isOverdue(c) && pred(c)).map((c) => c.id)));
+    }
+  });
+
+  it('stuck cases: no transition for N working days, longest idle first', async () => {
+    const cutoff = stuckCutoff(NOW, 3);
+    // The cutoff is exactly where workingDaysBetween reaches N.
+    expect(workingDaysBetween(cutoff, NOW)).toBeGreaterThanOrEqual(3);
+    expect(workingDaysBetween(new Date(cutoff.getTime() + 1), NOW)).toBe(2);
+    const expected = data.cases.filter((c) => open(c) && workingDaysBetween(c.lastEventAt, NOW) >= 3)
+      .sort((a, b) => a.lastEventAt.getTime() - b.lastEventAt.getTime() || (a.id < b.id ? -1 : 1));
+    expect(expected.length).toBeGreaterThan(0);
+    const got = await all('/v1/supervision/stuck?days=3');
+    expect(got.map((c) => c.id)).toEqual(expected.map((c) => c.id));
+    expect(got.every((c) => c.idleWorkingDays >= 3)).toBe(true);
+  });
+
+  it('the overdue page is served by the partial index on open cases by due time', async () => {
+    const sql = stack.db.$client;
+    const rows = await sql`explain (format json) ${overdueQuery(sql, { counties: COUNTIES, departments: 'all' }, {}, NOW, 50)}`;
+    const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+    expect(plan).toContain('cases_open_due_idx');
+  });
+});
+
+describe('summary, workload, escalations', () => {
+  it('the summary counts open, overdue, due this week, closed this month and the on-time rate', async () => {
+    const weekEnd = startOfShanghaiDay(addDaysToDate(weekStart(shanghaiDate(NOW)), 7));
+    const { start } = monthRange(monthOf(NOW));
+    const closedThisMonth = (c: GenCase) => (c.status === 'closed' || c.status === 'rejected') && c.closedAt! >= start && c.closedAt! <= NOW;
+    const count = (pred: (c: GenCase) => boolean, cs = data.cases) => cs.filter(pred).length;
+    const res = await get('/v1/supervision/summary');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    const done = count(closedThisMonth);
+    const onTime = count((c) => closedThisMonth(c) && c.completedOnTime === true);
+    expect(body.totals).toEqual({
+      open: count(open), overdue: count(isOverdue),
+      dueThisWeek: count((c) => open(c) && c.dueAt! >= NOW && c.dueAt! < weekEnd),
+      closedThisMonth: done, closedOnTimeThisMonth: onTime, onTimeRate: Math.round((onTime / done) * 1000) / 1000,
+    });
+    const yongning = body.byCounty.find((r: any) => r.county.code === '640121');
+    expect(yongning.county.label).toBe('永宁县');
+    expect(yongning.open).toBe(count((c) => open(c) && c.county === '640121'));
+    const legal = body.byItem.find((r: any) => r.item.code === 'LEGAL_AID');
+    expect(legal.overdue).toBe(count((c) => isOverdue(c) && c.itemCode === 'LEGAL_AID'));
+    expect(body.byDepartment.map((r: any) => r.department.code).sort()).toEqual(['CIVIL_AFFAIRS', 'JUSTICE']);
+    expect(body.byDepartment.reduce((s: number, r: any) => s + r.open, 0)).toBe(body.totals.open);
+  });
+
+  it('workload per worker: open cases and the overdue among them', async () => {
+    const res = await get('/v1/supervision/workload?county=640121&department=JUSTICE');
+    expect(res.statusCode).toBe(200);
+    const mine = data.cases.filter((c) => open(c) && c.county === '640121' && c.department === 'JUSTICE');
+    const expected = new Map<string | null, { open: number; overdue: number }>();
+    for (const c of mine) {
+      const w = expected.get(c.assignee) ?? { open: 0, overdue: 0 };
+      w.open++;
+      if (isOverdue(c)) w.overdue++;
+      expected.set(c.assignee, w);
+    }
+    const items = res.json().items as any[];
+    expect(items.length).toBe(expected.size);
+    for (const it of items) expect({ open: it.open, overdue: it.overdue }).toEqual(expected.get(it.assignee?.id ?? null));
+    const named = items.find((it) => it.assignee);
+    expect(named.assignee.name).toMatch(/工作人员/);
+    // Most overdue first.
+    expect(items.map((i) => i.overdue)).toEqual([...items.map((i) => i.overdue)].sort((a, b) => b - a));
+  });
+
+  it('escalations raised, with the person who acted next', async () => {
+    const from = shanghai('2026-05-01');
+    const got = await all(`/v1/supervision/escalations?from=${encodeURIComponent(from.toISOString())}&county=640122`);
+    const caseById = new Map(data.cases.map((c) => [c.id, c]));
+    const byCase = new Map<string, typeof data.events>();
+    for (const e of data.events) (byCase.get(e.caseId) ?? byCase.set(e.caseId, []).get(e.caseId)!).push(e);
+    const expected = data.events.filter((e) => e.type === 'escalated' && e.at >= from && caseById.get(e.caseId)!.county === '640122');
+    expect(got.length).toBe(expected.length);
+    expect(got.length).toBeGreaterThan(10);
+    for (const e of expected.slice(0, 200)) {
+      const next = byCase.get(e.caseId)!.find((x) => x.seq > e.seq && x.actor);
+      const row = got.find((g) => g.caseId === e.caseId && g.at === e.at.toISOString() && g.level === e.data.level);
+      expect(row, `${e.caseId}#${e.seq}`).toBeTruthy();
+      expect(row.actedOn?.by.id ?? null).toBe(next?.actor ?? null);
+    }
+    // Newest first; filter by who has not acted yet.
+    expect(got.map((g) => g.at)).toEqual([...got.map((g) => g.at)].sort().reverse());
+    const pending = await all(`/v1/supervision/escalations?from=${encodeURIComponent(from.toISOString())}&county=640122&acted=false`);
+    expect(pending.length).toBe(got.filter((g) => !g.actedOn).length);
+    expect(pending.every((g) => g.actedOn === null)).toBe(true);
+  });
+});
+
+describe('scope, roles and bad input', () => {
+  it('a county user sees only that county; a filter outside the scope finds nothing', async () => {
+    const yongning = await makeUser(stack.db, 'coordinator', { counties: ['640121'] });
+    const got = await all('/v1/supervision/overdue', yongning);
+    expect(got.length).toBe(data.cases.filter((c) => isOverdue(c) && c.county === '640121').length);
+    expect(got.every((c) => c.county.code === '640121')).toBe(true);
+    expect((await all('/v1/supervision/overdue?county=640122', yongning)).length).toBe(0);
+    const justice = await makeUser(stack.db, 'supervisor', { counties: COUNTIES, departments: ['JUSTICE'] });
+    const summary = (await get('/v1/supervision/summary', justice)).json();
+    expect(summary.byDepartment.map((r: any) => r.department.code)).toEqual(['JUSTICE']);
+  });
+
+  it('workers may not supervise; no token is 401; bad filters and cursors are 400', async () => {
+    const worker = await makeUser(stack.db, 'worker', { counties: COUNTIES });
+    expect((await get('/v1/supervision/overdue', worker)).statusCode).toBe(403);
+    expect((await app.inject({ url: '/v1/supervision/summary' })).statusCode).toBe(401);
+    const bad = await get('/v1/supervision/overdue?county=999999&limit=0');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['querystring.county', 'querystring.limit']));
+    const cursor = await get('/v1/supervision/overdue?cursor=not-a-cursor');
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.json().errors[0].path).toBe('query.cursor');
+    expect((await get(`/v1/supervision/stuck?days=0`)).statusCode).toBe(400);
+  });
+});
