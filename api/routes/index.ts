@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
 import { caseRoutes } from './cases';
+import { planRoutes } from './plans';
 import { supervisionRoutes } from './supervision';
 import { ledgerRoutes } from './ledger';
 import { reportRoutes } from './reports';
@@ -18,6 +19,7 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Da
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
+  planRoutes,
   supervisionRoutes,
   ledgerRoutes,
   reportRoutes,

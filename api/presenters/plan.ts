@@ -1,0 +1,127 @@
+/** How a plan looks over HTTP: codes travel with their Chinese labels. */
+import { findAction, findItem } from '../../domain/catalog';
+import { countyLabel, LEADERSHIP_OFFICE, type CountyCode } from '../../domain/counties';
+import { departmentLabel, type DepartmentCode } from '../../domain/departments';
+import type { planPeriods, plans, planSessions } from '../../db/schema';
+import type { PlanSession, PlanState, ProviderType } from '../../workflows/planContract';
+import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
+
+export const PLAN_STATUS_LABELS: Record<string, string> = { pending: '待开始', active: '服务中', ended: '已结束' };
+export const PLAN_END_REASON_LABELS: Record<string, string> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
+const UNIT_LABELS: Record<string, string> = { minutes: '分钟', class_hours: '课时' };
+
+const lbl = (code: string, table: Record<string, string>) => ({ code, label: table[code] ?? code });
+
+/** Where an escalation went: the county department, or the leadership group's office. */
+export function escalationTarget(code: string | null, county: string) {
+  if (!code) return null;
+  if (code === LEADERSHIP_OFFICE.code) return { ...LEADERSHIP_OFFICE };
+  const dept = departmentLabel(code as DepartmentCode);
+  return { code, label: `${countyLabel(county as CountyCode).label}${dept.label}` };
+}
+
+const provider = (p: { type: string; name: string }) => ({ type: lbl(p.type, PROVIDER_TYPE_LABELS as Record<ProviderType, string>), name: p.name });
+
+export function presentSession(s: PlanSession | typeof planSessions.$inferSelect) {
+  const isRow = 'sessionDate' in s;
+  return {
+    id: s.id,
+    period: s.period,
+    date: isRow ? s.sessionDate : s.date,
+    units: Number(s.units),
+    unit: lbl(s.unit, UNIT_LABELS),
+    providerStaff: s.providerStaff,
+    content: s.content ?? '',
+    evidence: s.evidence,
+    recordedBy: s.recordedBy,
+    recordedAt: isRow ? s.createdAt.toISOString() : s.recordedAt,
+  };
+}
+
+export function presentPeriod(p: typeof planPeriods.$inferSelect, county: string) {
+  const shortfall = p.shortfall as { text?: string; summary?: string };
+  return {
+    period: p.period,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    partial: p.partial,
+    sessions: p.sessions,
+    qualifying: p.qualifying,
+    required: p.required,
+    units: Number(p.units),
+    compliant: p.compliant,
+    verdict: p.compliant ? { code: 'compliant', label: '达标' } : { code: 'shortfall', label: '未达标' },
+    shortfall: shortfall.text ?? null,
+    weeks: p.weeks,
+    escalatedTo: escalationTarget(p.escalatedTo, county),
+    checkedAt: p.checkedAt.toISOString(),
+  };
+}
+
+/** The plan view: the workflow's state (current period and progress), the read model's past periods and assessment. */
+export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | undefined, periods: Array<typeof planPeriods.$inferSelect>) {
+  const { input } = state;
+  const item = findItem(input.itemCode);
+  const found = findAction(input.itemCode, input.actionCode);
+  const p = state.period;
+  return {
+    id: input.planId,
+    subjectId: input.subjectId,
+    needId: input.needId ?? null,
+    status: lbl(state.status, PLAN_STATUS_LABELS),
+    item: { code: input.itemCode, label: item?.label ?? input.itemCode },
+    action: { code: input.actionCode, label: found?.action.label ?? input.actionCode },
+    county: countyLabel(input.county as CountyCode),
+    department: departmentLabel(input.department as DepartmentCode),
+    catalogVersion: input.catalogVersion,
+    cadence: input.cadence,
+    provider: provider(input.provider),
+    assessment: row?.assessment ?? null,
+    startDate: input.startDate,
+    endDate: input.endDate ?? null,
+    ageOutOn: input.ageOutOn ?? null,
+    today: state.today,
+    currentPeriod: p && state.status !== 'ended' ? {
+      period: p.key,
+      startDate: p.start,
+      endDate: p.end,
+      partial: p.partial,
+      progress: state.progress,
+      weeks: p.weeks ?? null,
+      sessions: state.sessions.map(presentSession),
+    } : null,
+    pastPeriods: periods.map((x) => presentPeriod(x, input.county)),
+    totals: state.carry.totals,
+    escalation: state.escalationLevel > 0 ? {
+      level: state.escalationLevel,
+      target: escalationTarget(state.escalationLevel >= 2 ? LEADERSHIP_OFFICE.code : input.department, input.county),
+    } : null,
+    end: state.end ? { ...state.end, reason: lbl(state.end.reason, PLAN_END_REASON_LABELS) } : null,
+    enrolledAt: input.enrolledAt,
+    enrolledBy: input.enrolledBy,
+    readModel: row ? { lastEventSeq: row.lastEventSeq, status: row.status, updatedAt: row.updatedAt.toISOString() } : null,
+  };
+}
+
+/** One row of the plan list (read model only). */
+export function presentPlanRow(row: typeof plans.$inferSelect) {
+  const item = findItem(row.itemCode);
+  const state = row.state as Partial<PlanState>;
+  return {
+    id: row.id,
+    subjectId: row.subjectId,
+    status: lbl(row.status, PLAN_STATUS_LABELS),
+    item: { code: row.itemCode, label: item?.label ?? row.itemCode },
+    county: countyLabel(row.county as CountyCode),
+    department: departmentLabel(row.department as DepartmentCode),
+    provider: provider(row.provider as { type: string; name: string }),
+    startDate: row.startDate,
+    endDate: row.endDate,
+    currentPeriod: row.currentPeriod,
+    progress: row.status === 'active' ? state.progress ?? null : null,
+    lastPeriodCompliant: row.lastPeriodCompliant,
+    escalationLevel: row.escalationLevel,
+    endReason: row.endReason ? lbl(row.endReason, PLAN_END_REASON_LABELS) : null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

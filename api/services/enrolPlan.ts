@@ -1,0 +1,260 @@
+/**
+ * Enrolling a person in an ongoing service plan (items 5, 6, 7, 11, 12): checks the assessment the
+ * item needs, the provider and the dates, then starts the servicePlan workflow (id plan-<planId>).
+ *
+ * Decisions:
+ * - The plan id is derived from the need when enrolling from a survey's need (so one need can never
+ *   become two plans, whoever retries), otherwise from the Idempotency-Key (as cases are), otherwise fresh.
+ * - Ages are counted on the start date from subjects.birth_date (which comes from the ID number):
+ *   CHILD_REHAB 0–6, HOME_SCHOOLING 6–17 (school age; our choice), ADULT_REHAB 18+, HOME_EMPLOYMENT 16+
+ *   (the legal working age). Outside them the enrolment is a 409 that says why.
+ * - The start date may lie in the current Asia/Shanghai month (a plan may be recorded a few days late)
+ *   or up to a year ahead (the plan waits as 'pending').
+ * - One running (pending or active) plan per person and item; a second is a 409.
+ * - The assessment is stored in plans.assessment by the API; the workflow never carries it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import { needs, plans, subjects } from '../../db/schema';
+import { addDaysToDate, isDateString, shanghaiDate } from '../../domain/calendar';
+import { CATALOG_VERSION, findItem, type ServiceItem } from '../../domain/catalog';
+import { ageOn } from '../../domain/idNumber';
+import { ageOutDate } from '../../domain/planPeriods';
+import { SA } from '../../workflows/contract';
+import {
+  getPlanStateQuery, planWorkflowId, PROVIDER_TYPES, type PlanInput, type PlanState, type ProviderType,
+} from '../../workflows/planContract';
+import { inCountyScope, inDepartmentScope, type AuthUser } from '../auth';
+import { badRequest, conflict, forbidden, zodFieldErrors, type FieldError } from '../problem';
+import { requestHash } from './openCase';
+
+/** The ongoing items a plan can be made for. */
+export const PLAN_ITEMS = ['ADULT_REHAB', 'CHILD_REHAB', 'HOME_SCHOOLING', 'HOUSEKEEPING', 'HOME_EMPLOYMENT'] as const;
+export type PlanItem = (typeof PLAN_ITEMS)[number];
+
+export const PROVIDER_TYPE_LABELS: Record<ProviderType, string> = {
+  rehabilitation_institution: '定点康复机构', school: '学校', family_doctor: '家庭医生', volunteer_team: '志愿服务队', service_company: '服务机构',
+};
+
+/** Who may deliver each item's sessions. */
+export const PROVIDERS_BY_ITEM: Record<PlanItem, ProviderType[]> = {
+  ADULT_REHAB: ['family_doctor', 'rehabilitation_institution', 'volunteer_team'],
+  CHILD_REHAB: ['rehabilitation_institution'],
+  HOME_SCHOOLING: ['school'],
+  HOUSEKEEPING: ['service_company', 'volunteer_team'],
+  HOME_EMPLOYMENT: ['service_company', 'volunteer_team'],
+};
+
+export const FUNDING_LABELS = { sunshine_home: '阳光家园计划', volunteers: '志愿服务', government_purchase: '政府购买服务' } as const;
+export const HOUSEKEEPING_SERVICE_LABELS = { cleaning: '助洁', meals: '助餐', haircut: '理发', shopping: '代购', other: '其他' } as const;
+export const SCHOOL_BASIS_LABELS = { household_registration: '按户籍所在地分配', residence: '按居住地分配（流动人口）' } as const;
+export const LABOUR_CAPACITY_LABELS = { full: '具备劳动能力', partial: '部分劳动能力', none: '无劳动能力' } as const;
+
+const str = (max: number) => z.string().trim().min(1, '不能为空').max(max);
+const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
+const assessed = { assessedBy: str(100), assessedOn: day };
+
+/** The assessment each item needs, checked after the item is known (it may come from the need). */
+export const ASSESSMENTS = {
+  CHILD_REHAB: z.object({
+    parentsCannotTake: z.literal(true, { error: '须确认家长没有陪护能力、不能送孩子到机构康复' }),
+    assessedBy: str(100).optional(),
+    assessedOn: day.optional(),
+    notes: str(2000).optional(),
+  }).strict(),
+  HOME_SCHOOLING: z.object({
+    schoolingAbility: z.object({
+      ...assessed,
+      result: str(2000),
+      canAttendSchool: z.literal(false, { error: '送教上门仅适用于不能随班就读、不能进入特殊教育学校就读的儿童' }),
+    }).strict(),
+    schoolAssignment: z.object({ school: str(200), basis: z.enum(['household_registration', 'residence']) }).strict(),
+  }).strict(),
+  HOME_EMPLOYMENT: z.object({
+    labourCapacity: z.object({ ...assessed, capacity: z.enum(['full', 'partial', 'none']), notes: str(2000).optional() }).strict(),
+  }).strict(),
+  ADULT_REHAB: z.object({
+    rehabAssessment: z.object({ ...assessed, result: str(2000) }).strict(),
+    familyDoctorContract: z.object({ doctor: str(100), signedOn: day, contractNo: str(100).optional() }).strict(),
+  }).strict(),
+  HOUSEKEEPING: z.object({
+    needsAssessment: z.object({
+      ...assessed,
+      services: z.array(z.enum(['cleaning', 'meals', 'haircut', 'shopping', 'other'])).min(1, '至少选择一项服务内容'),
+    }).strict(),
+    funding: z.enum(['sunshine_home', 'volunteers', 'government_purchase']),
+  }).strict(),
+} as const;
+
+export const enrolPlanBody = z.object({
+  needId: z.string().min(1).max(64).optional(),
+  subjectId: z.string().min(1).max(64).optional(),
+  itemCode: z.enum(PLAN_ITEMS).optional(),
+  assessment: z.record(z.string(), z.unknown()),
+  provider: z.object({ type: z.enum(PROVIDER_TYPES), name: str(200) }).strict(),
+  startDate: day,
+  endDate: day.optional(),
+}).strict();
+export type EnrolPlanBody = z.infer<typeof enrolPlanBody>;
+
+export interface EnrolDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date }
+
+/** The plan id for a request: from the need, from the idempotency key, or fresh. */
+export function planIdFor(scope: string, key: string | undefined): string {
+  if (!key) return randomUUID();
+  const h = createHash('sha256').update(`plan:${scope}:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Assessment paths every date in it must respect (not after today). */
+function assessmentDates(item: PlanItem, a: Record<string, any>): Array<[string, string | undefined]> {
+  switch (item) {
+    case 'CHILD_REHAB': return [['assessedOn', a.assessedOn]];
+    case 'HOME_SCHOOLING': return [['schoolingAbility.assessedOn', a.schoolingAbility?.assessedOn]];
+    case 'HOME_EMPLOYMENT': return [['labourCapacity.assessedOn', a.labourCapacity?.assessedOn]];
+    case 'ADULT_REHAB': return [['rehabAssessment.assessedOn', a.rehabAssessment?.assessedOn], ['familyDoctorContract.signedOn', a.familyDoctorContract?.signedOn]];
+    case 'HOUSEKEEPING': return [['needsAssessment.assessedOn', a.needsAssessment?.assessedOn]];
+  }
+}
+
+/** Age limits on the start date, and why they matter, for the 409. */
+function ageProblem(item: ServiceItem, birthDate: string, startDate: string): string | undefined {
+  const age = ageOn(birthDate, startDate);
+  switch (item.code as PlanItem) {
+    case 'CHILD_REHAB':
+      return age >= 7
+        ? `儿童已于 ${ageOutDate(birthDate)} 年满7周岁，不属于0–6岁残疾儿童送康复上门服务对象` : undefined;
+    case 'HOME_SCHOOLING':
+      return age < 6 || age > 17 ? `开始日期时年龄为${age}周岁，送教上门面向6–17周岁学龄残疾儿童少年` : undefined;
+    case 'ADULT_REHAB':
+      return age < 18 ? `开始日期时未满18周岁（${age}周岁），请办理残疾儿童送康复上门` : undefined;
+    case 'HOME_EMPLOYMENT':
+      return age < 16 ? `开始日期时未满16周岁（${age}周岁），不属于居家就业服务对象` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Validates and starts a plan. `created` is false when the same need or Idempotency-Key already
+ * started it with the same request (the existing plan is returned); another request is a 409.
+ */
+export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlanBody, idempotencyKey: string | undefined): Promise<{ created: boolean; state: PlanState }> {
+  const errors: FieldError[] = [];
+  let need: typeof needs.$inferSelect | undefined;
+  if (body.needId) {
+    [need] = await deps.db.select().from(needs).where(eq(needs.id, body.needId)).limit(1);
+    if (!need) throw badRequest('服务需求不存在', [{ path: 'body.needId', message: '服务需求不存在或不在您的权限范围内' }]);
+    if (!need.ongoing) throw badRequest('该需求是一次性事项', [{ path: 'body.needId', message: '一次性服务事项请开案办理（/v1/cases）' }]);
+    if (body.subjectId && body.subjectId !== need.subjectId) errors.push({ path: 'body.subjectId', message: '与服务需求的服务对象不一致' });
+    if (body.itemCode && body.itemCode !== need.itemCode) errors.push({ path: 'body.itemCode', message: '与服务需求的服务事项不一致' });
+  } else {
+    if (!body.subjectId) errors.push({ path: 'body.subjectId', message: '请提供 needId，或 subjectId 与 itemCode' });
+    if (!body.itemCode) errors.push({ path: 'body.itemCode', message: '请提供 needId，或 subjectId 与 itemCode' });
+  }
+  if (errors.length) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+
+  const subjectId = need?.subjectId ?? body.subjectId!;
+  const itemCode = (need?.itemCode ?? body.itemCode!) as PlanItem;
+  const item = findItem(itemCode);
+  if (!item || !item.ongoing || !item.cadence || !(PLAN_ITEMS as readonly string[]).includes(itemCode)) {
+    throw badRequest('该服务事项不是持续性服务', [{ path: body.needId ? 'body.needId' : 'body.itemCode', message: `${itemCode} 不是持续性服务事项` }]);
+  }
+  const [subject] = await deps.db.select().from(subjects).where(eq(subjects.id, subjectId)).limit(1);
+  if (!subject || !inCountyScope(user, subject.county)) {
+    throw badRequest('服务对象不存在', [{ path: body.needId ? 'body.needId' : 'body.subjectId', message: '服务对象不存在或不在您的权限范围内' }]);
+  }
+  const action = item.actions[0];
+  if (!inDepartmentScope(user, action.implementing)) throw forbidden(`您不能为其他部门登记${item.label}服务计划`);
+
+  // The assessment this item needs, and the provider.
+  const parsed = ASSESSMENTS[itemCode].safeParse(body.assessment);
+  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body.assessment'));
+  if (!PROVIDERS_BY_ITEM[itemCode].includes(body.provider.type)) {
+    errors.push({ path: 'body.provider.type', message: `${item.label}的服务提供方应为：${PROVIDERS_BY_ITEM[itemCode].map((t) => PROVIDER_TYPE_LABELS[t]).join('、')}` });
+  }
+  const today = shanghaiDate(deps.now());
+  if (parsed.success) {
+    for (const [path, d] of assessmentDates(itemCode, parsed.data as Record<string, any>)) {
+      if (d && d > today) errors.push({ path: `body.assessment.${path}`, message: '评估日期不能晚于今天' });
+    }
+    if (itemCode === 'HOME_SCHOOLING') {
+      const school = (parsed.data as z.infer<typeof ASSESSMENTS.HOME_SCHOOLING>).schoolAssignment.school;
+      if (body.provider.name !== school) errors.push({ path: 'body.provider.name', message: `送教学校应为分配的学校：${school}` });
+    }
+  }
+  if (body.startDate < `${today.slice(0, 7)}-01`) errors.push({ path: 'body.startDate', message: '开始日期不能早于本月1日' });
+  if (body.startDate > addDaysToDate(today, 366)) errors.push({ path: 'body.startDate', message: '开始日期不能晚于一年以后' });
+  if (body.endDate && body.endDate < body.startDate) errors.push({ path: 'body.endDate', message: '结束日期不能早于开始日期' });
+  if (errors.length) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  const assessment = parsed.data as Record<string, unknown>;
+
+  const tooOld = ageProblem(item, subject.birthDate, body.startDate);
+  const planId = need ? planIdFor('need', need.id) : planIdFor(user.id, idempotencyKey);
+  const hash = requestHash({ ...body, subjectId, itemCode });
+
+  const handle = deps.temporal.workflow.getHandle(planWorkflowId(planId));
+  // A retry of the request that made this plan answers with the plan, before any other check.
+  const existing = need || idempotencyKey ? await handle.query(getPlanStateQuery).catch(() => undefined) : undefined;
+  if (existing) return replay(existing);
+
+  if (tooOld) throw conflict(tooOld);
+  if (need?.planId) throw conflict(`该需求已纳入服务计划 ${need.planId}`, { planId: need.planId });
+  const [running] = await deps.db.select({ id: plans.id }).from(plans)
+    .where(and(eq(plans.subjectId, subjectId), eq(plans.itemCode, itemCode), inArray(plans.status, ['pending', 'active']))).limit(1);
+  if (running) throw conflict(`该服务对象已有进行中的${item.label}服务计划`, { planId: running.id });
+
+  const ageOutOn = itemCode === 'CHILD_REHAB' ? ageOutDate(subject.birthDate) : undefined;
+  const input: PlanInput = {
+    planId, subjectId, itemCode, actionCode: action.code, county: subject.county, department: action.implementing,
+    catalogVersion: CATALOG_VERSION, cadence: item.cadence, provider: body.provider, startDate: body.startDate,
+    ...(body.endDate ? { endDate: body.endDate } : {}), ...(ageOutOn ? { ageOutOn } : {}),
+    enrolledAt: deps.now().toISOString(), enrolledBy: user.id, requestHash: hash, ...(need ? { needId: need.id } : {}),
+  };
+  try {
+    await deps.temporal.workflow.start('servicePlan', {
+      taskQueue: deps.taskQueue,
+      workflowId: planWorkflowId(planId),
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SA.county, value: input.county },
+        { key: SA.department, value: input.department },
+        { key: SA.item, value: input.itemCode },
+        { key: SA.step, value: 'plan_pending' },
+      ],
+    });
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    return replay(await handle.query(getPlanStateQuery));
+  }
+  await recordEnrolment(deps.db, input, assessment);
+  const state = await handle.query(getPlanStateQuery);
+  return { created: true, state };
+
+  /** The same request again: the plan it made; another request under the same need or key: 409. */
+  async function replay(state: PlanState): Promise<{ created: boolean; state: PlanState }> {
+    if (state.input.requestHash !== hash) {
+      throw conflict(need ? `该需求已纳入服务计划 ${state.input.planId}` : '该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { planId: state.input.planId });
+    }
+    await recordEnrolment(deps.db, state.input, assessment);
+    return { created: false, state };
+  }
+}
+
+/** Stores the assessment with the plan row and links the need (both idempotent, safe to repeat). */
+async function recordEnrolment(db: Db, input: PlanInput, assessment: Record<string, unknown>): Promise<void> {
+  await db.insert(plans).values({
+    id: input.planId, subjectId: input.subjectId, itemCode: input.itemCode, actionCode: input.actionCode, county: input.county,
+    department: input.department, catalogVersion: input.catalogVersion, status: 'pending', provider: input.provider as unknown as Record<string, unknown>,
+    assessment, startDate: input.startDate, endDate: input.endDate ?? null, ageOutOn: input.ageOutOn ?? null, needId: input.needId ?? null,
+    createdBy: input.enrolledBy, createdAt: new Date(input.enrolledAt), lastEventSeq: 0, state: {},
+  }).onConflictDoUpdate({ target: plans.id, set: { assessment } });
+  if (input.needId) {
+    await db.update(needs).set({ planId: input.planId, updatedAt: sql`now()` }).where(and(eq(needs.id, input.needId), sql`${needs.planId} is null`));
+  }
+}
