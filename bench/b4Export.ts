@@ -1,0 +1,3 @@
+import type { Benchmark } from './context';
+
+export const b4Export: Benchmark = async () => { throw new Error('not built yet'); };
