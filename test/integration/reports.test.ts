@@ -1,0 +1,230 @@
+/**
+ * The quarterly 工作情况统计表: the figures equal a recount from the generated case events (plain
+ * TypeScript, below), the city table equals the sum of its county tables, the XLSX form reads back
+ * with its title, unit, period, headers, rows and 合计, and submission / drafting / reminders / late
+ * marking behave. Data: 兴庆区, 西夏区, 金凤区 × DPF, HRSS, HEALTH, EDUCATION, MEDICAL_SECURITY.
+ */
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { quarterRange, shanghaiDate } from '../../domain/calendar';
+import { COUNTY_CODES } from '../../domain/counties';
+import { departmentItems, FIGURES, type Figures } from '../../db/queries/statistics';
+import { makeUser, type TestUser } from '../support/fixtures';
+import { startStack, type TestStack } from '../support/env';
+import { seedReadModel, shanghai, type Generated } from '../support/generate';
+
+const NOW = shanghai('2026-09-16', 10); // Q3 2026 still running: county tables are drafted before the quarter ends
+const COUNTIES = ['640104', '640105', '640106'];
+const DEPARTMENTS = ['DPF', 'HRSS', 'HEALTH', 'EDUCATION', 'MEDICAL_SECURITY'];
+
+let stack: TestStack;
+let app: Awaited<ReturnType<typeof buildApp>>;
+let data: Generated;
+let city: TestUser;
+
+beforeAll(async () => {
+  stack = await startStack();
+  app = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => NOW });
+  data = await seedReadModel(stack.db, {
+    seed: 31, prefix: 'rep', cases: 5000, plans: 400, from: shanghai('2026-01-05'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
+  });
+  city = await makeUser(stack.db, 'supervisor', { cityLevel: true });
+}, 180_000);
+afterAll(async () => { await app?.close(); await stack?.close(); });
+
+/** The statistics recounted from the generated events alone (the definitions of db/queries/statistics.ts). */
+function recount(g: Generated, quarter: string, now: Date): Map<string, Figures> {
+  const { start, end } = quarterRange(quarter);
+  const cut = now < end ? now : end;
+  const byCase = new Map<string, typeof g.events>();
+  for (const e of g.events) (byCase.get(e.caseId) ?? byCase.set(e.caseId, []).get(e.caseId)!).push(e);
+  const out = new Map<string, Figures & { people: Set<string> }>();
+  const row = (county: string, department: string, item: string) => {
+    const key = `${county}|${department}|${item}`;
+    if (!out.has(key)) out.set(key, { ...(Object.fromEntries(FIGURES.map((f) => [f, 0])) as Figures), people: new Set() });
+    return out.get(key)!;
+  };
+  for (const c of g.cases) {
+    const events = byCase.get(c.id)!;
+    const opened = events.find((e) => e.type === 'opened')!.at;
+    const ending = events.find((e) => e.type === 'closed' || e.type === 'cancelled');
+    const endAt = ending?.at;
+    if (opened >= cut || (endAt && endAt < start)) continue;
+    const r = row(c.county, c.department, c.itemCode);
+    r.people.add(c.subjectId);
+    const overdueEvents = events.filter((e) => e.type === 'overdue');
+    const completed = ending?.type === 'closed' && endAt! >= start && endAt! < cut;
+    const late = overdueEvents.some((e) => e.at < endAt!);
+    const pending = !endAt || endAt >= cut;
+    if (opened >= start) r.casesOpened++;
+    if (completed) r.casesCompleted++;
+    if (completed && !late) r.completedOnTime++;
+    if ((completed && late) || (pending && overdueEvents.some((e) => e.at < cut))) r.overdue++;
+    if (pending) r.pending++;
+  }
+  const plans = new Map(g.plans.map((p) => [p.id, p]));
+  const firstDay = shanghaiDate(start);
+  const lastDay = shanghaiDate(new Date(cut.getTime() - 1));
+  for (const p of g.periods) {
+    if (p.endDate < firstDay || p.endDate > lastDay || p.checkedAt >= cut) continue;
+    const plan = plans.get(p.planId)!;
+    const r = row(plan.county, plan.department, plan.itemCode);
+    r.people.add(plan.subjectId);
+    r.planPeriods++;
+    if (p.compliant) r.planPeriodsCompliant++;
+  }
+  return new Map([...out].map(([k, v]) => {
+    const { people, ...f } = v;
+    return [k, { ...f, peopleServed: people.size }];
+  }));
+}
+
+const zero = () => Object.fromEntries(FIGURES.map((f) => [f, 0])) as Figures;
+const figures = (r: any) => Object.fromEntries(FIGURES.map((f) => [f, r[f]])) as Figures;
+
+async function countyTable(county: string, quarter: string, department?: string, a = app, user = city) {
+  const res = await a.inject({ url: `/v1/reports/quarterly?quarter=${quarter}&level=county&county=${county}${department ? `&department=${department}` : ''}`, headers: user.auth });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+describe('the statistics equal a recount from case events', () => {
+  for (const quarter of ['2026-Q2', '2026-Q3']) {
+    it(`${quarter}: every county × department × item`, async () => {
+      const expected = recount(data, quarter, NOW);
+      let compared = 0;
+      for (const county of COUNTIES) {
+        const body = await countyTable(county, quarter);
+        for (const t of body.tables.filter((x: any) => DEPARTMENTS.includes(x.department.code))) {
+          for (const r of t.rows) {
+            const want = expected.get(`${county}|${t.department.code}|${r.item.code}`) ?? zero();
+            expect(figures(r), `${county} ${t.department.code} ${r.item.code}`).toEqual(want);
+            compared++;
+          }
+          const sum = t.rows.reduce((acc: Figures, r: any) => { for (const f of FIGURES) acc[f] += r[f]; return acc; }, zero());
+          expect(t.totals).toEqual(sum);
+        }
+      }
+      const nonZero = [...expected.values()].filter((f) => f.casesOpened + f.planPeriods > 0).length;
+      expect(nonZero).toBeGreaterThan(15);
+      expect(compared).toBeGreaterThanOrEqual(expected.size);
+      // Every figure is exercised somewhere.
+      for (const f of FIGURES) expect([...expected.values()].some((x) => x[f] > 0), f).toBe(true);
+    });
+  }
+});
+
+describe('county tables, submission, the city sum', () => {
+  it('the city table is the sum of its six county tables (submitted snapshots where submitted)', async () => {
+    const coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640105'] });
+    const submitted = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: coordinator.auth, payload: { quarter: '2026-Q3', county: '640105', department: 'HRSS' } });
+    expect(submitted.statusCode).toBe(201);
+    expect(submitted.json()).toMatchObject({ status: 'submitted', late: false, unit: '西夏区人社局' });
+    const frozen = submitted.json().table;
+    // New work after the submission changes the live figures, not the submitted table.
+    await seedReadModel(stack.db, { seed: 32, prefix: 'rep2', cases: 60, from: shanghai('2026-07-01'), now: NOW, counties: ['640105'], departments: ['HRSS'] });
+    const after = await countyTable('640105', '2026-Q3', 'HRSS');
+    expect(after.tables[0].submission.status).toBe('submitted');
+    expect(after.tables[0].totals).toEqual(frozen.totals);
+
+    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=city&department=HRSS', headers: city.auth });
+    expect(res.statusCode).toBe(200);
+    const cityTable = res.json().tables[0];
+    expect(res.json().unit).toBe('银川市人社局');
+    expect(cityTable.counties.find((c: any) => c.county.code === '640105')).toMatchObject({ submitted: true, late: false });
+    const sum = new Map<string, Figures>();
+    for (const county of COUNTY_CODES) {
+      const t = (await countyTable(county, '2026-Q3', 'HRSS')).tables[0];
+      for (const r of t.rows) {
+        const acc = sum.get(r.item.code) ?? zero();
+        for (const f of FIGURES) acc[f] += r[f];
+        sum.set(r.item.code, acc);
+      }
+    }
+    expect(cityTable.rows.map((r: any) => r.item.code)).toEqual([...sum.keys()]);
+    for (const r of cityTable.rows) expect(figures(r)).toEqual(sum.get(r.item.code));
+    expect(cityTable.totals.casesOpened).toBeGreaterThan(0);
+  });
+
+  it('the XLSX form reads back: title, unit, period, two header rows, one row per item, 合计 and the footer', async () => {
+    const json = (await countyTable('640104', '2026-Q3', 'DPF')).tables[0];
+    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=county&county=640104&department=DPF&format=xlsx', headers: city.auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('工作情况统计表')!;
+    expect(ws.getCell('A1').value).toBe('为特殊困难残疾人上门代办服务工作情况统计表');
+    expect(ws.getCell('A2').value).toBe('填报单位：兴庆区残联');
+    expect(String(ws.getCell(2, 7).value)).toBe('统计期间：2026年第3季度（2026-07-01至2026-09-30）');
+    const values = (r: number) => (ws.getRow(r).values as unknown[]).slice(1);
+    expect(values(3).slice(3, 5)).toEqual(['服务对象人数', '案件办理情况（件）']);
+    expect(values(3)[9]).toBe('居家服务计划（期）');
+    expect(values(4)).toEqual(['序号', '责任单位', '服务事项', '服务对象人数', '受理件数', '办结件数', '按时办结件数', '逾期件数', '在办件数', '服务计划期数', '达标期数']);
+    const items = departmentItems('DPF');
+    expect(json.rows.map((r: any) => r.item.code)).toEqual(items);
+    for (let i = 0; i < items.length; i++) {
+      const row = values(5 + i);
+      expect(row.slice(0, 3)).toEqual([i + 1, '兴庆区残联', json.rows[i].item.label]);
+      expect(row.slice(3)).toEqual(FIGURES.map((f) => json.rows[i][f]));
+    }
+    const totals = values(5 + items.length);
+    expect(totals[0]).toBe('合计');
+    expect(totals.slice(3)).toEqual(FIGURES.map((f) => json.totals[f]));
+    const dataSum = FIGURES.map((_, k) => items.reduce((s, _i, i) => s + Number(values(5 + i)[3 + k]), 0));
+    expect(totals.slice(3)).toEqual(dataSum);
+    const footer = values(7 + items.length).filter(Boolean);
+    expect(footer).toEqual(['填表人：', '审核人：', '填报日期：2026-09-16']);
+    expect(ws.getCell('A1').isMerged).toBe(true);
+  });
+
+  it('submitting: once only, late after the quarter, never before it starts; scope and roles', async () => {
+    const jinfeng = await makeUser(stack.db, 'coordinator', { counties: ['640106'] });
+    const later = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => shanghai('2026-10-09', 15) });
+    try {
+      const late = await later.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } });
+      expect(late.statusCode).toBe(201);
+      expect(late.json()).toMatchObject({ late: true, status: 'submitted' });
+      expect(late.json().table.totals).toEqual((await countyTable('640106', '2026-Q3', 'DPF', later, jinfeng)).tables[0].totals);
+    } finally {
+      await later.close();
+    }
+    const twice = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().detail).toContain('已报送');
+    const early = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q4', county: '640106', department: 'DPF' } });
+    expect(early.statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640104', department: 'DPF' } })).statusCode).toBe(404);
+    const worker = await makeUser(stack.db, 'worker', { counties: ['640106'] });
+    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: worker.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=city', headers: jinfeng.auth })).statusCode).toBe(403);
+    const bad = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q5&level=county', headers: city.auth });
+    expect(bad.statusCode).toBe(400);
+    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=county', headers: city.auth })).statusCode).toBe(400);
+    const status = await app.inject({ url: '/v1/reports/quarterly/submissions?quarter=2026-Q3', headers: jinfeng.auth });
+    expect(status.json().items.find((s: any) => s.department.code === 'DPF')).toMatchObject({ status: 'submitted', late: true, unit: '金凤区残联' });
+  });
+
+  it('the schedule activities draft, remind, then mark the missing late and share the city sums', async () => {
+    const acts = createActivities({ db: stack.db });
+    const q = '2026-Q3';
+    const drafted = await acts.draftQuarterlyTables({ quarter: q, at: shanghai('2026-09-17', 9).toISOString() });
+    expect(drafted.drafted).toBe(60 - 2); // two county departments have submitted
+    const reminded = await acts.remindQuarterlyTables({ quarter: q, at: shanghai('2026-09-24', 9).toISOString(), workingDaysLeft: 5 });
+    expect(reminded.reminded).toBe(58);
+    const subs = (await app.inject({ url: `/v1/reports/quarterly/submissions?quarter=${q}`, headers: city.auth })).json().items;
+    expect(subs.find((s: any) => s.county.code === '640104' && s.department.code === 'DPF')).toMatchObject({ status: 'draft', reminders: 1, late: false });
+    expect(subs.find((s: any) => s.county.code === '640105' && s.department.code === 'HRSS')).toMatchObject({ status: 'submitted', reminders: 0 });
+
+    const closed = await acts.closeQuarterlyTables({ quarter: q, at: shanghai('2026-10-01', 0.5).toISOString() });
+    expect(closed).toMatchObject({ late: 58, cityTables: 10 });
+    const after = (await app.inject({ url: `/v1/reports/quarterly/submissions?quarter=${q}`, headers: city.auth })).json().items;
+    expect(after.filter((s: any) => s.late).length).toBe(59); // 58 marked + the one submitted late
+    const [shared] = await stack.db.$client`select "table", shared_at from report_submissions where quarter = ${q} and level = 'city' and department = 'HRSS'`;
+    const cityNow = (await app.inject({ url: `/v1/reports/quarterly?quarter=${q}&level=city&department=HRSS`, headers: city.auth })).json().tables[0];
+    expect(shared.table.totals).toEqual(cityNow.totals);
+    expect(shared.shared_at).toBeTruthy();
+  });
+});
