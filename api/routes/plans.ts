@@ -18,7 +18,7 @@ import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
 import type { AppDeps } from '../app';
-import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
+import { currentUser, inDepartmentScope, inScope, requireRole, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
@@ -219,19 +219,30 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
 
   /** Ongoing needs found by surveys and not yet in a plan, in the user's scope: the coordinator's to-do list. */
   r.get('/plans/pending-needs', {
-    schema: { tags: ['plans'], summary: '待制定服务计划的持续性需求（来自需求摸底）', querystring: z.object({ itemCode: z.enum(PLAN_ITEMS).optional() }).strict() },
+    schema: {
+      tags: ['plans'], summary: '待制定服务计划的持续性需求（来自需求摸底），按摸底时间先后',
+      querystring: z.object({
+        itemCode: z.enum(PLAN_ITEMS).optional(),
+        subjectId: z.string().min(1).max(64).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }).strict(),
+    },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
-    const rows = await db.execute<{ id: string; subject_id: string; item_code: string; survey_id: string; county: string; created_at: string }>(sql`
-      select n.id, n.subject_id, n.item_code, n.survey_id, s.county, n.created_at
+    const q = request.query;
+    // Scope in SQL (county; department of the item's implementing unit), so the limit counts visible rows only.
+    const items_ = PLAN_ITEMS.filter((i) => inDepartmentScope(user, findItem(i)!.actions[0].implementing) && (!q.itemCode || q.itemCode === i));
+    const counties = user.cityLevel ? null : user.counties;
+    const rows = items_.length === 0 || counties?.length === 0 ? [] : await db.execute<{ id: string; subject_id: string; item_code: string; survey_id: string; county: string }>(sql`
+      select n.id, n.subject_id, n.item_code, n.survey_id, s.county
       from needs n join subjects s on s.id = n.subject_id
-      where n.ongoing and n.plan_id is null ${request.query.itemCode ? sql`and n.item_code = ${request.query.itemCode}` : sql``}
-      order by n.created_at asc limit 500`);
-    const items = [...rows].filter((n) => {
-      const dept = findItem(n.item_code)?.actions[0]?.implementing;
-      return inScope(user, n.county, dept);
-    }).map((n) => ({
+      where n.ongoing and n.plan_id is null
+        and n.item_code in (${sql.join(items_.map((i) => sql`${i}`), sql`, `)})
+        ${counties ? sql`and s.county in (${sql.join(counties.map((c) => sql`${c}`), sql`, `)})` : sql``}
+        ${q.subjectId ? sql`and n.subject_id = ${q.subjectId}` : sql``}
+      order by n.created_at asc, n.id asc limit ${q.limit}`);
+    const items = [...rows].map((n) => ({
       needId: n.id, subjectId: n.subject_id, surveyId: n.survey_id, itemCode: n.item_code, county: n.county,
     }));
     return { items };

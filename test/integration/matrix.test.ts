@@ -106,6 +106,30 @@ async function ledgerEntry(c: Ctx, where: Where, month = oldMonth()): Promise<{ 
   return { id, month };
 }
 
+/** Enrols a housekeeping plan through the API (as a city-level coordinator) for a fresh subject in that county. */
+async function enrolPlan(c: Ctx, where: Where): Promise<{ id: string; subjectId: string }> {
+  const s = await subject(c, where);
+  const res = await c.stack.app.inject({ method: 'POST', url: '/v1/plans', headers: c.cityCoordinator.auth, payload: planBody(s.id) });
+  if (res.statusCode !== 201) throw new Error(`enrolling a plan: ${res.statusCode} ${res.body}`);
+  return { id: res.json().id, subjectId: s.id };
+}
+const sharedPlan = (c: Ctx, where: Where) => once(c, `plan-${where}`, () => enrolPlan(c, where));
+const shanghaiToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+const planBody = (subjectId: string) => ({
+  subjectId, itemCode: 'HOUSEKEEPING', provider: { type: 'volunteer_team', name: '邻里守望志愿队' }, startDate: shanghaiToday(),
+  assessment: { needsAssessment: { assessedBy: '社区', assessedOn: shanghaiToday(), services: ['cleaning'] }, funding: 'sunshine_home' },
+});
+/** An ongoing need from an eligible survey (recorded as a city-level coordinator). */
+async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectId: string }> {
+  const s = await subject(c, where);
+  const res = await c.stack.app.inject({
+    method: 'POST', url: '/v1/surveys', headers: c.cityCoordinator.auth,
+    payload: { subjectId: s.id, surveyedAt: '2025-03-01T09:30:00+08:00', answers: { disabilityCategory: 4, disabilityGrade: 1, limitedMobility: true, noCapableCarer: true }, needs: [{ itemCode: 'HOUSEKEEPING', actionCode: 'ENROL' }] },
+  });
+  if (res.statusCode !== 201) throw new Error(`recording a survey: ${res.statusCode} ${res.body}`);
+  return { id: res.json().needs[0].id, subjectId: s.id };
+}
+
 const quarterUnique = () => `19${String(randomInt(10, 99))}-Q${randomInt(1, 5)}`;
 
 // ---- the expectation table: one entry per registered /v1 route ---------------------------------
@@ -119,6 +143,45 @@ const EXPECT: Record<string, Expectation> = {
   'GET /v1/cases/:id': {
     roles: ALL, ok: [200], outside: 'hidden',
     probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}` }),
+  },
+
+  // plans
+  'POST /v1/plans': {
+    roles: ['coordinator', 'admin'], ok: [201], outside: 'rejected',
+    probe: async (c, w) => ({ method: 'POST', url: '/v1/plans', payload: planBody((await subject(c, w)).id) }),
+  },
+  'GET /v1/plans': {
+    roles: ALL, ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const p = await sharedPlan(c, w);
+      return { method: 'GET', url: `/v1/plans?subjectId=${p.subjectId}`, marker: p.id };
+    },
+  },
+  'GET /v1/plans/pending-needs': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const n = await once(c, `need-${w}`, () => ongoingNeed(c, w));
+      return { method: 'GET', url: `/v1/plans/pending-needs?subjectId=${n.subjectId}`, marker: n.id };
+    },
+  },
+  'GET /v1/plans/:id': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/plans/${(await sharedPlan(c, w)).id}` }),
+  },
+  'GET /v1/plans/:id/sessions': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/plans/${(await sharedPlan(c, w)).id}/sessions` }),
+  },
+  'POST /v1/plans/:id/sessions': {
+    roles: ['worker', 'admin'], ok: [201], outside: 'hidden',
+    probe: async (c, w) => ({
+      method: 'POST', url: `/v1/plans/${(await enrolPlan(c, w)).id}/sessions`,
+      payload: { date: shanghaiToday(), units: 60, providerStaff: '志愿者小王', content: '助洁' },
+    }),
+  },
+  'POST /v1/plans/:id/withdraw': {
+    roles: ['coordinator', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'POST', url: `/v1/plans/${(await enrolPlan(c, w)).id}/withdraw`, payload: { reason: '已入住托养机构' } }),
   },
 
   // catalog
