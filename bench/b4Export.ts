@@ -1,3 +1,106 @@
-import type { Benchmark } from './context';
+/**
+ * B4 export: one county department's month ledger of 100,000 rows as XLSX (GET /v1/ledger?format=xlsx),
+ * served by a child process that does only the export: seconds to the last byte and the child's peak
+ * RSS (VmHWM). Targets: under 10 s and under 200 MB (the export must stream). References measured in
+ * the same run: the same month as CSV (same rows and query, no spreadsheet) from a fresh child, and the
+ * RSS of the export child before the export (what the process costs doing nothing).
+ */
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import ExcelJS from 'exceljs';
+import { makeUser } from '../test/support/fixtures';
+import type { Benchmark, BenchContext } from './context';
+import { cpuSeconds, spawnChild, waitFor } from './env';
+import { LEDGER_KEY, readModel } from './readModel';
+import { boundFigure, infoFigure } from './report';
+import { round } from './stats';
 
-export const b4Export: Benchmark = async () => { throw new Error('not built yet'); };
+/** VmHWM (peak resident set) and VmRSS of a process, in MB. */
+function memory(pid: number): { peakMB: number; rssMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakMB: round(kb('VmHWM') / 1024, 1), rssMB: round(kb('VmRSS') / 1024, 1) };
+}
+
+interface ExportRun { seconds: number; bytes: number; peakMB: number; idlePeakMB: number; idleRssMB: number; cpuSeconds: number; file: string }
+
+/** Starts a fresh export child, warms it up, downloads the month in `format` to a file. */
+async function exportOnce(ctx: BenchContext, url: string, token: string, format: 'xlsx' | 'csv', dir: string): Promise<ExportRun> {
+  const child = spawnChild(`export-${format}`, ['bench/exportServer.ts'], { DATABASE_URL: url, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000000', NODE_ENV: 'production' }, ctx.log);
+  try {
+    let port = 0;
+    await waitFor('export server', () => {
+      const line = child.output.find((l) => l.startsWith('export server listening '));
+      if (line) port = Number(line.split(' ').pop());
+      return port > 0;
+    }, 120_000, child);
+    const base = `http://127.0.0.1:${port}/v1/ledger?county=${LEDGER_KEY.county}&department=${LEDGER_KEY.department}&month=${LEDGER_KEY.month}`;
+    const headers = { authorization: `Bearer ${token}` };
+    // Warm-up: the route, auth and the pool are loaded before the measurement.
+    const warm = await fetch(`${base}&format=json&limit=10`, { headers });
+    if (!warm.ok) throw new Error(`ledger warm-up → ${warm.status}: ${await warm.text()}`);
+    await warm.arrayBuffer();
+    const idle = memory(child.pid);
+    const cpu0 = cpuSeconds(child.pid);
+    const file = join(dir, `ledger.${format}`);
+    const t0 = process.hrtime.bigint();
+    const res = await fetch(`${base}&format=${format}`, { headers });
+    if (!res.ok || !res.body) throw new Error(`ledger export → ${res.status}: ${await res.text()}`);
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(file));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const after = memory(child.pid);
+    return {
+      seconds: round(seconds, 2), bytes: statSync(file).size, peakMB: after.peakMB, idlePeakMB: idle.peakMB, idleRssMB: idle.rssMB,
+      cpuSeconds: round(cpuSeconds(child.pid) - cpu0, 2), file,
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Rows of the first sheet, read back with the streaming reader (checks the file is whole). */
+async function xlsxRows(file: string): Promise<number> {
+  let n = 0;
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore' });
+  for await (const sheet of reader) {
+    for await (const _row of sheet) n++;
+    break;
+  }
+  return n;
+}
+
+export const b4Export: Benchmark = async (ctx) => {
+  const rm = await readModel(ctx);
+  const [{ n: monthRows }] = await rm.db.$client<{ n: number }[]>`
+    select count(*)::int as n from ledger_entries where county = ${LEDGER_KEY.county} and department = ${LEDGER_KEY.department} and month = ${LEDGER_KEY.month}`;
+  const user = await makeUser(rm.db, 'supervisor', { cityLevel: true });
+  const dir = mkdtempSync(join(tmpdir(), 'doorstep-bench-b4-'));
+  try {
+    const xlsx = await exportOnce(ctx, rm.url, user.token, 'xlsx', dir);
+    const csv = await exportOnce(ctx, rm.url, user.token, 'csv', dir);
+    const sheetRows = await xlsxRows(xlsx.file);
+    const csvLines = readFileSync(csv.file, 'utf8').split('\r\n').filter(Boolean).length;
+    const details = {
+      monthRows, ledger: LEDGER_KEY, xlsx: { ...xlsx, file: undefined, sheetRows, mb: round(xlsx.bytes / 2 ** 20, 1) },
+      csv: { ...csv, file: undefined, lines: csvLines, mb: round(csv.bytes / 2 ** 20, 1) },
+      rowsPerSecond: round(monthRows / xlsx.seconds, 0),
+    };
+    if (sheetRows < monthRows) ctx.note(`B4: the XLSX holds ${sheetRows} sheet rows for ${monthRows} ledger rows (truncated?)`);
+    return [
+      boundFigure({
+        id: 'B4', name: `ledger XLSX, ${monthRows.toLocaleString('en')} rows: time`, value: xlsx.seconds, unit: 's', max: 10,
+        reference: { name: 'same month as CSV', value: csv.seconds, unit: 's' }, ratio: round(xlsx.seconds / csv.seconds, 2), details,
+      }),
+      boundFigure({
+        id: 'B4', name: 'ledger XLSX: peak RSS of the export process', value: xlsx.peakMB, unit: 'MB', max: 200,
+        reference: { name: 'same process before the export', value: xlsx.idleRssMB, unit: 'MB' }, ratio: round(xlsx.peakMB / xlsx.idleRssMB, 2),
+      }),
+      infoFigure({ id: 'B4', name: 'ledger CSV: peak RSS of the export process', value: csv.peakMB, unit: 'MB' }),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};

@@ -54,7 +54,8 @@ export function missingFigure(id: string, name: string, target: Target, unit: st
 const fmt = (x: number | undefined, unit = ''): string => {
   if (x === undefined) return '';
   if (!Number.isFinite(x)) return '—';
-  const v = Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+  const a = Math.abs(x);
+  const v = a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 0.1 || a === 0 ? x.toFixed(2) : x.toPrecision(2);
   return unit ? `${v} ${unit}` : v;
 };
 
