@@ -16,6 +16,7 @@ import { runMigrations } from '../db/migrate';
 import { connectClient, createWorker } from '../temporal/client';
 import { generatePayloadKey, parsePayloadKeys } from '../temporal/codec';
 import { startDevServer, type RunningServer } from '../temporal/devServer';
+import { ensureSchedules } from '../temporal/schedules';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
 
@@ -97,6 +98,7 @@ try {
 
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
+  await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });

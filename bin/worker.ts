@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { createWorker } from '../temporal/client';
+import { ensureSchedulesAt } from '../temporal/schedules';
 
 const config = loadConfig();
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for bin/worker (bin/dev provides one).');
@@ -17,6 +18,7 @@ const { worker, connection } = await createWorker({
   payloadKeys: config.PAYLOAD_KEYS,
   activities: createActivities({ db }),
 });
+await ensureSchedulesAt({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: config.PAYLOAD_KEYS }, config.TEMPORAL_TASK_QUEUE);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
 console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
 await worker.run();

@@ -212,7 +212,7 @@ describe('county tables, submission, the city sum', () => {
     const q = '2026-Q3';
     const drafted = await acts.draftQuarterlyTables({ quarter: q, at: shanghai('2026-09-17', 9).toISOString() });
     expect(drafted.drafted).toBe(60 - 2); // two county departments have submitted
-    const reminded = await acts.remindQuarterlyTables({ quarter: q, at: shanghai('2026-09-24', 9).toISOString(), workingDaysLeft: 5 });
+    const reminded = await acts.remindQuarterlyTables({ quarter: q, at: shanghai('2026-09-23', 9).toISOString(), workingDaysLeft: 5 });
     expect(reminded.reminded).toBe(58);
     const subs = (await app.inject({ url: `/v1/reports/quarterly/submissions?quarter=${q}`, headers: city.auth })).json().items;
     expect(subs.find((s: any) => s.county.code === '640104' && s.department.code === 'DPF')).toMatchObject({ status: 'draft', reminders: 1, late: false });
