@@ -6,6 +6,21 @@
  * period's last day of service ends; then it checks the cadence, writes the period's verdict and ledger
  * row, escalates a shortfall, and either ends the plan (end date, withdrawal, a child's 7th birthday)
  * or continues as new with a small carried state — so a plan's history stays small however long it runs.
+ *
+ * Decisions:
+ * - Sessions are taken only for days of the current period up to today (workflow time); a session
+ *   done on the last day must be recorded before the period's midnight check. Duplicates: the same
+ *   date and the same staff member (names compared trimmed and case-insensitively). At most
+ *   MAX_SESSIONS_PER_PERIOD per period, which bounds a run's history.
+ * - The period's ledger row goes into the ledger month in which the period is checked (usually the
+ *   1st of the next month): the period's own month may already be shared with the DPF and frozen by
+ *   then, and the row's result names the period ('2026-12 达标（4 次）').
+ * - Escalation: the first non-compliant period in a row goes to the plan's county department, the
+ *   second and later to the leadership group's office; a compliant period resets it. The target is on
+ *   the plan_periods row and plans.escalation_level (GET /v1/plans?escalated=true).
+ * - Withdrawal ends the plan at once; the current period is checked pro rata up to the withdrawal day
+ *   (a withdrawal before the start date checks nothing). A child's plan ends after the day before
+ *   the 7th birthday, whose partial period is checked pro rata like any other.
  */
 import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,

@@ -6,6 +6,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerEntries, needs, planPeriods, plans, planSessions } from '../../db/schema';
 import { addDaysToDate, shanghaiDate } from '../../domain/calendar';
+import { createActivities } from '../../activities';
+import type { PlanState } from '../../workflows/planContract';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 
@@ -252,5 +254,21 @@ describe('/v1/plans', () => {
     expect((await stack.app.inject({ url: `/v1/plans?subjectId=${subject.id}`, headers: outsider.auth })).json().items).toEqual([]);
     expect((await stack.app.inject({ url: `/v1/plans/${a.id}`, headers: educationCoordinator.auth })).statusCode).toBe(404);
     expect((await stack.app.inject({ url: '/v1/plans?cursor=nonsense', headers: supervisor.auth })).statusCode).toBe(400);
+  });
+
+  it('the projection is idempotent: a retried or late snapshot never moves the plan backwards', async () => {
+    const subject = await child(5);
+    const plan = (await post('/v1/plans', coordinator, childPlan(subject.id))).json();
+    const row = await eventually(async () => (await stack.db.select().from(plans).where(and(eq(plans.id, plan.id), eq(plans.status, 'active'))))[0]);
+    const activities = createActivities({ db: stack.db });
+    const state = row.state as unknown as PlanState;
+    // An older snapshot (seq 0) claiming the plan ended is ignored; the assessment the API stored stays.
+    await activities.projectPlan({ seq: 0, state: { ...state, status: 'ended' } });
+    const session = { id: crypto.randomUUID(), period: today().slice(0, 7), date: today(), units: 30, unit: 'minutes' as const, providerStaff: 'x', content: 'y', evidence: [], recordedBy: worker.id, recordedAt: new Date().toISOString() };
+    await activities.projectPlan({ seq: row.lastEventSeq, state, session });
+    await activities.projectPlan({ seq: row.lastEventSeq, state, session });
+    const [after] = await stack.db.select().from(plans).where(eq(plans.id, plan.id));
+    expect(after).toMatchObject({ status: 'active', lastEventSeq: row.lastEventSeq, assessment: { parentsCannotTake: true } });
+    expect(await stack.db.select().from(planSessions).where(eq(planSessions.planId, plan.id))).toHaveLength(1);
   });
 });
