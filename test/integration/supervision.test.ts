@@ -169,7 +169,41 @@ describe('summary, workload, escalations', () => {
   });
 });
 
+describe('plan shortfalls', () => {
+  it('a plan period that missed its cadence is an escalation; the next session recorded is who acted', async () => {
+    const plans = await seedReadModel(stack.db, {
+      seed: 12, prefix: 'supp', cases: 0, plans: 40, from: shanghai('2026-02-01'), now: NOW, counties: ['640121'], departments: ['DPF'], ledger: false,
+    });
+    const short = plans.periods.filter((p) => !p.compliant);
+    expect(short.length).toBeGreaterThan(0);
+    const got = await all('/v1/supervision/escalations?county=640121&department=DPF');
+    expect(got.every((g) => g.kind === 'plan')).toBe(true);
+    expect(new Set(got.map((g) => `${g.planId}:${g.period}`))).toEqual(new Set(short.map((p) => `${p.planId}:${p.period}`)));
+    expect(got.every((g) => g.actedOn === null && g.target === 'DPF')).toBe(true);
+
+    const latest = short.sort((a, b) => b.checkedAt.getTime() - a.checkedAt.getTime())[0];
+    const worker = await makeUser(stack.db, 'worker', { counties: ['640121'], departments: ['DPF'] });
+    const at = new Date(latest.checkedAt.getTime() + 86_400_000).toISOString();
+    await stack.db.$client`insert into plan_sessions (id, plan_id, period, session_date, units, unit, provider_staff, recorded_by, created_at, updated_at)
+      values (${`${latest.planId}-s1`}, ${latest.planId}, ${latest.period}, ${at.slice(0, 10)}::date, 60, 'minutes', '康复师', ${worker.id}, ${at}::timestamptz, ${at}::timestamptz)`;
+    const after = await all('/v1/supervision/escalations?county=640121&department=DPF&acted=true');
+    expect(after.map((g) => `${g.planId}:${g.period}`)).toContain(`${latest.planId}:${latest.period}`);
+    expect(after.find((g) => g.period === latest.period && g.planId === latest.planId).actedOn).toMatchObject({ by: { id: worker.id }, with: 'session_recorded' });
+  });
+});
+
 describe('scope, roles and bad input', () => {
+  it('the supervision, ledger and report routes are in the OpenAPI document', async () => {
+    const res = await app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys(res.json().paths);
+    expect(paths).toEqual(expect.arrayContaining([
+      '/v1/supervision/overdue', '/v1/supervision/stuck', '/v1/supervision/summary', '/v1/supervision/workload', '/v1/supervision/escalations',
+      '/v1/ledger', '/v1/ledger/share', '/v1/ledger/amendments', '/v1/ledger/entries/{id}', '/v1/ledger/shares',
+      '/v1/reports/quarterly', '/v1/reports/quarterly/submit', '/v1/reports/quarterly/submissions',
+    ]));
+  });
+
   it('a county user sees only that county; a filter outside the scope finds nothing', async () => {
     const yongning = await makeUser(stack.db, 'coordinator', { counties: ['640121'] });
     const got = await all('/v1/supervision/overdue', yongning);
