@@ -1,6 +1,7 @@
 /**
  * Projection of case transitions into the read model. Idempotent on (caseId, seq): a retried
- * activity inserts nothing twice and never moves the case row backwards.
+ * activity inserts nothing twice and never moves the case row backwards (the row is only replaced by
+ * a snapshot with a higher seq, so projections that land out of order leave the newest one).
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -9,10 +10,9 @@ import type { CaseEvent, CaseState } from '../workflows/contract';
 
 export interface ProjectCaseInput { event: CaseEvent; state: CaseState }
 
-/** Columns of the cases row derived from a state snapshot. */
+/** Columns of the cases row derived from a state snapshot (the state itself is kept whole in `state`). */
 export function caseRowFromState(state: CaseState, event: CaseEvent) {
-  const s = state as CaseState & Record<string, any>;
-  const at = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+  const at = (v: string | undefined) => (v ? new Date(v) : null);
   return {
     id: state.input.caseId,
     subjectId: state.input.subjectId,
@@ -31,13 +31,13 @@ export function caseRowFromState(state: CaseState, event: CaseEvent) {
     dueAt: at(state.dueAt),
     supplementDueAt: at(state.supplementDueAt),
     openedAt: new Date(state.input.openedAt),
-    visitedAt: at(s.visitedAt),
-    reviewedAt: at(s.reviewedAt),
-    deliveredAt: at(s.deliveredAt),
-    closedAt: at(s.closedAt),
-    outcome: typeof s.outcome === 'string' ? s.outcome : null,
-    deliveryMethod: typeof s.delivery?.method === 'string' ? s.delivery.method : null,
-    completedOnTime: typeof s.completedOnTime === 'boolean' ? s.completedOnTime : null,
+    visitedAt: at(state.visitedAt),
+    reviewedAt: at(state.reviewedAt),
+    deliveredAt: at(state.deliveredAt),
+    closedAt: at(state.closedAt),
+    outcome: state.outcome ?? null,
+    deliveryMethod: state.delivery?.method ?? null,
+    completedOnTime: state.completedOnTime ?? null,
     lastEventSeq: event.seq,
     lastEventAt: new Date(event.at),
     surveyId: state.input.surveyId ?? null,

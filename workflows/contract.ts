@@ -195,6 +195,8 @@ export interface ConfirmReceiptRequest extends StepActor { receivedAt?: string; 
 export interface CancelRequest extends StepActor { reason: CancelReason; detail?: string }
 export interface HoldRequest extends StepActor { reason: string }
 
+/** Answers once the case's opening is projected into the read model (the API awaits it before answering POST /v1/cases). */
+export const openedUpdate = defineUpdate<CaseState, []>('opened');
 export const assignUpdate = defineUpdate<CaseState, [AssignRequest]>('assign');
 export const scheduleVisitUpdate = defineUpdate<CaseState, [ScheduleVisitRequest]>('scheduleVisit');
 export const visitReportUpdate = defineUpdate<CaseState, [VisitReportRequest]>('visitReport');

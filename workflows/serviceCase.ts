@@ -6,7 +6,8 @@
  *          → visit (schedule / reschedule; report done with evidence, or nobody home / refused)
  *          → review (approve; approve with documents missing 容缺后补; return to the visit; reject)
  *          → delivery (only when the catalog action issues a certificate; dispatch, then receipt)
- *          → ledger (the ledger row is written and shared with the DPF) → closed.
+ *          → ledger (the case's row enters its department's monthly ledger, which is shared with the
+ *            same-level DPF; activities/ledger.ts) → closed.
  *   At any open step: cancel, hold / resume (the clock stops), green channel (shorter deadlines).
  *
  * People move the case with updates (validated: a step not allowed now is rejected with a Chinese
@@ -31,7 +32,7 @@ import {
   supplementDueAt, whyNot, workingMsBetween, type CaseAction, type CaseStep, type EscalationReason,
 } from '../domain/caseFlow';
 import {
-  assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate, holdUpdate,
+  assignUpdate, cancelCaseUpdate, openedUpdate, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate, holdUpdate,
   resumeUpdate, reviewUpdate, SA, scheduleVisitUpdate, setCalendarSignal, STEP_NOT_ALLOWED, supplementUpdate, visitReportUpdate,
   type CaseEvent, type CaseInput, type CaseState, type CaseStatus, type EvidenceRef, type Visit,
 } from './contract';
@@ -90,6 +91,7 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
   let version = 0;
   let stepOverdue = false;
   let ledgerStarted = false;
+  let openingProjected = false;
 
   const snapshot = (): CaseState => JSON.parse(JSON.stringify(state)) as CaseState;
   const supplementOutstanding = (): boolean => state.supplement !== undefined && state.supplement.status !== 'supplied';
@@ -174,7 +176,7 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
     await enterStep(nextStep(action!, state.step as StepKind), actor);
   }
 
-  /** The ledger step: write the case's ledger row (shared with the DPF), then close. Waits while documents are outstanding. */
+  /** The ledger step: write the case's ledger row (shared with the DPF with its month), then close. Waits while documents are outstanding. */
   async function runLedger(): Promise<void> {
     if (ledgerStarted || state.status !== 'open' || state.onHold || supplementOutstanding()) return;
     ledgerStarted = true;
@@ -215,6 +217,11 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
     calendar = next;
     recomputeDue();
     version++;
+  });
+
+  setHandler(openedUpdate, async () => {
+    await condition(() => openingProjected);
+    return snapshot();
   });
 
   // ---- the human steps ----
@@ -510,10 +517,12 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
     { key: SA.item, value: input.itemCode },
   ]);
   recomputeDue();
+  // The opening event also starts the first step (its data carries the step's deadline).
   await record('opened', input.openedBy, {
     catalogVersion: input.catalogVersion, greenChannel: input.greenChannel, surveyId: input.surveyId ?? null,
+    step: state.step, workingDays: state.stepWorkingDays, dueAt: state.dueAt ?? null,
   });
-  await record('step_started', undefined, { step: state.step, workingDays: state.stepWorkingDays, dueAt: state.dueAt ?? null });
+  openingProjected = true;
 
   while (state.status === 'open') {
     const seen = version;

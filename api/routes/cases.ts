@@ -1,17 +1,54 @@
-/** /v1/cases: open a case (starts its workflow), read one (workflow query + read model). */
-import { eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+/**
+ * /v1/cases: open a case (starts its workflow), list cases (read model), read one (workflow query +
+ * read model), move it through its steps (workflow updates), and upload / download its evidence.
+ *
+ * Roles (who may do what; everything is scope-checked, and a case outside the scope is 404):
+ * - open: coordinator, admin
+ * - assign / reassign: coordinator (the department lead), supervisor
+ * - schedule-visit, visit-report, supplement, deliver, confirm-receipt, evidence upload: the assigned
+ *   worker, or a coordinator
+ * - review: reviewer
+ * - cancel, hold, resume, green-channel: coordinator, supervisor
+ * - read, list, download evidence: any role in scope
+ *
+ * Steps: the workflow's validator decides whether a step is allowed now (409 with its Chinese reason);
+ * the API first checks what it alone can see (the body's shape, uploaded files, users) and answers 400
+ * with field paths. The update id is derived from the Idempotency-Key (`<userId>:<key>`), so a retried
+ * request is answered as the first one was and never applies a step twice.
+ */
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { cases } from '../../db/schema';
-import { caseWorkflowId, getCaseStateQuery, type CaseState } from '../../workflows/contract';
+import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../../activities/evidence';
+import { isDateString, shanghaiDate } from '../../domain/calendar';
+import { CATALOG_VERSION, findAction, ITEM_CODES, missingEvidence, type DeliveryMethod } from '../../domain/catalog';
+import {
+  CANCEL_REASONS, CASE_ACTION_LABELS, caseAction, VISIT_OUTCOMES, type CaseAction,
+} from '../../domain/caseFlow';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import { cases, users, type CaseRow } from '../../db/schema';
+import {
+  assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
+  holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, STEP_NOT_ALLOWED, supplementUpdate, visitReportUpdate,
+  type CaseState,
+} from '../../workflows/contract';
 import type { AppDeps } from '../app';
-import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
-import { presentCase } from '../presenters/case';
+import { currentUser, inScope, requireRole, type AuthUser, type Role } from '../auth';
+import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
 import { readIdempotencyKey } from '../idempotency';
 import { openCase } from '../services/openCase';
-import { notFound } from '../problem';
+import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
+
+/** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
+function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
+  if (user.role === 'worker' && state.assignee !== user.id) throw forbidden('只有本案经办人可以办理此步骤');
+}
 
 export const createCaseBody = z.object({
   subjectId: z.string().min(1).max(64),
@@ -21,24 +58,145 @@ export const createCaseBody = z.object({
   notes: z.string().max(2000).optional(),
 }).strict();
 
-export async function caseRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+const caseParams = z.object({ id: z.string().min(1).max(64) });
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, '须为 64 位小写十六进制 sha256');
+const evidenceRef = z.object({ sha256, kind: z.enum(['photo', 'video', 'document', 'signature']) }).strict();
+const text = (max: number) => z.string().trim().min(1).max(max);
 
-  /** Loads a case the user may see: the read model row and the workflow's own state. */
-  async function loadCase(user: AuthUser, id: string): Promise<{ row?: typeof cases.$inferSelect; state: CaseState }> {
+export const assignBody = z.object({ assignee: z.string().min(1).max(64), note: z.string().max(500).optional() }).strict();
+export const scheduleVisitBody = z.object({ scheduledAt: z.iso.datetime({ offset: true }), note: z.string().max(500).optional() }).strict();
+export const visitReportBody = z.object({
+  outcome: z.enum(VISIT_OUTCOMES),
+  evidence: z.array(evidenceRef).max(50).default([]),
+  notes: z.string().max(2000).optional(),
+}).strict();
+export const reviewBody = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approve'), note: z.string().max(500).optional() }).strict(),
+  z.object({
+    decision: z.literal('approve_with_missing'),
+    missing: z.array(text(100)).min(1).max(20),
+    supplementDueDate: z.string().refine(isDateString, '须为 YYYY-MM-DD 日期'),
+    note: z.string().max(500).optional(),
+  }).strict(),
+  z.object({ decision: z.literal('return'), reason: text(500) }).strict(),
+  z.object({ decision: z.literal('reject'), reason: text(500) }).strict(),
+]);
+export const supplementBody = z.object({ documents: z.array(text(100)).min(1).max(20), evidence: z.array(evidenceRef).max(50).optional() }).strict();
+export const deliverBody = z.object({
+  method: z.enum(['electronic', 'post', 'express', 'in_person']),
+  trackingNumber: z.string().trim().min(4).max(40).regex(/^[A-Za-z0-9-]+$/, '快递单号只能包含字母、数字和连字符').optional(),
+}).strict().refine((b) => b.method !== 'express' || b.trackingNumber, { path: ['trackingNumber'], message: '快递送达须填写快递单号' });
+export const confirmReceiptBody = z.object({ receivedAt: z.iso.datetime({ offset: true }).optional(), note: z.string().max(500).optional() }).strict();
+export const cancelBody = z.object({ reason: z.enum(CANCEL_REASONS), detail: z.string().max(500).optional() }).strict()
+  .refine((b) => b.reason !== 'other' || (b.detail && b.detail.trim()), { path: ['detail'], message: '原因为“其他”时须填写说明' });
+export const holdBody = z.object({ reason: text(500) }).strict();
+const emptyBody = z.object({}).strict().optional();
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const listQuery = z.object({
+  county: z.enum(COUNTY_CODES).optional(),
+  department: z.enum(DEPARTMENT_CODES).optional(),
+  item: z.enum(ITEM_CODES).optional(),
+  action: z.string().min(1).max(64).optional(),
+  status: z.enum(['open', 'closed', 'cancelled', 'rejected']).optional(),
+  step: z.enum(['assignment', 'visit', 'review', 'delivery', 'ledger', 'done']).optional(),
+  assignee: z.string().min(1).max(64).optional(),
+  overdue: boolString.optional(),
+  greenChannel: boolString.optional(),
+  subjectId: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+}).strict();
+
+/** The keyset of the list order: green channel first, then due time (none last), then id. */
+interface Cursor { g: boolean; d: string | null; i: string }
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.g !== 'boolean' || typeof c.i !== 'string' || (c.d !== null && Number.isNaN(Date.parse(c.d)))) throw new Error('bad');
+    return c;
+  } catch {
+    throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
+  }
+}
+
+type Deps = AppDeps & { now: () => Date };
+
+export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const store: EvidenceStore = { db: deps.db, filesDir: filesDirFor(deps.config), maxBytes: deps.config.UPLOAD_LIMIT_BYTES };
+  // Multipart only for this plugin's routes (the evidence upload).
+  await app.register(multipart, { limits: { fileSize: deps.config.UPLOAD_LIMIT_BYTES, files: 1, fields: 0, parts: 2 } });
+
+  /** Loads a case the user may see: the read model row and the workflow's own state (404 outside the scope). */
+  async function loadCase(user: AuthUser, id: string): Promise<{ row?: CaseRow; state: CaseState }> {
     const [row] = await deps.db.select().from(cases).where(eq(cases.id, id)).limit(1);
     let state: CaseState;
     try {
       state = await deps.temporal.workflow.getHandle(caseWorkflowId(id)).query(getCaseStateQuery);
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError || (e as Error).name === 'WorkflowNotFoundError') throw notFound('案件');
-      if (!row) throw e;
+      if (!row) {
+        if (e instanceof WorkflowNotFoundError || (e as Error).name === 'WorkflowNotFoundError') throw notFound('案件');
+        throw e;
+      }
+      // The workflow is gone (e.g. past the namespace's retention): the read model keeps its last state.
       state = row.state as unknown as CaseState;
     }
     if (!inScope(user, state.input.county, state.input.department)) throw notFound('案件');
     return { row, state };
   }
 
+  /** The read model row after a transition (the handler awaited its projection, so it is current). */
+  async function rowOf(id: string): Promise<CaseRow | undefined> {
+    const [row] = await deps.db.select().from(cases).where(eq(cases.id, id)).limit(1);
+    return row;
+  }
+
+  /**
+   * Sends one step to the case's workflow as an update and answers with the case after it.
+   * A validator's refusal is a 409 with its reason; a case that has ended answers 409 too, except a
+   * retry of the very request that ended it, which gets the first answer again.
+   */
+  async function step<A>(request: FastifyRequest, state: CaseState, what: CaseAction, update: UpdateDefinition<CaseState, [A]>, args: A) {
+    const user = currentUser(request);
+    const key = readIdempotencyKey(request.headers);
+    const updateId = key ? `${user.id}:${key}` : randomUUID();
+    const id = state.input.caseId;
+    const handle = deps.temporal.workflow.getHandle(caseWorkflowId(id));
+    let next: CaseState;
+    try {
+      next = await handle.executeUpdate(update, { args: [args], updateId });
+    } catch (e) {
+      if (e instanceof WorkflowUpdateFailedError) {
+        const cause = e.cause as (Error & { type?: string }) | undefined;
+        if (cause?.type === STEP_NOT_ALLOWED) throw conflict(cause.message);
+        throw conflict(cause?.message ?? `不能${CASE_ACTION_LABELS[what]}`);
+      }
+      if (e instanceof WorkflowNotFoundError || (e as Error).name === 'WorkflowNotFoundError') {
+        // The workflow has completed: a retry of the request that closed it is answered as before.
+        const final = await handle.query(getCaseStateQuery).catch(() => state);
+        if (final.events.some((ev) => ev.data?.updateId === updateId)) return presentCase(final, await rowOf(id), user);
+        throw conflict(`案件${CASE_STATUS_LABELS[final.status] ?? final.status}，不能${CASE_ACTION_LABELS[what]}`);
+      }
+      throw e;
+    }
+    return presentCase(next, await rowOf(id), user);
+  }
+
+  /** Checks that evidence files were uploaded to this case (400 naming the missing ones). */
+  async function checkEvidence(caseId: string, refs: Array<{ sha256: string }>, field: string): Promise<void> {
+    const known = await caseEvidence(deps.db, caseId, [...new Set(refs.map((e) => e.sha256))]);
+    const errors = refs.flatMap((e, i) => (known.has(e.sha256) ? [] : [{ path: `body.${field}.${i}.sha256`, message: '该文件未上传到本案件' }]));
+    if (errors.length > 0) throw badRequest('佐证材料未上传', errors);
+  }
+
+  /** Common route options of a step. */
+  const stepSchema = <B extends z.ZodType>(summary: string, body: B) => ({
+    tags: ['cases'], summary, params: caseParams, body,
+  });
+
+  // ---- open, list, read ----
   r.post('/cases', {
     schema: { tags: ['cases'], summary: '开案：为服务对象的一项服务需求启动案件', body: createCaseBody },
     preHandler: requireRole('coordinator', 'admin'),
@@ -52,11 +210,241 @@ export async function caseRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined, user));
   });
 
+  r.get('/cases', {
+    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限）', querystring: listQuery },
+  }, async (request) => {
+    const user = currentUser(request);
+    const q = request.query;
+    const conds: SQL[] = [];
+    if (!user.cityLevel) conds.push(user.counties.length > 0 ? sql`${cases.county} in ${user.counties}` : sql`false`);
+    if (user.departments.length > 0) conds.push(sql`${cases.department} in ${user.departments}`);
+    if (q.county) conds.push(eq(cases.county, q.county));
+    if (q.department) conds.push(eq(cases.department, q.department));
+    if (q.item) conds.push(eq(cases.itemCode, q.item));
+    if (q.action) conds.push(eq(cases.actionCode, q.action));
+    if (q.status) conds.push(eq(cases.status, q.status));
+    if (q.step) conds.push(eq(cases.step, q.step));
+    if (q.assignee) conds.push(eq(cases.assignee, q.assignee));
+    if (q.overdue !== undefined) conds.push(eq(cases.overdue, q.overdue));
+    if (q.greenChannel !== undefined) conds.push(eq(cases.greenChannel, q.greenChannel));
+    if (q.subjectId) conds.push(eq(cases.subjectId, q.subjectId));
+    const orderKey = sql`((not ${cases.greenChannel}), coalesce(${cases.dueAt}, 'infinity'::timestamptz), ${cases.id})`;
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const due = c.d === null ? sql`'infinity'::timestamptz` : sql`${c.d}::timestamptz`;
+      conds.push(sql`${orderKey} > (${!c.g}, ${due}, ${c.i})`);
+    }
+    const rows = await deps.db.select().from(cases)
+      .where(conds.length > 0 ? and(...conds) : undefined)
+      .orderBy(sql`(not ${cases.greenChannel})`, sql`coalesce(${cases.dueAt}, 'infinity'::timestamptz)`, cases.id)
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(presentCaseRow),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ g: last.greenChannel, d: last.dueAt?.toISOString() ?? null, i: last.id }) : null,
+    };
+  });
+
   r.get('/cases/:id', {
-    schema: { tags: ['cases'], summary: '查看案件（工作流状态与读模型）', params: z.object({ id: z.string().min(1).max(64) }) },
+    schema: { tags: ['cases'], summary: '查看案件（工作流状态与读模型）', params: caseParams },
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadCase(user, request.params.id);
     return presentCase(state, row, user);
   });
+
+  // ---- the steps ----
+  const COORD_SUP: Role[] = ['coordinator', 'supervisor'];
+  const WORKER_COORD: Role[] = ['worker', 'coordinator'];
+
+  r.post('/cases/:id/assign', {
+    schema: stepSchema('分派或改派工作人员（部门负责人）', assignBody),
+    preHandler: requireRole(...COORD_SUP),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    const [assignee] = await deps.db.select().from(users).where(eq(users.id, request.body.assignee)).limit(1);
+    const assigneeScope = assignee && {
+      id: assignee.id, username: assignee.username, displayName: assignee.displayName, role: assignee.role as Role,
+      counties: assignee.counties, departments: assignee.departments, cityLevel: assignee.cityLevel, tokenId: '',
+    };
+    if (!assigneeScope || assignee.disabled || !['worker', 'coordinator'].includes(assignee.role)
+      || !inScope(assigneeScope, state.input.county, state.input.department)) {
+      throw badRequest('工作人员无效', [{ path: 'body.assignee', message: '须为本县（市）区本部门在职的上门工作人员或协调员' }]);
+    }
+    return step(request, state, 'assign', assignUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/schedule-visit', {
+    schema: stepSchema('预约（或改约）上门时间', scheduleVisitBody),
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    return step(request, state, 'schedule_visit', scheduleVisitUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/visit-report', {
+    schema: stepSchema('登记上门结果：已办理（附佐证材料）、无人在家或拒绝办理', visitReportBody),
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    const body = request.body;
+    await checkEvidence(state.input.caseId, body.evidence, 'evidence');
+    if (body.outcome === 'done' && state.step === 'visit') {
+      const action = caseAction(state.input.catalogVersion, state.input.itemCode, state.input.actionCode);
+      const missing = action ? missingEvidence(action, body.evidence.map((e) => e.kind)) : [];
+      if (missing.length > 0) {
+        throw badRequest(`缺少佐证材料：${missing.map((m) => m.label).join('、')}`, [{ path: 'body.evidence', message: `缺少：${missing.map((m) => m.label).join('、')}` }]);
+      }
+    }
+    return step(request, state, 'visit_report', visitReportUpdate, { actor: user.id, ...body });
+  });
+
+  r.post('/cases/:id/review', {
+    schema: stepSchema('审核：通过、容缺受理（后补材料）、退回补充材料或不予办理', reviewBody),
+    preHandler: requireRole('reviewer'),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    const body = request.body;
+    if (body.decision === 'approve_with_missing' && body.supplementDueDate < shanghaiDate(deps.now())) {
+      throw badRequest('后补期限不能早于今天', [{ path: 'body.supplementDueDate', message: '后补期限不能早于今天' }]);
+    }
+    return step(request, state, 'review', reviewUpdate, { actor: user.id, ...body });
+  });
+
+  r.post('/cases/:id/supplement', {
+    schema: stepSchema('登记补交的容缺材料', supplementBody),
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    await checkEvidence(state.input.caseId, request.body.evidence ?? [], 'evidence');
+    return step(request, state, 'supplement', supplementUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/deliver', {
+    schema: stepSchema('登记送达：电子证照、邮寄、快递（附单号）或当面送达', deliverBody),
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    const allowed = findAction(state.input.itemCode, state.input.actionCode)?.action.deliveryMethods ?? [];
+    if (state.input.catalogVersion === CATALOG_VERSION && allowed.length > 0 && !allowed.includes(request.body.method as DeliveryMethod)) {
+      throw badRequest('本事项不支持该送达方式', [{ path: 'body.method', message: `可选：${allowed.join('、')}` }]);
+    }
+    return step(request, state, 'deliver', deliverUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/confirm-receipt', {
+    schema: stepSchema('确认签收', confirmReceiptBody),
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    if (request.body.receivedAt && Date.parse(request.body.receivedAt) > deps.now().getTime()) {
+      throw badRequest('签收时间不能晚于当前时间', [{ path: 'body.receivedAt', message: '签收时间不能晚于当前时间' }]);
+    }
+    return step(request, state, 'confirm_receipt', confirmReceiptUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/cancel', {
+    schema: stepSchema('撤销案件（迁出、死亡、本人放弃或其他原因）', cancelBody),
+    preHandler: requireRole(...COORD_SUP),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    return step(request, state, 'cancel', cancelCaseUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/hold', {
+    schema: stepSchema('暂停案件（期限停止计算）', holdBody),
+    preHandler: requireRole(...COORD_SUP),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    return step(request, state, 'hold', holdUpdate, { actor: user.id, ...request.body });
+  });
+
+  r.post('/cases/:id/resume', {
+    schema: stepSchema('恢复案件（期限顺延暂停的工作时间）', emptyBody),
+    preHandler: requireRole(...COORD_SUP),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    return step(request, state, 'resume', resumeUpdate, { actor: user.id });
+  });
+
+  r.post('/cases/:id/green-channel', {
+    schema: stepSchema('开启绿色通道（缩短期限、优先办理）', emptyBody),
+    preHandler: requireRole(...COORD_SUP),
+  }, async (request) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    return step(request, state, 'green_channel', greenChannelUpdate, { actor: user.id });
+  });
+
+  // ---- evidence ----
+  r.post('/cases/:id/evidence', {
+    schema: {
+      tags: ['cases'], summary: '上传佐证材料（multipart/form-data，字段 file；照片、录像、PDF）', params: caseParams, consumes: ['multipart/form-data'],
+    },
+    preHandler: requireRole(...WORKER_COORD),
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    forbiddenUnlessAssignee(user, state);
+    if (state.status !== 'open') throw conflict(`案件${CASE_STATUS_LABELS[state.status]}，不能上传佐证材料`);
+    if (!request.isMultipart()) throw badRequest('须以 multipart/form-data 上传', [{ path: 'body.file', message: '须以 multipart/form-data 上传文件' }]);
+    let file;
+    try {
+      file = await request.file();
+    } catch (e) {
+      throw uploadProblem(e, deps.config.UPLOAD_LIMIT_BYTES);
+    }
+    if (!file) throw badRequest('缺少文件', [{ path: 'body.file', message: '缺少文件' }]);
+    try {
+      const stored = await storeEvidence(store, { caseId: state.input.caseId, uploadedBy: user.id, contentType: file.mimetype, stream: file.file });
+      return reply.status(201).header('location', `/v1/cases/${state.input.caseId}/evidence/${stored.sha256}`).send(stored);
+    } catch (e) {
+      throw uploadProblem(e, deps.config.UPLOAD_LIMIT_BYTES);
+    }
+  });
+
+  r.get('/cases/:id/evidence/:sha256', {
+    schema: { tags: ['cases'], summary: '下载佐证材料', params: caseParams.extend({ sha256: z.string().min(1).max(64) }) },
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const { state } = await loadCase(user, request.params.id);
+    const found = await openEvidence(store, state.input.caseId, request.params.sha256);
+    if (!found) throw notFound('佐证材料');
+    return reply
+      .header('content-type', found.contentType)
+      .header('content-length', String(found.size))
+      .header('cache-control', 'private, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `attachment; filename="${found.sha256}"`)
+      .send(found.stream);
+  });
+}
+
+/** An upload failure as a problem: too large is 413, a refused type 415, anything else the client sent 400. */
+function uploadProblem(e: unknown, limit: number): unknown {
+  if (e instanceof EvidenceRejected) {
+    if (e.reason === 'too_large') return new HttpProblem(413, '文件过大 Payload Too Large', e.message);
+    if (e.reason === 'type_not_allowed' || e.reason === 'content_mismatch') return new HttpProblem(415, '不支持的文件类型 Unsupported Media Type', e.message);
+    return badRequest(e.message, [{ path: 'body.file', message: e.message }]);
+  }
+  const code = (e as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new HttpProblem(413, '文件过大 Payload Too Large', `文件超过大小上限 ${limit} 字节`);
+  if (typeof code === 'string' && code.startsWith('FST_')) return badRequest((e as Error).message, [{ path: 'body.file', message: (e as Error).message }]);
+  return e;
 }

@@ -7,10 +7,9 @@ import { eq } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { HOLIDAY_CALENDAR } from '../../domain/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
-import { caseAction, stepOrder, stepWorkingDays } from '../../domain/caseFlow';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
-import { caseWorkflowId, getCaseStateQuery, SA, type CaseInput, type CaseState } from '../../workflows/contract';
+import { caseWorkflowId, getCaseStateQuery, openedUpdate, SA, type CaseInput, type CaseState } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
 import { badRequest, conflict } from '../problem';
 
@@ -34,18 +33,6 @@ export function caseIdFor(scope: string, key: string | undefined): string {
 
 /** sha256 of a canonical JSON body: tells a retried request from a reused key. */
 export const requestHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(body)).digest('hex');
-
-/** The initial state shown before the workflow's first query answers. */
-export function initialCaseState(input: CaseInput): CaseState {
-  const action = caseAction(input.catalogVersion, input.itemCode, input.actionCode);
-  const first = action?.steps[0];
-  return {
-    input, status: 'open', step: 'assignment', steps: action ? stepOrder(action) : [], greenChannel: input.greenChannel,
-    onHold: false, overdue: false, escalationLevel: 0, stepStartedAt: input.openedAt,
-    stepWorkingDays: first ? stepWorkingDays(first, input.greenChannel) : 0, stepHeldWorkingMs: 0, stepEscalationLevel: 0,
-    holds: [], visits: [], failedVisits: 0, evidence: [], reviews: [], escalations: [], lateSteps: [], events: [],
-  };
-}
 
 /**
  * Starts the case workflow. `created` is false when the same idempotency key already started it with
@@ -113,6 +100,7 @@ export async function openCase(
     }
     return { created: false, state: existing };
   }
-  const state = await handle.query(getCaseStateQuery).catch(() => initialCaseState(input));
+  // Answer once the opening is in the read model, so a list read right after shows the case.
+  const state = await handle.executeUpdate(openedUpdate, { args: [] });
   return { created: true, state };
 }

@@ -60,7 +60,7 @@ describe('serviceCase: the happy path', () => {
       s = await h.executeUpdate(confirmReceiptUpdate, { args: [{ actor: 'worker-1' }] });
       expect(s).toMatchObject({ status: 'closed', step: 'done', outcome: 'approved', completedOnTime: true, overdue: false });
       expect(eventTypes(s)).toEqual([
-        'opened', 'step_started', 'assigned', 'step_started', 'visit_scheduled', 'visit_rescheduled', 'visit_done', 'step_started',
+        'opened', 'assigned', 'step_started', 'visit_scheduled', 'visit_rescheduled', 'visit_done', 'step_started',
         'reviewed', 'step_started', 'dispatched', 'received', 'step_started', 'ledger_shared', 'closed',
       ]);
       const final = await h.result();
