@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProjectCaseInput } from '../../activities/projection';
 import { CATALOG_VERSION } from '../../domain/catalog';
@@ -72,11 +72,28 @@ export const eventTypes = (s: CaseState): string[] => s.events.map((e) => e.type
 
 /**
  * With RECORD_HISTORIES=1, writes the workflow's history to test/workflows/histories/<name>.json for
- * the replay test (commit the file). Otherwise does nothing.
+ * the replay test (commit the file). Otherwise does nothing. The history is stored as its protobuf
+ * encoding (base64) with a readable list of its event types: @temporalio/common's historyToJSON
+ * fails with the protobufjs versions installed here (two copies; "type must be a Type").
  */
 export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  const { History, EventType } = historyTypes();
+  const history = History.fromObject(await handle.fetchHistory());
   const dir = resolve(import.meta.dirname, 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(resolve(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  const doc = {
+    name,
+    workflowType: 'serviceCase',
+    workflowId: handle.workflowId,
+    events: (history.events ?? []).map((e) => EventType[e.eventType ?? 0]),
+    historyProtobufBase64: Buffer.from(History.encode(history).finish()).toString('base64'),
+  };
+  writeFileSync(resolve(dir, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** The History message and EventType enum of @temporalio/proto (CommonJS: reached through its default export). */
+export function historyTypes() {
+  const { temporal } = proto;
+  return { History: temporal.api.history.v1.History, EventType: temporal.api.enums.v1.EventType };
 }
