@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
@@ -124,8 +125,11 @@ export async function startStack(server: PgServer, runId: string, log: (s: strin
     const taskQueue = `bench-${randomUUID()}`;
     // Payloads are encrypted as in production (bin/dev generates a key the same way).
     const payloadKeys = generatePayloadKey('bench');
+    // Evidence uploads (B2) go to a folder of the run's own.
+    const filesDir = mkdtempSync(resolve(tmpdir(), 'doorstep-bench-files-'));
+    stops.push(async () => rmSync(filesDir, { recursive: true, force: true }));
     const env = {
-      DATABASE_URL: db.url, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_KEYS: payloadKeys,
+      FILES_DIR: filesDir, DATABASE_URL: db.url, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_KEYS: payloadKeys,
       LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: String(1_000_000_000), NODE_ENV: 'production',
     };
     log('starting the worker (bundling workflows)');
