@@ -2,7 +2,7 @@
  * buildApp(deps): the HTTP API as a Fastify instance that never listens by itself
  * (bin/api listens; tests use inject). Plugins in order: external, then auth, then routes.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { auditPlugin } from './audit';
 import { authPlugin, lookupUser } from './auth';
-import { HttpProblem, registerErrorHandler } from './problem';
+import { badRequest, HttpProblem, registerErrorHandler } from './problem';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
@@ -26,7 +26,7 @@ export interface AppDeps {
   now?: () => Date;
   logger?: boolean | Record<string, unknown>;
   /** Told of every route as it is registered (the authorization matrix test checks that it covers them all). */
-  onRoute?: (route: { method: string | string[]; url: string }) => void;
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -35,8 +35,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     genReqId: () => crypto.randomUUID(),
+    // Errors raised before routing (a malformed URL, a path parameter over 100 characters) are problems too.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode ?? 400;
+      const title = status === 414 ? '请求地址过长 URI Too Long' : '请求地址无效 Bad URL';
+      void (reply as unknown as FastifyReply).status(status).type('application/problem+json').send({ type: `https://doorstep.example/problems/${status}`, status, title, detail: error.message.slice(0, 200) });
+    },
   }).withTypeProvider<ZodTypeProvider>();
-  if (deps.onRoute) app.addHook('onRoute', (route) => deps.onRoute!({ method: route.method, url: route.url }));
+  if (deps.onRoute) app.addHook('onRoute', (route) => deps.onRoute!(route as RouteOptions));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -83,6 +89,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // PostgreSQL cannot store NUL in text or jsonb: refuse it at the door, with the field, instead of a 500.
+  app.addHook('preValidation', async (request) => {
+    for (const [where, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const at = findNul(value);
+      if (at !== undefined) throw badRequest('请求中含有不允许的空字符 (NUL)', [{ path: [where, ...at].join('.'), message: '不能包含空字符 \\u0000' }]);
+    }
+  });
+
   await app.register(authPlugin, { db: deps.db, now });
   await app.register(auditPlugin, { db: deps.db });
   await app.register(async (scope) => healthRoutes(scope, deps));
@@ -104,4 +118,29 @@ export function originOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The path of the first string (value or key) holding a NUL character; iterative, linear in the input. */
+export function findNul(root: unknown): string[] | undefined {
+  interface Node { value: unknown; key?: string; parent?: Node }
+  const pathOf = (n: Node | undefined): string[] => {
+    const out: string[] = [];
+    for (let p = n; p && p.key !== undefined; p = p.parent) out.push(p.key);
+    return out.reverse();
+  };
+  const stack: Node[] = [{ value: root }];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < 1_000_000) {
+    const node = stack.pop()!;
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return pathOf(node);
+    } else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (k.includes('\u0000')) return [...pathOf(node), k.split('\u0000').join('\\0')];
+        stack.push({ value: v, key: k, parent: node });
+      }
+    }
+  }
+  return undefined;
 }

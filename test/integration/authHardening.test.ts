@@ -131,6 +131,21 @@ describe('body size and error hygiene', () => {
     expect(isProblem(json)).toBe(true);
   });
 
+  it('a NUL character anywhere in the input is a 400 naming the field (PostgreSQL cannot store it)', async () => {
+    const res = await stack.app.inject({ method: 'PATCH', url: `/v1/users/${admin.id}`, headers: admin.auth, payload: { displayName: 'a\u0000b' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('body.displayName');
+    const inParam = await stack.app.inject({ url: '/v1/users/a%00b', headers: admin.auth });
+    expect(inParam.statusCode).toBe(400);
+    expect(inParam.json().errors[0].path).toBe('params.id');
+  });
+
+  it('an over-long path parameter is 414 problem+json', async () => {
+    const res = await stack.app.inject({ url: `/v1/users/${'x'.repeat(500)}`, headers: admin.auth });
+    expect(res.statusCode).toBe(414);
+    expect(isProblem(res)).toBe(true);
+  });
+
   it('a 500 shows neither the stack trace nor SQL nor the message, only a request id', async () => {
     const app = await appWith({});
     app.get('/v1/test-boom', async () => { throw new Error('boom at select id_number from subjects'); });
