@@ -84,7 +84,11 @@ const GRADE_NAMES = ['', '一', '二', '三', '四'];
 
 /** Severe (grade 1–2) in a given category, as far as the answers tell. */
 function severeIn(a: EligibilityAnswers, category: DisabilityCategory): Term {
-  if (a.disabilityCategory === undefined) return { value: undefined, needs: ['disabilityCategory', 'disabilityGrade'] };
+  // A grade of 3 or 4 is not severe in any category, whatever the category turns out to be.
+  if (a.disabilityGrade !== undefined && a.disabilityGrade > 2) return { value: false, needs: [] };
+  if (a.disabilityCategory === undefined) {
+    return { value: undefined, needs: a.disabilityGrade === undefined ? ['disabilityCategory', 'disabilityGrade'] : ['disabilityCategory'] };
+  }
   if (a.disabilityCategory !== category) return { value: false, needs: [] };
   if (a.disabilityGrade === undefined) return { value: undefined, needs: ['disabilityGrade'] };
   return { value: a.disabilityGrade <= 2, needs: [] };

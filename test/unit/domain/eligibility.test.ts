@@ -61,6 +61,14 @@ describe('assessEligibility', () => {
     expect(assessEligibility({ noCapableCarer: true, elderlyParentCarer: true }).missing).toEqual(['limitedMobility']);
   });
 
+  it('never asks again for an answer it was given (grade known, category unknown)', () => {
+    const r = assessEligibility({ disabilityGrade: 1, limitedMobility: true, noCapableCarer: true, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false, blind: false });
+    expect(r.missing).toEqual(['disabilityCategory']);
+    // Grade 3 cannot be severe in any category: the category no longer matters.
+    expect(assessEligibility({ disabilityGrade: 3, limitedMobility: true, noCapableCarer: true, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false, blind: false }))
+      .toMatchObject({ eligible: false, missing: [] });
+  });
+
   it('property: eligible exactly when both conditions hold and a group is proven; missing empty iff decided', () => {
     const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
     fc.assert(
