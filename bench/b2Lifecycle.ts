@@ -104,6 +104,11 @@ export const b2Lifecycle: Benchmark = async (ctx) => {
   const ceiling = await runLoad({ concurrency: ctx.opts.concurrency * 4, count: ctx.opts.lifecycles * 2, maxMs: ctx.opts.phaseMs / 2, task: () => noop('ceiling') });
   ctx.log(`  ceiling: ${ceiling.ok} no-op cases (${ceiling.ok * (UPDATES + 1)} starts+updates) in ${(ceiling.elapsedMs / 1000).toFixed(1)} s`);
 
+  // What one lifecycle costs the worker: events projected (each an activity awaited inside an update).
+  const [perCase] = await stack.db.$client<{ events: number; activities: number }[]>`
+    select round(count(*)::numeric / greatest(count(distinct e.case_id), 1), 1)::float as events,
+      round((count(*) + count(distinct e.case_id))::numeric / greatest(count(distinct e.case_id), 1), 1)::float as activities
+    from case_events e join cases c on c.id = e.case_id where c.status = 'closed' and c.item_code = ${ITEM}`;
   const api = phases.api;
   const ref = phases.noop;
   const detail = (p: typeof api, latencies: number[]) => ({
@@ -119,6 +124,7 @@ export const b2Lifecycle: Benchmark = async (ctx) => {
       details: {
         action: `${ITEM}/${ACTION}`, updatesPerCase: UPDATES, httpRequestsPerCase: 1 + UPDATES + 3, concurrency: ctx.opts.concurrency, rounds: ctx.opts.rounds,
         api: detail(api, updateLatencies.api), noop: detail(ref, updateLatencies.noop), evidenceUploadMs: summarize(uploadLatencies),
+        eventsPerCase: perCase?.events, activitiesPerCase: perCase?.activities,
       },
     }),
     infoFigure({ id: 'B2', name: 'update latency p50 (HTTP step)', value: apiUpd.p50, unit: 'ms', reference: { name: 'no-op update p50', value: noopUpd.p50, unit: 'ms' } }),

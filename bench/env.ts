@@ -27,8 +27,8 @@ export interface Stopper { (): Promise<unknown> }
 export interface PgServer { url: string; admin: postgres.Sql; embedded: boolean; version: string; stop: () => Promise<void> }
 
 /** DATABASE_URL's server, or an embedded PostgreSQL under .data/bench-postgres when it is unset. */
-export async function pgServer(log: (s: string) => void): Promise<PgServer> {
-  let url = process.env.DATABASE_URL;
+export async function pgServer(log: (s: string) => void, databaseUrl = process.env.DATABASE_URL): Promise<PgServer> {
+  let url = databaseUrl;
   let embedded: EmbeddedHandle | undefined;
   if (!url) {
     const dir = resolve(projectRoot, '.data', 'bench-postgres');

@@ -45,7 +45,7 @@ async function open(ctx: BenchContext): Promise<ReadApi> {
 
 /** Times `n` sequential runs of `fn` (after `warmup` untimed ones); latencies in ms. */
 export async function timeRuns(n: number, fn: () => Promise<unknown>, warmup = 3): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
+  for (let i = 0; i < Math.min(warmup, n); i++) await fn();
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();

@@ -5,13 +5,10 @@
  * it means the same on a noisy machine; absolute times stand beside it for context.
  */
 import { randomBytes } from 'node:crypto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Benchmark, BenchContext } from './context';
 import { pgServer, startStack, type Stack } from './env';
 import { parseOptions, type BenchId } from './options';
 import { formatTable, gitInfo, machineInfo, markdownTable, missingFigure, writeResults, type Figure } from './report';
-
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Each benchmark is loaded only when selected, so one whose code has not landed cannot break the others. */
 const LOADERS: Record<BenchId, () => Promise<Benchmark>> = {
@@ -30,17 +27,19 @@ const TARGETS: Record<BenchId, { name: string; target: Figure['target']; unit: s
   B5: { name: 'quarterly statistics', target: { kind: 'max', max: 2 }, unit: 's' },
 };
 
-export interface RunResult { figures: Figure[]; notes: string[]; file?: string }
+export interface RunResult { runId: string; figures: Figure[]; notes: string[]; file?: string }
 
 /** Runs the bench with these command-line arguments; returns the figures (used by the smoke test too). */
-export async function runBench(argv: string[], log: (s: string) => void = (s) => console.error(s)): Promise<RunResult> {
+export async function runBench(
+  argv: string[], log: (s: string) => void = (s) => console.error(s), env: { databaseUrl?: string } = {},
+): Promise<RunResult> {
   const opts = parseOptions(argv);
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().slice(0, 19).replace(/\D/g, '')}_${randomBytes(3).toString('hex')}`;
   const machineAtStart = machineInfo();
   const notes: string[] = [];
   const figures: Figure[] = [];
-  const server = await pgServer(log);
+  const server = await pgServer(log, env.databaseUrl);
   let stack: Promise<Stack> | undefined;
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
@@ -87,7 +86,7 @@ export async function runBench(argv: string[], log: (s: string) => void = (s) =>
     figures, notes, markdown: markdownTable(figures),
   };
   const file = opts.noWrite ? undefined : writeResults(run, startedAt);
-  return { figures, notes, file };
+  return { runId, figures, notes, file };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
