@@ -17,7 +17,10 @@ import { buildApp } from '../../api/app';
 import { ROLES, type Role } from '../../api/auth';
 import { ledgerEntries, type NewSubject } from '../../db/schema';
 import { shareLedger } from '../../db/queries/ledger';
+import { findAction } from '../../domain/catalog';
+import { shanghaiDate } from '../../domain/calendar';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
+import { evidenceFile, multipartBody, upload } from './casesSupport';
 import { startStack, type TestStack } from '../support/env';
 
 const INSIDE = '640104';
@@ -29,6 +32,7 @@ interface Probe {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   payload?: unknown;
+  headers?: Record<string, string>;
   /** Make the request as this user instead of the role's matrix user (e.g. for logging out). */
   as?: TestUser;
   /** The scoped resource's id (or code): must appear inside, must not appear outside (filtered lists). */
@@ -40,7 +44,7 @@ interface Expectation {
   roles: readonly Role[];
   ok: readonly number[];
   outside: Outside;
-  probe: (c: Ctx, where: Where, role: Role) => Promise<Probe>;
+  probe: (c: Ctx, where: Where, role: Role, admitted: boolean) => Promise<Probe>;
 }
 
 const ALL = ROLES;
@@ -51,7 +55,10 @@ interface Ctx {
   stack: TestStack;
   users: Record<Role, TestUser>;
   cityCoordinator: TestUser;
+  cityReviewer: TestUser;
   cityAdmin: TestUser;
+  /** A worker of the outside county (the inside one is the matrix worker): assignees must be in the case's scope. */
+  outsideWorker: TestUser;
   memo: Map<string, Promise<unknown>>;
 }
 
@@ -77,6 +84,64 @@ async function openCase(c: Ctx, where: Where): Promise<string> {
   return res.json().id;
 }
 const sharedCase = (c: Ctx, where: Where) => once(c, `case-${where}`, () => openCase(c, where));
+
+/** The case routes' stages: a certificate case (残疾人证换领) walked through the API to the stage a step needs. */
+type Stage = 'assignment' | 'visit' | 'review' | 'delivery' | 'receipt' | 'supplement' | 'held';
+const CERT = { itemCode: 'DISABILITY_CERT', actionCode: 'RENEW' } as const;
+
+async function call(c: Ctx, who: TestUser, url: string, payload: unknown = {}) {
+  const res = await c.stack.app.inject({ method: 'POST', url, headers: who.auth, payload: payload as object });
+  if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+  return res.json();
+}
+
+async function caseAt(c: Ctx, where: Where, stage: Stage): Promise<{ id: string; subjectId: string }> {
+  const s = await subject(c, where);
+  const opened = await call(c, c.cityCoordinator, '/v1/cases', { subjectId: s.id, ...CERT });
+  const id = opened.id as string;
+  const done = { id, subjectId: s.id };
+  if (stage === 'assignment') return done;
+  if (stage === 'held') {
+    await call(c, c.cityCoordinator, `/v1/cases/${id}/hold`, { reason: '等待家属' });
+    return done;
+  }
+  await call(c, c.cityCoordinator, `/v1/cases/${id}/assign`, { assignee: where === 'inside' ? c.users.worker.id : c.outsideWorker.id });
+  if (stage === 'visit') return done;
+  const { action } = findAction(CERT.itemCode, CERT.actionCode)!;
+  const evidence = [];
+  for (const req of action.evidence) {
+    const res = await upload(c.stack, c.cityCoordinator, id, evidenceFile(req.kinds[0]));
+    evidence.push({ sha256: res.json().sha256 as string, kind: req.kinds[0] });
+  }
+  await call(c, c.cityCoordinator, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence });
+  if (stage === 'review') return done;
+  if (stage === 'supplement') {
+    const due = shanghaiDate(new Date(Date.now() + 10 * 86_400_000));
+    await call(c, c.cityReviewer, `/v1/cases/${id}/review`, { decision: 'approve_with_missing', missing: ['户口簿复印件'], supplementDueDate: due });
+    return done;
+  }
+  await call(c, c.cityReviewer, `/v1/cases/${id}/review`, { decision: 'approve' });
+  if (stage === 'delivery') return done;
+  await call(c, c.cityCoordinator, `/v1/cases/${id}/deliver`, deliverBody());
+  return done;
+}
+
+/** A delivery that leaves the case waiting for the receipt (not in person). */
+function deliverBody() {
+  const methods = findAction(CERT.itemCode, CERT.actionCode)!.action.deliveryMethods;
+  if (methods.includes('post')) return { method: 'post' };
+  if (methods.includes('express')) return { method: 'express', trackingNumber: 'SF1234567890' };
+  return { method: methods.find((m) => m !== 'in_person') ?? methods[0] };
+}
+
+/** A case step probe: the case walked to `stage` for admitted roles; any case of that county for the others (403 comes first). */
+function stepProbe(path: string, stage: Stage, payload: (c: Ctx) => unknown = () => ({})) {
+  return async (c: Ctx, w: Where, role: Role, admitted: boolean): Promise<Probe> => {
+    const id = admitted ? (await caseAt(c, w, stage)).id : await sharedCase(c, w);
+    return { method: 'POST', url: `/v1/cases/${id}/${path}`, payload: payload(c) };
+  };
+}
+
 
 /** Records a survey through the API (as a city-level coordinator); returns its id. */
 async function survey(c: Ctx, where: Where): Promise<string> {
@@ -144,6 +209,50 @@ const EXPECT: Record<string, Expectation> = {
     roles: ALL, ok: [200], outside: 'hidden',
     probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}` }),
   },
+  'GET /v1/cases': {
+    roles: ALL, ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const k = await once(c, `listed-case-${w}`, () => caseAt(c, w, 'assignment'));
+      return { method: 'GET', url: `/v1/cases?subjectId=${k.subjectId}`, marker: k.id };
+    },
+  },
+  'POST /v1/cases/:id/assign': {
+    roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden',
+    probe: async (c, w, _r, admitted) => ({
+      method: 'POST', url: `/v1/cases/${admitted ? (await caseAt(c, w, 'assignment')).id : await sharedCase(c, w)}/assign`,
+      payload: { assignee: w === 'inside' ? c.users.worker.id : c.outsideWorker.id },
+    }),
+  },
+  'POST /v1/cases/:id/schedule-visit': { roles: ['worker', 'coordinator'], ok: [200], outside: 'hidden', probe: stepProbe('schedule-visit', 'visit', () => ({ scheduledAt: '2030-01-03T02:00:00Z' })) },
+  'POST /v1/cases/:id/visit-report': { roles: ['worker', 'coordinator'], ok: [200], outside: 'hidden', probe: stepProbe('visit-report', 'visit', () => ({ outcome: 'nobody_home' })) },
+  'POST /v1/cases/:id/review': { roles: ['reviewer'], ok: [200], outside: 'hidden', probe: stepProbe('review', 'review', () => ({ decision: 'approve' })) },
+  'POST /v1/cases/:id/supplement': { roles: ['worker', 'coordinator'], ok: [200], outside: 'hidden', probe: stepProbe('supplement', 'supplement', () => ({ documents: ['户口簿复印件'] })) },
+  'POST /v1/cases/:id/deliver': { roles: ['worker', 'coordinator'], ok: [200], outside: 'hidden', probe: stepProbe('deliver', 'delivery', () => deliverBody()) },
+  'POST /v1/cases/:id/confirm-receipt': { roles: ['worker', 'coordinator'], ok: [200], outside: 'hidden', probe: stepProbe('confirm-receipt', 'receipt') },
+  'POST /v1/cases/:id/cancel': { roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden', probe: stepProbe('cancel', 'assignment', () => ({ reason: 'declined' })) },
+  'POST /v1/cases/:id/hold': { roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden', probe: stepProbe('hold', 'assignment', () => ({ reason: '服务对象住院' })) },
+  'POST /v1/cases/:id/resume': { roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden', probe: stepProbe('resume', 'held') },
+  'POST /v1/cases/:id/green-channel': { roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden', probe: stepProbe('green-channel', 'assignment') },
+  'POST /v1/cases/:id/evidence': {
+    roles: ['worker', 'coordinator'], ok: [201], outside: 'hidden',
+    probe: async (c, w, _r, admitted) => {
+      const id = admitted ? (await caseAt(c, w, 'visit')).id : await sharedCase(c, w);
+      const { payload, headers } = multipartBody(evidenceFile('photo'));
+      return { method: 'POST', url: `/v1/cases/${id}/evidence`, payload, headers };
+    },
+  },
+  'GET /v1/cases/:id/evidence/:sha256': {
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w) => {
+      const { id, sha256 } = await once(c, `evidence-${w}`, async () => {
+        const k = await caseAt(c, w, 'visit');
+        const res = await upload(c.stack, c.cityCoordinator, k.id, evidenceFile('photo'));
+        return { id: k.id, sha256: res.json().sha256 as string };
+      });
+      return { method: 'GET', url: `/v1/cases/${id}/evidence/${sha256}` };
+    },
+  },
+
 
   // plans
   'POST /v1/plans': {
@@ -360,7 +469,9 @@ beforeAll(async () => {
   ctx = {
     stack, users,
     cityCoordinator: await makeUser(stack.db, 'coordinator', { cityLevel: true }),
+    cityReviewer: await makeUser(stack.db, 'reviewer', { cityLevel: true }),
     cityAdmin: await makeUser(stack.db, 'admin', { cityLevel: true }),
+    outsideWorker: await makeUser(stack.db, 'worker', { counties: [OUTSIDE] }),
     memo: new Map(),
   };
 });
@@ -392,9 +503,12 @@ describe('authorization matrix', () => {
     ROLES.flatMap((role) => (['inside', 'outside'] as const).map((where) => ({ route, e, role, where }))));
 
   it.each(cases)('$route as $role, $where the scope', async ({ e, role, where }) => {
-    const probe = await e.probe(ctx, where, role) as Probe & { outsideMarker?: string };
+    const probe = await e.probe(ctx, where, role, e.roles.includes(role)) as Probe & { outsideMarker?: string };
     const who = probe.as ?? ctx.users[role];
-    const res = await ctx.stack.app.inject({ method: probe.method, url: probe.url, headers: who.auth, ...(probe.payload !== undefined ? { payload: probe.payload as object } : {}) });
+    const res = await ctx.stack.app.inject({
+      method: probe.method, url: probe.url, headers: { ...probe.headers, ...who.auth },
+      ...(probe.payload !== undefined ? { payload: probe.payload as object } : {}),
+    });
     const why = `${probe.method} ${probe.url} → ${res.statusCode} ${res.body.slice(0, 300)}`;
     expect(res.statusCode, why).not.toBe(500);
     if (!e.roles.includes(role)) {
