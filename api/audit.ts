@@ -22,6 +22,13 @@ import { forbidden } from './problem';
  */
 export const UNMASK_ROLES: readonly Role[] = ['coordinator', 'worker', 'reviewer'];
 
+/**
+ * Roles that may unmask a list of several people at once. Workers and reviewers deal with one person
+ * at a time (the one they visit, the case they review): a stolen worker's token must not dump a
+ * county's ID numbers page by page, so for them unmasking is one record per request.
+ */
+export const BULK_UNMASK_ROLES: readonly Role[] = ['coordinator'];
+
 /** True when this user may see unmasked personal data (when it asks for it). */
 export function mayUnmask(user: AuthUser): boolean {
   return UNMASK_ROLES.includes(user.role);
@@ -52,6 +59,9 @@ export async function revealPersonalData(
   if (!wantsUnmask(request)) return false;
   if (!mayUnmask(user)) {
     throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）不能查看完整的身份证号和电话 Your role may not see unmasked personal data`);
+  }
+  if (resource.ids && resource.ids.length > 1 && !BULK_UNMASK_ROLES.includes(user.role)) {
+    throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）只能逐条查看完整的身份证号和电话 Your role may unmask one record at a time`);
   }
   await audit(db, {
     user, action: 'personal_data.read', resourceType: resource.type, resourceId: resource.id, ip: request.ip,

@@ -171,6 +171,11 @@ describe('personal data masking (revealPersonalData)', () => {
       const reveal = await revealPersonalData(stack.db, request, user, { type: 'subjects', id: resourceId });
       return { idNumber: reveal ? idNumber : maskIdNumber(idNumber), phone: reveal ? '13912345678' : maskPhone('13912345678') };
     });
+    const ids = [randomUUID(), randomUUID()];
+    app.get('/v1/test-people', async (request) => {
+      const reveal = await revealPersonalData(stack.db, request, currentUser(request), { type: 'subjects', ids });
+      return { unmasked: reveal };
+    });
     const coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640104'] });
     const supervisor = await makeUser(stack.db, 'supervisor', { cityLevel: true });
 
@@ -182,7 +187,15 @@ describe('personal data masking (revealPersonalData)', () => {
     const shown = await app.inject({ url: '/v1/test-person?unmask=true', headers: coordinator.auth, remoteAddress: '10.7.7.7' });
     expect(shown.json()).toEqual({ idNumber, phone: '13912345678' });
 
-    const log = await stack.app.inject({ url: `/v1/audit?resourceId=${resourceId}`, headers: admin.auth });
+    // A list of several people: coordinators may unmask it (audited with the ids), workers only one at a time.
+    const worker = await makeUser(stack.db, 'worker', { counties: ['640104'] });
+    expect((await app.inject({ url: '/v1/test-people?unmask=true', headers: worker.auth })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/v1/test-person?unmask=true', headers: worker.auth })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/test-people?unmask=true', headers: coordinator.auth })).json()).toEqual({ unmasked: true });
+    const bulk = await stack.app.inject({ url: `/v1/audit?userId=${coordinator.id}&action=personal_data.read`, headers: admin.auth });
+    expect(bulk.json().items[0].detail).toMatchObject({ ids, count: 2 });
+
+    const log = await stack.app.inject({ url: `/v1/audit?resourceId=${resourceId}&userId=${coordinator.id}`, headers: admin.auth });
     expect(log.json().items).toEqual([expect.objectContaining({
       userId: coordinator.id, action: 'personal_data.read', resourceType: 'subjects', resourceId, ip: '10.7.7.7',
     })]);
