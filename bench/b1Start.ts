@@ -1,15 +1,16 @@
 /**
  * B1 start: cases started per second through POST /v1/cases (bearer auth, zod validation, the subject
- * lookup, the workflow start and the state query that openCase answers with), against
- * client.workflow.start of the same workflow with the same input called directly. A third phase,
- * direct start + the same query, is reported for diagnosis: it separates the API's own cost from the
- * cost of the query the API adds.
+ * lookup, the workflow start, and the `opened` update that openCase awaits so that the case is in
+ * the read model when the 201 arrives), against client.workflow.start of the same workflow with the
+ * same input called directly. A third phase, direct start + the same `opened` update, is reported
+ * for diagnosis: it separates the API's own cost from the cost of the read-your-writes wait.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { requestHash } from '../api/services/openCase';
+import { HOLIDAY_CALENDAR } from '../domain/calendar';
 import { CATALOG_VERSION } from '../domain/catalog';
-import { caseWorkflowId, getCaseStateQuery, SA, type CaseInput } from '../workflows/contract';
+import { caseWorkflowId, openedUpdate, SA, type CaseInput } from '../workflows/contract';
 import { makeSubject, makeUser } from '../test/support/fixtures';
 import type { Benchmark } from './context';
 import { call } from './http';
@@ -37,6 +38,7 @@ export const b1Start: Benchmark = async (ctx) => {
       caseId: randomUUID(), subjectId: s.id, itemCode: ITEM, actionCode: ACTION, county: s.county, department: DEPARTMENT,
       catalogVersion: CATALOG_VERSION, greenChannel: false, openedAt: new Date().toISOString(), openedBy: coordinator.id,
       requestHash: requestHash({ subjectId: s.id, itemCode: ITEM, actionCode: ACTION, greenChannel: false }),
+      calendar: HOLIDAY_CALENDAR.map((y) => ({ ...y, holidays: [...y.holidays], makeUpWorkdays: [...y.makeUpWorkdays] })),
     };
   };
   const startDirect = async (input: CaseInput) => {
@@ -73,7 +75,7 @@ export const b1Start: Benchmark = async (ctx) => {
         },
       },
       { name: 'direct', task: async (i) => { await startDirect(directInput(i)); } },
-      { name: 'direct+query', task: async (i) => { await (await startDirect(directInput(i))).query(getCaseStateQuery); } },
+      { name: 'direct+opened', task: async (i) => { await (await startDirect(directInput(i))).executeUpdate(openedUpdate, { args: [] }); } },
     ],
     perPhase: ctx.opts.starts,
     rounds: ctx.opts.rounds,
@@ -97,7 +99,7 @@ export const b1Start: Benchmark = async (ctx) => {
 
   const api = phases.api;
   const direct = phases.direct;
-  const dq = phases['direct+query'];
+  const dq = phases['direct+opened'];
   const detail = (p: typeof api) => ({
     ok: p.ok, errors: p.errors, errorSamples: p.errorSamples, seconds: round(p.elapsedMs / 1000), perSecond: round(perSecond(p)),
     latencyMs: summarize(p.latencies), cpuShare: p.cpu, drainMs: p.drainMs, timedOut: p.timedOut,
@@ -107,7 +109,7 @@ export const b1Start: Benchmark = async (ctx) => {
     ratioFigure({
       id: 'B1', name: 'cases started/s via POST /v1/cases', value: round(perSecond(api)), unit: '/s',
       reference: { name: 'client.workflow.start', value: round(perSecond(direct)), unit: '/s' }, min: 0.8,
-      details: { ...common, api: detail(api), direct: detail(direct), directPlusQuery: detail(dq) },
+      details: { ...common, api: detail(api), direct: detail(direct), directPlusOpened: detail(dq) },
     }),
     infoFigure({
       id: 'B1', name: 'POST /v1/cases latency p50', value: summarize(api.latencies).p50, unit: 'ms',
@@ -118,7 +120,7 @@ export const b1Start: Benchmark = async (ctx) => {
       reference: { name: 'direct p99', value: summarize(direct.latencies).p99, unit: 'ms' },
     }),
     infoFigure({
-      id: 'B1', name: 'direct start+query/s (diagnostic)', value: round(perSecond(dq)), unit: '/s',
+      id: 'B1', name: 'direct start + opened update/s (diagnostic)', value: round(perSecond(dq)), unit: '/s',
       reference: { name: 'client.workflow.start', value: round(perSecond(direct)), unit: '/s' },
       ratio: round(perSecond(dq) / perSecond(direct), 3),
     }),
