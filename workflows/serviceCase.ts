@@ -213,10 +213,10 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
 
   // ---- queries and signals ----
   setHandler(getCaseStateQuery, () => state);
-  setHandler(setCalendarSignal, ({ calendar: next }) => {
+  setHandler(setCalendarSignal, async ({ calendar: next }) => {
     calendar = next;
     recomputeDue();
-    version++;
+    await record('calendar_updated', undefined, { sources: next.map((y) => y.source), dueAt: state.dueAt ?? null });
   });
 
   setHandler(openedUpdate, async () => {

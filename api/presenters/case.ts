@@ -20,7 +20,7 @@ export const EVENT_LABELS: Record<string, string> = {
   visit_done: '上门办理完成', visit_failed: '上门未办成', reviewed: '审核通过', returned: '退回补充材料', rejected: '不予办理',
   supplement_supplied: '补交材料', supplement_overdue: '容缺材料逾期', dispatched: '寄送', redispatched: '重新寄送', received: '签收',
   ledger_shared: '已登记工作台账（随月度台账共享残联）', closed: '办结', cancelled: '撤销', held: '暂停', resumed: '恢复', green_channel_on: '开启绿色通道',
-  overdue: '超期', escalated: '督办升级',
+  overdue: '超期', escalated: '督办升级', calendar_updated: '节假日安排更新',
 };
 
 const lbl = (code: string, table: Record<string, string>) => ({ code, label: table[code] ?? code });

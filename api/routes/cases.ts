@@ -39,6 +39,7 @@ import {
   type CaseState,
 } from '../../workflows/contract';
 import type { AppDeps } from '../app';
+import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser, type Role } from '../auth';
 import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
 import { readIdempotencyKey } from '../idempotency';
@@ -426,6 +427,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const { state } = await loadCase(user, request.params.id);
     const found = await openEvidence(store, state.input.caseId, request.params.sha256);
     if (!found) throw notFound('佐证材料');
+    // Photos and videos of a person at home are personal data: every download is audited.
+    await audit(deps.db, {
+      user, action: 'evidence.download', resourceType: 'cases', resourceId: state.input.caseId, ip: request.ip, detail: { sha256: found.sha256 },
+    });
     return reply
       .header('content-type', found.contentType)
       .header('content-length', String(found.size))

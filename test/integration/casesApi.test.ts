@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseEvents } from '../../db/schema';
+import { auditLog, caseEvents } from '../../db/schema';
 import { startStack, type TestStack } from '../support/env';
 import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
 import { evidenceFile, expectReadModelMatches, post, upload } from './casesSupport';
@@ -157,6 +157,8 @@ describe('evidence', () => {
     expect(got.statusCode).toBe(200);
     expect(got.headers['content-type']).toBe('image/png');
     expect(Buffer.compare(got.rawPayload, file.bytes)).toBe(0);
+    const audited = await stack.db.select().from(auditLog).where(and(eq(auditLog.action, 'evidence.download'), eq(auditLog.resourceId, id)));
+    expect(audited).toEqual([expect.objectContaining({ userId: reviewer.id, detail: { sha256: sha } })]);
     expect((await stack.app.inject({ url: `/v1/cases/${id}/evidence/${sha}`, headers: outsider.auth })).statusCode).toBe(404);
     // Another case does not see this case's file.
     const other = await openCase();

@@ -5,14 +5,14 @@ import { addDaysToDate, addWorkingDays, HOLIDAY_CALENDAR, isWorkingDay, shanghai
 import { level2At, workingMsBetween } from '../../domain/caseFlow';
 import {
   assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, greenChannelUpdate, holdUpdate, resumeUpdate, reviewUpdate,
-  scheduleVisitUpdate, supplementUpdate, visitReportUpdate, type CaseState, type EvidenceRef,
+  scheduleVisitUpdate, setCalendarSignal, supplementUpdate, visitReportUpdate, type CaseState, type EvidenceRef,
 } from '../../workflows/contract';
-import { timeSkippingEnv } from '../support/env';
-import { caseInput, eventTypes, eventually, maybeRecordHistory, stateOf, withCase } from './caseSupport';
+import { caseInput, eventTypes, eventually, maybeRecordHistory, ownTimeSkippingEnv, stateOf, withCase } from './caseSupport';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => { env = await timeSkippingEnv(); });
-afterAll(async () => { await env?.teardown(); });
+let stop: () => Promise<void>;
+beforeAll(async () => { ({ env, stop } = await ownTimeSkippingEnv()); });
+afterAll(async () => { await stop?.(); });
 
 const MIN = 60_000;
 const sha = (c: string) => c.repeat(64);
@@ -30,7 +30,16 @@ async function rejection(p: Promise<unknown>): Promise<string> {
   return ((e as WorkflowUpdateFailedError).cause as Error).message;
 }
 
-/** Skips server time until just before / after `at`. */
+/**
+ * Skips server time to a minute before a deadline, then two minutes across it (a long skip that
+ * crosses a firing timer sometimes never returns from the time-skipping server under load).
+ */
+async function crossDeadline(at: number): Promise<void> {
+  await skipTo(at - MIN, await env.currentTimeMs());
+  await env.sleep(2 * MIN);
+}
+
+/** Skips server time until `at`. */
 async function skipTo(at: number, state: CaseState | number): Promise<void> {
   const now = typeof state === 'number' ? state : await env.currentTimeMs();
   if (at > now) await env.sleep(at - now);
@@ -243,6 +252,7 @@ describe('serviceCase: cancel, hold, green channel', () => {
       const desc = await h.describe();
       expect(desc.searchAttributes.DoorstepGreenChannel).toEqual([true]);
       expect(desc.searchAttributes.DoorstepStep).toEqual(['review']);
+      expect((desc.searchAttributes.DoorstepDueAt as Date[])[0].toISOString()).toBe(s.dueAt);
     });
   });
 });
@@ -292,6 +302,20 @@ describe('serviceCase: deadlines and escalation', () => {
     });
   });
 
+  it('the setCalendar signal swaps the holiday table of a running case and moves its current deadline', async () => {
+    await withCase(env, caseInput('LEGAL_AID', 'MEDIATION', { department: 'JUSTICE' }), async (h) => {
+      let s = await assign(h);
+      const start = new Date(s.stepStartedAt);
+      expect(s.dueAt).toBe(addWorkingDays(start, 5).toISOString());
+      const next = addDaysToDate(shanghaiDate(start), 1);
+      const calendar: HolidayYear[] = [{ year: Number(next.slice(0, 4)), source: 'test', holidays: [{ name: '测试假日', from: next, to: addDaysToDate(next, 6) }], makeUpWorkdays: [] }];
+      await h.signal(setCalendarSignal, { calendar });
+      s = await eventually(async () => { const x = await stateOf(h); return x.dueAt !== s.dueAt && x; });
+      expect(s.dueAt).toBe(addWorkingDays(start, 5, calendar).toISOString());
+      expect(s.events.at(-1)).toMatchObject({ type: 'calendar_updated', data: { sources: ['test'], dueAt: s.dueAt } });
+    });
+  });
+
   it('a missed supplement deadline (容缺后补) escalates; the case goes on but closes only when the documents are in', async () => {
     const input = caseInput('DISABILITY_CERT', 'REISSUE');
     const rec = await withCase(env, input, async (h, seen) => {
@@ -312,12 +336,12 @@ describe('serviceCase: deadlines and escalation', () => {
       expect(s.supplement).toMatchObject({ status: 'pending', supplied: ['近期免冠照片'] });
 
       const dueAt = Date.parse(s.supplementDueAt!);
-      await skipTo(dueAt + MIN, await env.currentTimeMs());
+      await crossDeadline(dueAt);
       s = await eventually(async () => { const x = await stateOf(h); return x.escalations.length === 1 && x; });
       expect(s).toMatchObject({ overdue: true, escalationLevel: 1, supplement: { status: 'overdue' } });
       expect(s.escalations[0]).toMatchObject({ level: 1, reason: 'supplement_overdue' });
       expect(s.events.find((e) => e.type === 'supplement_overdue')?.data).toMatchObject({ outstanding: ['户口簿复印件'] });
-      await skipTo(level2At(new Date(dueAt)).getTime() + MIN, await env.currentTimeMs());
+      await crossDeadline(level2At(new Date(dueAt)).getTime());
       s = await eventually(async () => { const x = await stateOf(h); return x.escalations.length === 2 && x; });
       expect(s.escalations[1]).toMatchObject({ level: 2, reason: 'supplement_overdue', target: { code: 'LEADERSHIP_OFFICE' } });
       expect(s.status).toBe('open');

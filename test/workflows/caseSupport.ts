@@ -4,11 +4,26 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProjectCaseInput } from '../../activities/projection';
 import { CATALOG_VERSION } from '../../domain/catalog';
 import { caseWorkflowId, getCaseStateQuery, type CaseInput, type CaseState } from '../../workflows/contract';
+import { registerSearchAttributes, startTimeSkippingServer } from '../../temporal/devServer';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/contract';
 import { testWorker } from '../support/env';
+
+/**
+ * A time-skipping server of this file's own. The shared per-worker server is not enough: workflows
+ * that another test file leaves running keep timers whose workflow tasks nobody polls once that file's
+ * workers stop, and the server does not skip time past pending tasks, so env.sleep() would hang.
+ */
+export async function ownTimeSkippingEnv(): Promise<{ env: TestWorkflowEnvironment; stop: () => Promise<void> }> {
+  const server = await startTimeSkippingServer();
+  await registerSearchAttributes(server.address, 'default', SEARCH_ATTRIBUTE_KEYS);
+  const create = (TestWorkflowEnvironment as unknown as { create: (o: unknown) => Promise<TestWorkflowEnvironment> }).create;
+  const env = await create.call(TestWorkflowEnvironment, { supportsTimeSkipping: true, server: { type: 'existing' }, address: server.address, namespace: 'default' });
+  return { env, stop: async () => { await env.teardown(); await server.stop(); } };
+}
 
 /** A case input for the catalog action, with no personal data (the subject is an id). */
 export function caseInput(itemCode: string, actionCode: string, extra: Partial<CaseInput> = {}): CaseInput {
@@ -45,9 +60,14 @@ export async function withCase(
       await fn(handle, rec);
     } finally {
       // A case left running would keep timers whose workflow tasks no worker picks up once this one
-      // stops, and the time-skipping server does not skip past pending work: end it.
+      // stops, and the time-skipping server does not skip past pending work: end it — but only once
+      // its projections have landed (terminating with an activity in flight leaves the server's
+      // time-skipping lock held, and every later env.sleep() on it hangs).
       const { status } = await handle.describe();
-      if (status.name === 'RUNNING') await handle.terminate('test over');
+      if (status.name === 'RUNNING') {
+        await eventually(async () => rec.projected.length >= (await handle.query(getCaseStateQuery)).events.length, 5_000).catch(() => undefined);
+        await handle.terminate('test over');
+      }
     }
   });
   return rec;
