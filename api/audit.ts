@@ -112,9 +112,11 @@ function resourceOf(routeUrl: string, params: Record<string, unknown>, location:
  * which route and parameters, from where. Bodies are never recorded: they carry personal data.
  */
 export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
-  app.addHook('onResponse', async (request, reply) => {
-    if (!MUTATING.has(request.method) || !request.url.startsWith('/v1/')) return;
-    if (reply.statusCode < 200 || reply.statusCode >= 300 || !request.user) return;
+  // onSend, not onResponse: the record is written before the client hears "done", so a client that
+  // reads the audit log right after a change finds it there.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!MUTATING.has(request.method) || !request.url.startsWith('/v1/')) return payload;
+    if (reply.statusCode < 200 || reply.statusCode >= 300 || !request.user) return payload;
     const route = request.routeOptions.url ?? request.url.split('?')[0];
     const params = (request.params ?? {}) as Record<string, unknown>;
     const resource = resourceOf(route, params, reply.getHeader('location'));
@@ -131,5 +133,6 @@ export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => 
       // The change has happened and been answered; a lost audit record must at least be loud.
       request.log.error({ err, reqId: request.id, route }, 'audit record could not be written');
     }
+    return payload;
   });
 }, { name: 'doorstep-audit' });
