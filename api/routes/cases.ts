@@ -46,10 +46,6 @@ import { readIdempotencyKey } from '../idempotency';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 
-/** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
-function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
-  if (user.role === 'worker' && state.assignee !== user.id) throw forbidden('只有本案经办人可以办理此步骤');
-}
 
 export const createCaseBody = z.object({
   subjectId: z.string().min(1).max(64),
@@ -120,6 +116,11 @@ function decodeCursor(s: string): Cursor {
   } catch {
     throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
   }
+}
+
+/** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
+function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
+  if (user.role === 'worker' && state.assignee !== user.id) throw forbidden('只有本案经办人可以办理此步骤');
 }
 
 type Deps = AppDeps & { now: () => Date };
