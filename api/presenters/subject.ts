@@ -51,7 +51,8 @@ export function presentSubject(s: Subject, o: SubjectViewOptions) {
     masked: !o.unmasked,
     name: s.name,
     sex: { code: s.sex, label: SEX_LABELS[s.sex] ?? s.sex },
-    birthDate: s.birthDate,
+    // The masked ID number hides exactly the eight birth-date digits: the full birth date travels only unmasked.
+    birthDate: o.unmasked ? s.birthDate : null,
     age: ageOn(s.birthDate, o.today),
     certificate: s.certificateNumber
       ? {

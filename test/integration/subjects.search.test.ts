@@ -205,7 +205,12 @@ describe('PATCH /v1/subjects/:id', () => {
     const corrected = makeIdNumber({ regionCode: '640104', birthDate: '1961-12-24', sequence: 242 });
     const res = await patch(admin, s.id, { idNumber: corrected });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ birthDate: '1961-12-24', sex: { code: 'female' } });
+    // Sex follows the new number; the birth date is stored but, as an admin may not unmask, not shown:
+    // the masked ID hides exactly its eight birth-date digits, so the response must not carry them elsewhere.
+    expect(res.json()).toMatchObject({ birthDate: null, masked: true, sex: { code: 'female' } });
+    expect(JSON.stringify(res.json())).not.toMatch(/1961-?12-?24/);
+    const [row] = await stack.db.select().from(subjects).where(eq(subjects.id, s.id));
+    expect(row.birthDate).toBe('1961-12-24');
     const other = await makeSubject(stack.db, { county: '640104' });
     const dup = await patch(admin, s.id, { idNumber: other.idNumber });
     expect(dup.statusCode).toBe(409);

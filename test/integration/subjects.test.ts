@@ -52,7 +52,7 @@ describe('POST /v1/subjects', () => {
       masked: true,
       name: '买买提·艾力',
       sex: { code: 'male', label: '男' },
-      birthDate: '1958-03-07',
+      birthDate: null,
       age: 67,
       certificate: { number: `640104**********${cert.slice(-4)}`, category: { code: 4, label: '肢体残疾' }, grade: { code: 1, label: '一级' } },
       county: { code: '640104', label: '兴庆区' },
@@ -64,6 +64,8 @@ describe('POST /v1/subjects', () => {
       notes: '第一行\n第二行',
     });
     expect(JSON.stringify(s)).not.toContain(idNumber);
+    // The masked ID hides exactly the birth-date digits: no other field may give them back.
+    expect(JSON.stringify(s)).not.toMatch(/1958-?03-?07/);
     expect(JSON.stringify(s)).not.toContain('13912345678');
     const [row] = await stack.db.select().from(subjects).where(eq(subjects.id, s.id));
     expect(row).toMatchObject({ idNumber, sex: 'male', birthDate: '1958-03-07', disabilityCategory: 4, disabilityGrade: 1, createdBy: coordinator.id });
