@@ -36,6 +36,10 @@ export async function waitForTemporal(address: string, timeoutMs: number, child?
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
+  // Last resort: if this process exits without stopping the server (a crash, a second Ctrl-C), take it along.
+  const orphanGuard = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.removeListener('exit', orphanGuard));
   return () =>
     new Promise<void>((ok) => {
       if (child.exitCode !== null || child.signalCode !== null) return ok();
