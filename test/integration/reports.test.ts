@@ -15,7 +15,8 @@ import { makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai, type Generated } from '../support/generate';
 
-const NOW = shanghai('2026-09-16', 10); // Q3 2026 still running: county tables are drafted before the quarter ends
+// 2024: a year no other test writes cases into, so the recount below sees exactly the rows this file generated.
+const NOW = shanghai('2024-09-16', 10); // Q3 2024 still running: county tables are drafted before the quarter ends
 const COUNTIES = ['640104', '640105', '640106'];
 const DEPARTMENTS = ['DPF', 'HRSS', 'HEALTH', 'EDUCATION', 'MEDICAL_SECURITY'];
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   stack = await startStack();
   app = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => NOW });
   data = await seedReadModel(stack.db, {
-    seed: 31, prefix: 'rep', cases: 5000, plans: 400, from: shanghai('2026-01-05'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
+    seed: 31, prefix: 'rep', cases: 5000, plans: 400, from: shanghai('2024-01-05'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
   });
   city = await makeUser(stack.db, 'supervisor', { cityLevel: true });
 }, 180_000);
@@ -91,7 +92,7 @@ async function countyTable(county: string, quarter: string, department?: string,
 }
 
 describe('the statistics equal a recount from case events', () => {
-  for (const quarter of ['2026-Q2', '2026-Q3']) {
+  for (const quarter of ['2024-Q2', '2024-Q3']) {
     it(`${quarter}: every county × department × item`, async () => {
       const expected = recount(data, quarter, NOW);
       let compared = 0;
@@ -119,24 +120,24 @@ describe('the statistics equal a recount from case events', () => {
 describe('county tables, submission, the city sum', () => {
   it('the city table is the sum of its six county tables (submitted snapshots where submitted)', async () => {
     const coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640105'] });
-    const submitted = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: coordinator.auth, payload: { quarter: '2026-Q3', county: '640105', department: 'HRSS' } });
+    const submitted = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: coordinator.auth, payload: { quarter: '2024-Q3', county: '640105', department: 'HRSS' } });
     expect(submitted.statusCode).toBe(201);
     expect(submitted.json()).toMatchObject({ status: 'submitted', late: false, unit: '西夏区人社局' });
     const frozen = submitted.json().table;
     // New work after the submission changes the live figures, not the submitted table.
-    await seedReadModel(stack.db, { seed: 32, prefix: 'rep2', cases: 60, from: shanghai('2026-07-01'), now: NOW, counties: ['640105'], departments: ['HRSS'] });
-    const after = await countyTable('640105', '2026-Q3', 'HRSS');
+    await seedReadModel(stack.db, { seed: 32, prefix: 'rep2', cases: 60, from: shanghai('2024-07-01'), now: NOW, counties: ['640105'], departments: ['HRSS'] });
+    const after = await countyTable('640105', '2024-Q3', 'HRSS');
     expect(after.tables[0].submission.status).toBe('submitted');
     expect(after.tables[0].totals).toEqual(frozen.totals);
 
-    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=city&department=HRSS', headers: city.auth });
+    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q3&level=city&department=HRSS', headers: city.auth });
     expect(res.statusCode).toBe(200);
     const cityTable = res.json().tables[0];
     expect(res.json().unit).toBe('银川市人社局');
     expect(cityTable.counties.find((c: any) => c.county.code === '640105')).toMatchObject({ submitted: true, late: false });
     const sum = new Map<string, Figures>();
     for (const county of COUNTY_CODES) {
-      const t = (await countyTable(county, '2026-Q3', 'HRSS')).tables[0];
+      const t = (await countyTable(county, '2024-Q3', 'HRSS')).tables[0];
       for (const r of t.rows) {
         const acc = sum.get(r.item.code) ?? zero();
         for (const f of FIGURES) acc[f] += r[f];
@@ -149,8 +150,8 @@ describe('county tables, submission, the city sum', () => {
   });
 
   it('the XLSX form reads back: title, unit, period, two header rows, one row per item, 合计 and the footer', async () => {
-    const json = (await countyTable('640104', '2026-Q3', 'DPF')).tables[0];
-    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=county&county=640104&department=DPF&format=xlsx', headers: city.auth });
+    const json = (await countyTable('640104', '2024-Q3', 'DPF')).tables[0];
+    const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q3&level=county&county=640104&department=DPF&format=xlsx', headers: city.auth });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
@@ -158,7 +159,7 @@ describe('county tables, submission, the city sum', () => {
     const ws = wb.getWorksheet('工作情况统计表')!;
     expect(ws.getCell('A1').value).toBe('为特殊困难残疾人上门代办服务工作情况统计表');
     expect(ws.getCell('A2').value).toBe('填报单位：兴庆区残联');
-    expect(String(ws.getCell(2, 7).value)).toBe('统计期间：2026年第3季度（2026-07-01至2026-09-30）');
+    expect(String(ws.getCell(2, 7).value)).toBe('统计期间：2024年第3季度（2024-07-01至2024-09-30）');
     const values = (r: number) => (ws.getRow(r).values as unknown[]).slice(1);
     expect(values(3).slice(3, 5)).toEqual(['服务对象人数', '案件办理情况（件）']);
     expect(values(3)[9]).toBe('居家服务计划（期）');
@@ -176,49 +177,49 @@ describe('county tables, submission, the city sum', () => {
     const dataSum = FIGURES.map((_, k) => items.reduce((s, _i, i) => s + Number(values(5 + i)[3 + k]), 0));
     expect(totals.slice(3)).toEqual(dataSum);
     const footer = values(7 + items.length).filter(Boolean);
-    expect(footer).toEqual(['填表人：', '审核人：', '填报日期：2026-09-16']);
+    expect(footer).toEqual(['填表人：', '审核人：', '填报日期：2024-09-16']);
     expect(ws.getCell('A1').isMerged).toBe(true);
   });
 
   it('submitting: once only, late after the quarter, never before it starts; scope and roles', async () => {
     const jinfeng = await makeUser(stack.db, 'coordinator', { counties: ['640106'] });
-    const later = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => shanghai('2026-10-09', 15) });
+    const later = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => shanghai('2024-10-09', 15) });
     try {
-      const late = await later.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } });
+      const late = await later.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2024-Q3', county: '640106', department: 'DPF' } });
       expect(late.statusCode).toBe(201);
       expect(late.json()).toMatchObject({ late: true, status: 'submitted' });
-      expect(late.json().table.totals).toEqual((await countyTable('640106', '2026-Q3', 'DPF', later, jinfeng)).tables[0].totals);
+      expect(late.json().table.totals).toEqual((await countyTable('640106', '2024-Q3', 'DPF', later, jinfeng)).tables[0].totals);
     } finally {
       await later.close();
     }
-    const twice = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } });
+    const twice = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2024-Q3', county: '640106', department: 'DPF' } });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().detail).toContain('已报送');
-    const early = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q4', county: '640106', department: 'DPF' } });
+    const early = await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2024-Q4', county: '640106', department: 'DPF' } });
     expect(early.statusCode).toBe(409);
-    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2026-Q3', county: '640104', department: 'DPF' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: jinfeng.auth, payload: { quarter: '2024-Q3', county: '640104', department: 'DPF' } })).statusCode).toBe(404);
     const worker = await makeUser(stack.db, 'worker', { counties: ['640106'] });
-    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: worker.auth, payload: { quarter: '2026-Q3', county: '640106', department: 'DPF' } })).statusCode).toBe(403);
-    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=city', headers: jinfeng.auth })).statusCode).toBe(403);
-    const bad = await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q5&level=county', headers: city.auth });
+    expect((await app.inject({ method: 'POST', url: '/v1/reports/quarterly/submit', headers: worker.auth, payload: { quarter: '2024-Q3', county: '640106', department: 'DPF' } })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q3&level=city', headers: jinfeng.auth })).statusCode).toBe(403);
+    const bad = await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q5&level=county', headers: city.auth });
     expect(bad.statusCode).toBe(400);
-    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2026-Q3&level=county', headers: city.auth })).statusCode).toBe(400);
-    const status = await app.inject({ url: '/v1/reports/quarterly/submissions?quarter=2026-Q3', headers: jinfeng.auth });
+    expect((await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q3&level=county', headers: city.auth })).statusCode).toBe(400);
+    const status = await app.inject({ url: '/v1/reports/quarterly/submissions?quarter=2024-Q3', headers: jinfeng.auth });
     expect(status.json().items.find((s: any) => s.department.code === 'DPF')).toMatchObject({ status: 'submitted', late: true, unit: '金凤区残联' });
   });
 
   it('the schedule activities draft, remind, then mark the missing late and share the city sums', async () => {
     const acts = createActivities({ db: stack.db });
-    const q = '2026-Q3';
-    const drafted = await acts.draftQuarterlyTables({ quarter: q, at: shanghai('2026-09-17', 9).toISOString() });
+    const q = '2024-Q3';
+    const drafted = await acts.draftQuarterlyTables({ quarter: q, at: shanghai('2024-09-17', 9).toISOString() });
     expect(drafted.drafted).toBe(60 - 2); // two county departments have submitted
-    const reminded = await acts.remindQuarterlyTables({ quarter: q, at: shanghai('2026-09-23', 9).toISOString(), workingDaysLeft: 5 });
+    const reminded = await acts.remindQuarterlyTables({ quarter: q, at: shanghai('2024-09-23', 9).toISOString(), workingDaysLeft: 5 });
     expect(reminded.reminded).toBe(58);
     const subs = (await app.inject({ url: `/v1/reports/quarterly/submissions?quarter=${q}`, headers: city.auth })).json().items;
     expect(subs.find((s: any) => s.county.code === '640104' && s.department.code === 'DPF')).toMatchObject({ status: 'draft', reminders: 1, late: false });
     expect(subs.find((s: any) => s.county.code === '640105' && s.department.code === 'HRSS')).toMatchObject({ status: 'submitted', reminders: 0 });
 
-    const closed = await acts.closeQuarterlyTables({ quarter: q, at: shanghai('2026-10-01', 0.5).toISOString() });
+    const closed = await acts.closeQuarterlyTables({ quarter: q, at: shanghai('2024-10-01', 0.5).toISOString() });
     expect(closed).toMatchObject({ late: 58, cityTables: 10 });
     const after = (await app.inject({ url: `/v1/reports/quarterly/submissions?quarter=${q}`, headers: city.auth })).json().items;
     expect(after.filter((s: any) => s.late).length).toBe(59); // 58 marked + the one submitted late
