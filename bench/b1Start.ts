@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { requestHash } from '../api/services/openCase';
 import { HOLIDAY_CALENDAR } from '../domain/calendar';
 import { CATALOG_VERSION } from '../domain/catalog';
-import { caseWorkflowId, openedUpdate, SA, type CaseInput } from '../workflows/contract';
+import { caseStartSearchAttributes, caseWorkflowId, openedUpdate, type CaseInput } from '../workflows/contract';
 import { makeSubject, makeUser } from '../test/support/fixtures';
 import type { Benchmark } from './context';
 import { call } from './http';
@@ -48,14 +48,7 @@ export const b1Start: Benchmark = async (ctx) => {
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SA.county, value: input.county },
-        { key: SA.department, value: input.department },
-        { key: SA.item, value: input.itemCode },
-        { key: SA.step, value: 'assignment' },
-        { key: SA.greenChannel, value: input.greenChannel },
-        { key: SA.overdue, value: false },
-      ],
+      typedSearchAttributes: caseStartSearchAttributes(input),
     });
     started++;
     return handle;

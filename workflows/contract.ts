@@ -30,6 +30,18 @@ export const SA = {
 /** All search attribute keys, for registering them with a server. */
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 
+/** The search attributes a case starts with (codes only: no personal data). */
+export function caseStartSearchAttributes(input: Pick<CaseInput, 'county' | 'department' | 'itemCode' | 'greenChannel'>) {
+  return [
+    { key: SA.county, value: input.county },
+    { key: SA.department, value: input.department },
+    { key: SA.item, value: input.itemCode },
+    { key: SA.step, value: 'assignment' },
+    { key: SA.greenChannel, value: input.greenChannel },
+    { key: SA.overdue, value: false },
+  ];
+}
+
 /** What starts a case. Personal data stays in PostgreSQL: the workflow knows the subject by id only. */
 export interface CaseInput {
   caseId: string;

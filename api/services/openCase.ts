@@ -9,7 +9,7 @@ import { HOLIDAY_CALENDAR } from '../../domain/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
-import { caseWorkflowId, getCaseStateQuery, openedUpdate, SA, type CaseInput, type CaseState } from '../../workflows/contract';
+import { caseStartSearchAttributes, caseWorkflowId, getCaseStateQuery, openedUpdate, type CaseInput, type CaseState } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
 import { badRequest, conflict } from '../problem';
 
@@ -83,14 +83,7 @@ export async function openCase(
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SA.county, value: input.county },
-        { key: SA.department, value: input.department },
-        { key: SA.item, value: input.itemCode },
-        { key: SA.step, value: 'assignment' },
-        { key: SA.greenChannel, value: input.greenChannel },
-        { key: SA.overdue, value: false },
-      ],
+      typedSearchAttributes: caseStartSearchAttributes(input),
     });
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, caseEvents } from '../../db/schema';
 import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
+import { eventually } from '../support/eventually';
 
 let stack: TestStack;
 let coordinator: TestUser;
@@ -12,16 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await stack?.close(); });
 
-/** Polls until `fn` returns a truthy value. */
-async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the thin slice: HTTP → Temporal dev server → PostgreSQL', () => {
   it('health and readiness answer', async () => {

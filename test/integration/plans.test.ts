@@ -10,6 +10,7 @@ import { createActivities } from '../../activities';
 import type { PlanState } from '../../workflows/planContract';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
+import { eventually } from '../support/eventually';
 
 let stack: TestStack;
 let coordinator: TestUser;
@@ -28,15 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await stack?.close(); });
 
-async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A child aged `age` or `age + 1` today (born in the year `age + 1` years ago). */
 async function child(age: number) {

@@ -10,6 +10,7 @@ import { makeCertificateNumber } from '../../domain/certificateNumber';
 import { caseWorkflowId } from '../../workflows/contract';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
+import { eventually } from '../support/eventually';
 
 let stack: TestStack;
 let coordinator: TestUser;
@@ -25,16 +26,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await stack?.close(); });
 
-/** Polls until `fn` returns a truthy value. */
-async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A subject who is eligible by certificate (肢体一级) once mobility and care are answered. */
 async function severeSubject(county = '640104') {

@@ -11,6 +11,8 @@ import { caseWorkflowId, getCaseStateQuery, type CaseInput, type CaseState } fro
 import { registerSearchAttributes, startTimeSkippingServer } from '../../temporal/devServer';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/contract';
 import { testWorker } from '../support/env';
+export { eventually } from '../support/eventually';
+import { eventually } from '../support/eventually';
 
 /**
  * A time-skipping server of this file's own. The shared per-worker server is not enough: workflows
@@ -73,16 +75,6 @@ export async function withCase(
   return rec;
 }
 
-/** Polls until `fn` returns something truthy (workflow tasks after a time skip land a moment later). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The workflow's state. */
 export const stateOf = (h: WorkflowHandle): Promise<CaseState> => h.query(getCaseStateQuery);
