@@ -31,7 +31,7 @@ const HEAP_CAP_MB = 48;
 interface ExportRun { seconds: number; bytes: number; peakMB: number; idlePeakMB: number; idleRssMB: number; cpuSeconds: number; file: string }
 
 /** Starts a fresh export child, warms it up, downloads the month in `format` to a file. */
-async function exportOnce(ctx: BenchContext, url: string, token: string, format: 'xlsx' | 'csv', dir: string, nodeFlags: string[] = []): Promise<ExportRun> {
+async function exportOnce(ctx: BenchContext, url: string, token: string, format: 'xlsx' | 'csv', dir: string, nodeFlags: string[] = [], name = 'ledger'): Promise<ExportRun> {
   const child = spawnChild(`export-${format}`, [...nodeFlags, 'bench/exportServer.ts'], { DATABASE_URL: url, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000000', NODE_ENV: 'production' }, ctx.log);
   try {
     let port = 0;
@@ -48,11 +48,14 @@ async function exportOnce(ctx: BenchContext, url: string, token: string, format:
     await warm.arrayBuffer();
     const idle = memory(child.pid);
     const cpu0 = cpuSeconds(child.pid);
-    const file = join(dir, `ledger.${format}`);
+    const file = join(dir, `${name}.${format}`);
     const t0 = process.hrtime.bigint();
-    const res = await fetch(`${base}&format=${format}`, { headers });
+    // A child that dies mid-export (the heap-capped diagnostic may) ends the download instead of leaving it hanging.
+    const aborted = new AbortController();
+    child.process.once('exit', () => aborted.abort(new Error(`export-${format} exited during the download`)));
+    const res = await fetch(`${base}&format=${format}`, { headers, signal: aborted.signal });
     if (!res.ok || !res.body) throw new Error(`ledger export → ${res.status}: ${await res.text()}`);
-    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(file));
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(file), { signal: aborted.signal });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const after = memory(child.pid);
     return {
@@ -87,7 +90,7 @@ export const b4Export: Benchmark = async (ctx) => {
     // Diagnosis: the same XLSX export with V8's old space capped. If it still completes, what the
     // uncapped run holds above the cap is uncollected garbage (V8 grows its heap lazily), not rows
     // kept in memory: the export streams.
-    const capped = await exportOnce(ctx, rm.url, user.token, 'xlsx', dir, [`--max-old-space-size=${HEAP_CAP_MB}`]).catch((e: Error) => ({ error: e.message.slice(0, 300) }));
+    const capped = await exportOnce(ctx, rm.url, user.token, 'xlsx', dir, [`--max-old-space-size=${HEAP_CAP_MB}`], 'ledger-capped').catch((e: Error) => ({ error: e.message.slice(0, 300) }));
     const sheetRows = await xlsxRows(xlsx.file);
     const csvLines = readFileSync(csv.file, 'utf8').split('\r\n').filter(Boolean).length;
     const details = {

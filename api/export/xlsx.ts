@@ -4,6 +4,7 @@
  * UTF-8 BOM so Excel opens Chinese text correctly. The statistics table is small and laid out like a
  * government form (title, 填报单位, 统计期间, two header rows, 合计, signature footer).
  */
+import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 
@@ -54,6 +55,8 @@ export function streamXlsx(opts: {
         // Data cells stay unstyled: per-cell styles cost more than the rest of the export.
         row.commit();
       }
+      // Backpressure: wait while the client has not taken what is already written (memory stays flat).
+      if (out.writableNeedDrain) await once(out, 'drain');
     }
     ws.commit();
     await wb.commit();
