@@ -40,7 +40,7 @@ import {
 } from '../../workflows/contract';
 import type { AppDeps } from '../app';
 import { audit } from '../audit';
-import { currentUser, inScope, requireRole, type AuthUser, type Role } from '../auth';
+import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
 import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
 import { readIdempotencyKey } from '../idempotency';
 import { openCase } from '../services/openCase';
@@ -218,8 +218,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const user = currentUser(request);
     const q = request.query;
     const conds: SQL[] = [];
-    if (!user.cityLevel) conds.push(user.counties.length > 0 ? sql`${cases.county} in ${user.counties}` : sql`false`);
-    if (user.departments.length > 0) conds.push(sql`${cases.department} in ${user.departments}`);
+    const scope = scopeWhere(user, cases.county, cases.department);
+    if (scope) conds.push(scope);
     if (q.county) conds.push(eq(cases.county, q.county));
     if (q.department) conds.push(eq(cases.department, q.department));
     if (q.item) conds.push(eq(cases.itemCode, q.item));

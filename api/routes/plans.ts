@@ -3,7 +3,7 @@
  * staff (workers) record sessions, everyone in scope reads. Reads combine the workflow's state (the
  * current period and its progress) with the read model (assessment, past periods, lists).
  */
-import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ApplicationFailure } from '@temporalio/common';
@@ -18,7 +18,7 @@ import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
 import type { AppDeps } from '../app';
-import { currentUser, inDepartmentScope, inScope, requireRole, type AuthUser } from '../auth';
+import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
@@ -123,8 +123,8 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     const user = currentUser(request);
     const q = request.query;
     const where: SQL[] = [];
-    if (!user.cityLevel) where.push(user.counties.length ? inArray(plans.county, user.counties) : sql`false`);
-    if (user.departments.length) where.push(inArray(plans.department, user.departments));
+    const scope = scopeWhere(user, plans.county, plans.department);
+    if (scope) where.push(scope);
     if (q.county) where.push(eq(plans.county, q.county));
     if (q.department) where.push(eq(plans.department, q.department));
     if (q.itemCode) where.push(eq(plans.itemCode, q.itemCode));
