@@ -78,7 +78,7 @@ try {
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       // The UI asks our API to decode payloads (for tokens of roles that may see personal data).
       codecEndpoint: `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}/codec`,
-      log: (line) => { if (/error|fatal/i.test(line)) process.stderr.write(`[temporal] ${line}`); },
+      log: (line) => { if (!stopping && /level=(ERROR|FATAL)|panic/.test(line)) process.stderr.write(`[temporal] ${line}`); },
     });
     stops.push(server.stop);
     temporalAddress = server.address;
