@@ -2,12 +2,12 @@
  * Who may do what. Bearer tokens (stored as SHA-256 hashes), roles, and scopes (county codes and
  * departments; city-level users see all counties). Out-of-scope resources answer 404, never 403.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
+import { hashToken } from '../db/users';
 import { forbidden, unauthorized } from './problem';
 
 export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;
@@ -47,11 +47,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** SHA-256 of a token: the only form in which tokens are stored. */
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-
-/** A fresh random bearer token. */
-export const newToken = (): string => `dst_${randomBytes(24).toString('base64url')}`;
+export { hashToken };
 
 /** True when the user's scope includes this county (city-level users: every county). */
 export function inCountyScope(user: AuthUser, county: string): boolean {

@@ -13,6 +13,12 @@ export interface NewUser {
   cityLevel?: boolean;
 }
 
+/** SHA-256 of a token: the only form in which tokens are stored (auth looks tokens up by it). */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** A fresh random bearer token. */
+const newToken = (): string => `dst_${randomBytes(24).toString('base64url')}`;
+
 /** Creates a user; returns its id. */
 export async function createUser(db: Db, u: NewUser): Promise<string> {
   const id = randomUUID();
@@ -25,10 +31,10 @@ export async function createUser(db: Db, u: NewUser): Promise<string> {
 
 /** Issues a bearer token for a user (optionally a given one, for demo data); returns the plain token once. */
 export async function issueToken(db: Db, userId: string, opts: { token?: string; label?: string; expiresAt?: Date } = {}): Promise<{ id: string; token: string }> {
-  const token = opts.token ?? `dst_${randomBytes(24).toString('base64url')}`;
+  const token = opts.token ?? newToken();
   const id = randomUUID();
   await db.insert(apiTokens).values({
-    id, userId, tokenHash: createHash('sha256').update(token).digest('hex'), label: opts.label ?? null, expiresAt: opts.expiresAt ?? null,
+    id, userId, tokenHash: hashToken(token), label: opts.label ?? null, expiresAt: opts.expiresAt ?? null,
   });
   return { id, token };
 }

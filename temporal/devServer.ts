@@ -49,6 +49,17 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/** Waits (up to 60 s) until a spawned server answers at `address`; kills it if it never does. */
+async function untilAnswering(child: ChildProcess, address: string): Promise<RunningServer> {
+  try {
+    await waitForTemporal(address, 60_000, child);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return { address, process: child, stop: stopper(child) };
+}
+
 export interface DevServerOptions {
   dbFile?: string;
   port?: number;
@@ -84,14 +95,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Runni
   const log = opts.log ?? (() => {});
   child.stdout?.on('data', (d) => log(String(d)));
   child.stderr?.on('data', (d) => log(String(d)));
-  const address = `127.0.0.1:${port}`;
-  try {
-    await waitForTemporal(address, 60_000, child);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
-  return { address, uiUrl, process: child, stop: stopper(child) };
+  return { ...(await untilAnswering(child, `127.0.0.1:${port}`)), uiUrl };
 }
 
 /** Starts the time-skipping test server and waits for it (up to 60 s). */
@@ -100,14 +104,7 @@ export async function startTimeSkippingServer(): Promise<RunningServer> {
   if (exe.type !== 'existing-path') throw new Error('startTimeSkippingServer needs a local test server (run bash bin/setup).');
   const port = await freePort();
   const child = spawn(exe.path, [String(port)], { stdio: 'ignore' });
-  const address = `127.0.0.1:${port}`;
-  try {
-    await waitForTemporal(address, 60_000, child);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
-  return { address, process: child, stop: stopper(child) };
+  return untilAnswering(child, `127.0.0.1:${port}`);
 }
 
 /** Registers custom search attributes with a running server (the time-skipping server takes no flags for them). */
