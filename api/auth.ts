@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
-import { hashToken } from '../db/users';
+import { hashToken } from '../db/queries/users';
 import { forbidden, unauthorized } from './problem';
 
 export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;

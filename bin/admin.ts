@@ -15,7 +15,7 @@ import { ROLES, type Role } from '../api/auth';
 import { loadConfig } from '../config';
 import { closeDb, createDb, type Db } from '../db/client';
 import { runMigrations } from '../db/migrate';
-import { createUser, findUserByName, issueToken, listTokens, listUsers, revokeAllTokens, revokeToken, updateUser } from '../db/users';
+import { createUser, findUserByName, issueToken, listTokens, listUsers, revokeAllTokens, revokeToken, updateUser } from '../db/queries/users';
 import { COUNTY_CODES } from '../domain/counties';
 import { DEPARTMENT_CODES } from '../domain/departments';
 import { generatePayloadKey } from '../temporal/codec';

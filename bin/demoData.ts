@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { subjects } from '../db/schema';
-import { createUser, issueToken } from '../db/users';
+import { createUser, issueToken } from '../db/queries/users';
 import { makeIdNumber } from '../domain/idNumber';
 import { makeCertificateNumber } from '../domain/certificateNumber';
 

@@ -24,7 +24,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../../activities/evidence';
+import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
 import { isDateString, shanghaiDate } from '../../domain/calendar';
 import { CATALOG_VERSION, findAction, ITEM_CODES, missingEvidence, type DeliveryMethod } from '../../domain/catalog';
 import {

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { users, type User } from '../../db/schema';
-import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/users';
+import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/queries/users';
 import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/counties';
 import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
 import type { AppDeps } from '../app';

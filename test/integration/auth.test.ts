@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { apiTokens, auditLog } from '../../db/schema';
-import { issueToken } from '../../db/users';
+import { issueToken } from '../../db/queries/users';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 

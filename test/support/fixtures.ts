@@ -2,7 +2,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { subjects, type NewSubject } from '../../db/schema';
-import { createUser, issueToken } from '../../db/users';
+import { createUser, issueToken } from '../../db/queries/users';
 import { makeIdNumber } from '../../domain/idNumber';
 
 export interface TestUser { id: string; token: string; auth: { authorization: string } }

@@ -1,8 +1,8 @@
 /** Users and their bearer tokens (tokens are stored as SHA-256 hashes only; the plain token is shown once). */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db } from './client';
-import { apiTokens, users, type User } from './schema';
+import type { Db } from '../client';
+import { apiTokens, users, type User } from '../schema';
 
 export interface NewUser {
   username: string;

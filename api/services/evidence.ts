@@ -14,8 +14,8 @@ import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { evidenceFiles } from '../db/schema';
+import type { Db } from '../../db/client';
+import { evidenceFiles } from '../../db/schema';
 
 /** Accepted content types, with a Chinese label and a check of the file's first bytes. */
 export const EVIDENCE_TYPES: Readonly<Record<string, { label: string; sniff: (head: Buffer) => boolean }>> = Object.freeze({
