@@ -15,31 +15,7 @@ import { disabilityCategoryLabel, disabilityGradeLabel, isDisabilityCategory, is
 import { maskIdNumber } from '../domain/idNumber';
 import type { Db } from '../db/client';
 import { cases, ledgerEntries, ledgerShares, plans, subjects, users } from '../db/schema';
-
-/** One ledger row's content; the export layer gives each key its Chinese column header. */
-export interface LedgerRow {
-  subjectName: string;
-  idNumberMasked: string;
-  disabilityCategory: string;
-  disabilityGrade: string;
-  item: { code: string; label: string };
-  action: { code: string; label: string };
-  askedOn: string;
-  visitedOn: string | null;
-  handledBy: string | null;
-  result: string;
-  deliveryMethod: string | null;
-  deliveredOn: string | null;
-  remarks: string;
-}
-
-/** Chinese headers of the ledger, in column order (序号 is the serial number added at export). */
-export const LEDGER_HEADERS: ReadonlyArray<[keyof LedgerRow | 'serial', string]> = [
-  ['serial', '序号'], ['subjectName', '服务对象'], ['idNumberMasked', '身份证号'], ['disabilityCategory', '残疾类别'],
-  ['disabilityGrade', '残疾等级'], ['item', '服务事项'], ['action', '办理事项'], ['askedOn', '申请日期'],
-  ['visitedOn', '上门日期'], ['handledBy', '经办人'], ['result', '办理结果'], ['deliveryMethod', '送达方式'],
-  ['deliveredOn', '送达日期'], ['remarks', '备注'],
-];
+import type { LedgerRow } from '../domain/ledger';
 
 export const OUTCOME_LABELS: Record<string, string> = {
   approved: '已办结', approved_with_missing: '已办结（容缺后补）', rejected: '不予办理', cancelled: '已撤销', closed: '已办结',

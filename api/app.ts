@@ -8,26 +8,14 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Client } from '@temporalio/client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Config } from '../config';
-import type { Db } from '../db/client';
 import { auditPlugin } from './audit';
 import { authPlugin, lookupUser } from './auth';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
-
-export interface AppDeps {
-  db: Db;
-  temporal: Client;
-  config: Config;
-  now?: () => Date;
-  logger?: boolean | Record<string, unknown>;
-  /** Told of every route as it is registered (the authorization matrix test checks that it covers them all). */
-  onRoute?: (route: RouteOptions) => void;
-}
+import type { AppDeps } from './types';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { and, desc, eq, gte, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditLog, users } from '../../db/schema';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { currentUser, requireRole, type AuthUser } from '../auth';
 import { badRequest } from '../problem';
 

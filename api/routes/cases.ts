@@ -38,7 +38,7 @@ import {
   holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, STEP_NOT_ALLOWED, supplementUpdate, visitReportUpdate,
   type CaseState,
 } from '../../workflows/contract';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
 import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';

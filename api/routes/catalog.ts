@@ -14,7 +14,7 @@ import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certifica
 import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
-import type { RouteModule } from './index';
+import type { RouteModule } from '../types';
 
 const CADENCE_PERIOD_LABELS: Record<Cadence['period'], string> = { month: '每月', week: '每周' };
 const CADENCE_UNIT_LABELS: Record<NonNullable<Cadence['unit']>, string> = { class_hours: '课时', minutes: '分钟' };

@@ -13,7 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { EncryptionCodec, PayloadDecryptionError } from '../../temporal/codec';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { audit, mayUnmask, UNMASK_ROLES } from '../audit';
 import { currentUser, ROLE_LABELS } from '../auth';
 import { badRequest, forbidden } from '../problem';

@@ -1,7 +1,7 @@
 /** Liveness and readiness: /healthz says the process is up, /readyz that Temporal and PostgreSQL answer. */
 import type { FastifyInstance } from 'fastify';
 import { pingDb } from '../../db/client';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

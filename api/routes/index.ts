@@ -2,8 +2,7 @@
  * Every /v1 route module, registered in this order under the /v1 prefix. Add a resource here.
  * Each module is `(app, deps) => Promise<void>` and declares its routes with full zod schemas.
  */
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app';
+import type { RouteModule } from '../types';
 import { caseRoutes } from './cases';
 import { planRoutes } from './plans';
 import { supervisionRoutes } from './supervision';
@@ -14,8 +13,6 @@ import { subjectRoutes } from './subjects';
 import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
-
-export type RouteModule = (app: FastifyInstance, deps: AppDeps & { now: () => Date }) => Promise<void>;
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,

@@ -12,7 +12,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LEDGER_HEADERS, type LedgerRow } from '../../activities/ledger';
+import { LEDGER_HEADERS, type LedgerRow } from '../../domain/ledger';
 import { DELIVERY_METHOD_LABELS } from '../../domain/catalog';
 import { isDateString, monthOf } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
@@ -22,7 +22,7 @@ import {
   monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
 } from '../../db/queries/ledger';
 import { CursorError } from '../../db/queries/supervision';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole } from '../auth';
 import { attachment, CSV_TYPE, streamCsv, streamXlsx, XLSX_TYPE } from '../export/xlsx';

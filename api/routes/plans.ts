@@ -17,7 +17,7 @@ import { DEPARTMENT_CODES } from '../../domain/departments';
 import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';

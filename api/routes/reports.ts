@@ -18,7 +18,7 @@ import {
   cityTables, effectiveCountyTables, FIGURES, listSubmissions, submitCountyTable,
   type DepartmentTable, type Figure, type Figures, type Submission,
 } from '../../db/queries/statistics';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
 import { countyL, departmentL, itemL, unitName } from '../export/labels';

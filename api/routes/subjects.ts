@@ -30,7 +30,7 @@ import { revealPersonalData } from '../audit';
 import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
 import { presentSubject } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
-import type { RouteModule } from './index';
+import type { RouteModule } from '../types';
 
 // ---- field schemas (shared with surveys) ----
 

@@ -16,7 +16,7 @@ import {
   CursorError, listEscalations, listOverdue, listStuck, summary, workload,
   type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
 } from '../../db/queries/supervision';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { currentUser, requireRole, type AuthUser } from '../auth';
 import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
 import { badRequest } from '../problem';

@@ -40,7 +40,7 @@ import { readIdempotencyKey } from '../idempotency';
 import { presentEligibility, type StoredEligibility } from '../presenters/subject';
 import { badRequest, conflict, HttpProblem, notFound, type FieldError } from '../problem';
 import { caseIdFor, openCase, requestHash } from '../services/openCase';
-import type { RouteModule } from './index';
+import type { RouteModule } from '../types';
 import { loadSubject, text } from './subjects';
 
 /** The plan's date: no survey under it can be older. */

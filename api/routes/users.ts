@@ -11,7 +11,7 @@ import { users, type User } from '../../db/schema';
 import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/queries/users';
 import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/counties';
 import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
 import { badRequest, conflict, notFound } from '../problem';
 

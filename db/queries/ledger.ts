@@ -8,7 +8,7 @@ import type postgres from 'postgres';
 import { monthOf, monthRange } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
-import type { LedgerRow } from '../../activities/ledger';
+import type { LedgerRow } from '../../domain/ledger';
 import type { Db } from '../client';
 import { CursorError, decodeCursor, encodeCursor, iso, withDates, type Page } from './supervision';
 

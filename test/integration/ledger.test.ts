@@ -6,7 +6,8 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
-import { LEDGER_HEADERS, writeCaseLedgerEntry } from '../../activities/ledger';
+import { writeCaseLedgerEntry } from '../../activities/ledger';
+import { LEDGER_HEADERS } from '../../domain/ledger';
 import { findLedgerEntry, ledgerBatches, ledgerContentHash } from '../../db/queries/ledger';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';

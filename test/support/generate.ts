@@ -19,7 +19,8 @@ import { makeCertificateNumber, type DisabilityCategory, type DisabilityGrade } 
 import { COUNTY_CODES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { makeIdNumber } from '../../domain/idNumber';
-import { caseLedgerRow, ledgerEntryId, planPeriodLedgerRow, type LedgerRow } from '../../activities/ledger';
+import { caseLedgerRow, ledgerEntryId, planPeriodLedgerRow } from '../../activities/ledger';
+import type { LedgerRow } from '../../domain/ledger';
 
 export interface GenerateOptions {
   /** PRNG seed; also spaces ID numbers apart, so two generations with different seeds never collide. */
