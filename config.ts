@@ -42,6 +42,17 @@ export const configSchema = z.object({
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Where uploaded evidence files are stored, content-addressed. */
   FILES_DIR: z.string().optional(),
+  /**
+   * Where the metrics listeners bind: the API's /metrics (METRICS_PORT) and the worker's Temporal SDK
+   * /metrics (TEMPORAL_METRICS_PORT). Never the public port: scrape them from the monitoring network.
+   */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Port of the API's /metrics (HTTP and business metrics); 0 turns the listener off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Port of the worker's /metrics (the Temporal SDK's Prometheus exporter); 0 turns it off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are sent only when it is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Load the demo data (users, subjects, cases) on start when the database has none. */
   DEMO_DATA: bool.default(false),

@@ -2,7 +2,7 @@
  * buildApp(deps): the HTTP API as a Fastify instance that never listens by itself
  * (bin/api listens; tests use inject). Plugins in order: external, then auth, then routes.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -11,7 +11,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditPlugin } from './audit';
 import { authPlugin, lookupUser } from './auth';
+import { metricsPlugin } from './metrics';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
+import { requestContextPlugin, requestId } from './requestContext';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
@@ -20,9 +22,10 @@ import type { AppDeps } from './types';
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: requestId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // Errors raised before routing (a malformed URL, a path parameter over 100 characters) are problems too.
     frameworkErrors: (error, _request, reply) => {
       const status = error.statusCode ?? 400;
@@ -34,6 +37,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // First, so that every later hook (rate limit, auth) runs inside the request's span and is counted.
+  await app.register(requestContextPlugin);
+  await app.register(metricsPlugin, { db: deps.db, temporal: deps.temporal, now });
 
   // Hardening. Security headers on every response (CSP, nosniff, frame-ancestors, HSTS, …).
   await app.register(helmet, { global: true });

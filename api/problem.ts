@@ -66,7 +66,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       // Fastify's own client errors: bad JSON, wrong content type, body too large, rate limit.
       return send(reply, status, { title: fe.code ?? 'Bad Request', detail: fe.message });
     }
-    request.log.error({ err: error, reqId: request.id, url: request.url, method: request.method }, 'unhandled error');
+    request.log.error({ err: error, path: request.url.split('?')[0], method: request.method }, 'unhandled error');
     return send(reply, 500, { title: '服务器内部错误 Internal Server Error', detail: `请求编号 ${request.id}` });
   });
   app.setNotFoundHandler((request, reply) => send(reply, 404, { title: '未找到 Not Found', detail: `${request.method} ${request.url.split('?')[0]} 不存在` }));

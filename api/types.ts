@@ -3,13 +3,15 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import type { Logger } from '../logger';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
   config: Config;
   now?: () => Date;
-  logger?: boolean | Record<string, unknown>;
+  /** The process logger (logger.ts); without one the app logs nothing. */
+  logger?: Logger;
   /** Told of every route as it is registered (the authorization matrix test checks that it covers them all). */
   onRoute?: (route: RouteOptions) => void;
 }

@@ -6,23 +6,30 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { buildApp } from '../api/app';
+import { buildMetricsServer } from '../api/metrics';
 import { loadConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
+import { createLogger } from '../logger';
 import { connectClient, createWorker } from '../temporal/client';
 import { generatePayloadKey, parsePayloadKeys } from '../temporal/codec';
 import { startDevServer, type RunningServer } from '../temporal/devServer';
 import { ensureSchedules } from '../temporal/schedules';
+import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
-// We stop the worker ourselves, in order, on Ctrl-C; the SDK logs warnings only.
-Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'dev' });
+// The API's request lines and the SDK's at warnings only unless LOG_LEVEL asks for more; progress at info.
+const quiet = config.LOG_LEVEL === 'info' ? logger.child({}, { level: 'warn' }) : logger;
+const metricsAddress = (port: number) => (port > 0 ? `${config.METRICS_HOST}:${port}` : undefined);
+// We stop the worker ourselves, in order, on Ctrl-C.
+installTemporalRuntime({ logger: quiet, metricsAddress: metricsAddress(config.TEMPORAL_METRICS_PORT), shutdownSignals: [] });
+const tracing = startTracing({ serviceName: 'doorstep-dev', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const stops: Array<() => Promise<unknown>> = [];
@@ -31,8 +38,9 @@ let stopping = false;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    console.log('\nstopping…');
-    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+    logger.info('stopping');
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
+    await tracing?.shutdown();
   }
   process.exit(code);
 }
@@ -47,7 +55,7 @@ function devPayloadKeys(): string {
   const file = resolve(dataDir, 'payload-keys');
   if (!existsSync(file)) {
     writeFileSync(file, `${generatePayloadKey('dev1')}\n`, { mode: 0o600 });
-    console.log(`generated a payload encryption key in ${file} (set PAYLOAD_KEYS to use your own)`);
+    logger.info({ file }, 'generated a payload encryption key (set PAYLOAD_KEYS to use your own)');
   }
   const keys = readFileSync(file, 'utf8').trim();
   parsePayloadKeys(keys);
@@ -58,7 +66,7 @@ const payloadKeys = devPayloadKeys();
 try {
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    console.log(`starting embedded PostgreSQL in ${resolve(dataDir, 'postgres')}`);
+    logger.info({ dir: resolve(dataDir, 'postgres') }, 'starting embedded PostgreSQL');
     const pg = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), 54329);
     stops.push(pg.stop);
     databaseUrl = pg.url;
@@ -68,7 +76,7 @@ try {
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUi = config.TEMPORAL_UI_URL;
   if (!temporalAddress) {
-    console.log(`starting Temporal dev server (SQLite ${resolve(dataDir, 'temporal.sqlite')})`);
+    logger.info({ file: resolve(dataDir, 'temporal.sqlite') }, 'starting Temporal dev server');
     const server: RunningServer = await startDevServer({
       dbFile: resolve(dataDir, 'temporal.sqlite'),
       port: config.TEMPORAL_PORT,
@@ -78,7 +86,7 @@ try {
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       // The UI asks our API to decode payloads (for tokens of roles that may see personal data).
       codecEndpoint: `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}/codec`,
-      log: (line) => { if (!stopping && /level=(ERROR|FATAL)|panic/.test(line)) process.stderr.write(`[temporal] ${line}`); },
+      log: (line) => { if (!stopping && /level=(ERROR|FATAL)|panic/.test(line)) logger.error({ component: 'temporal-server' }, line.trim()); },
     });
     stops.push(server.stop);
     temporalAddress = server.address;
@@ -99,18 +107,22 @@ try {
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
   await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE });
-  const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL } });
+  const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: quiet });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
+  const metrics = config.METRICS_PORT > 0 ? await buildMetricsServer(app.metrics) : undefined;
+  if (metrics) stops.push(() => metrics.close());
+  await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 
-  if (config.DEMO_DATA && (await loadDemoData(db, app))) console.log('demo data loaded');
+  if (config.DEMO_DATA && (await loadDemoData(db, app))) logger.info('demo data loaded');
 
   console.log(`
 doorstep 上门代办 is running
   API            ${api}/v1
   OpenAPI docs   ${api}/docs
   Ready check    ${api}/readyz
+  Metrics        API ${metricsAddress(config.METRICS_PORT) ?? 'off'}/metrics · Temporal SDK ${metricsAddress(config.TEMPORAL_METRICS_PORT) ?? 'off'}/metrics
   Temporal UI    ${temporalUi ?? '(external Temporal: see your cluster)'}
   Temporal       ${temporalAddress}
   PostgreSQL     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
@@ -120,7 +132,7 @@ ${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} ${u.token}`).join('\n')}
 
   curl -H 'Authorization: Bearer demo-coordinator-token' ${api}/v1/cases/<id>
 Press Ctrl-C to stop.`);
-} catch (e) {
-  console.error(e);
+} catch (err) {
+  logger.fatal({ err }, 'bin/dev could not start');
   await shutdown(1);
 }

@@ -4,13 +4,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../workflows/contract';
 import { dataConverter } from './dataConverter';
+import { clientInterceptors, workerTracingOptions } from './telemetry';
 
 export interface TemporalTarget { address: string; namespace: string; payloadKeys?: string }
 
 /** Connects a workflow client. */
 export async function connectClient(t: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({ address: t.address });
-  return new Client({ connection, namespace: t.namespace, dataConverter: dataConverter(t.payloadKeys) });
+  return new Client({ connection, namespace: t.namespace, dataConverter: dataConverter(t.payloadKeys), interceptors: clientInterceptors() });
 }
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
@@ -27,6 +28,7 @@ export async function createWorker(
     activities: t.activities,
     dataConverter: dataConverter(t.payloadKeys),
     ...(t.workflowBundle ? { workflowBundle: t.workflowBundle } : { workflowsPath }),
+    ...workerTracingOptions(),
   });
   return { worker, connection };
 }

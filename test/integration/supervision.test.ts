@@ -10,6 +10,7 @@ import { overdueQuery, stuckCutoff } from '../../db/queries/supervision';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai, type Generated, type GenCase } from '../support/generate';
+import { createLogger } from '../../logger';
 
 const NOW = shanghai('2026-06-17', 10.5); // a Wednesday, mid-morning
 const COUNTIES = ['640121', '640122'];
@@ -22,7 +23,7 @@ let supervisor: TestUser;
 
 beforeAll(async () => {
   stack = await startStack();
-  app = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => NOW, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  app = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => NOW, logger: process.env.TEST_LOG ? createLogger({ level: 'error' }) : undefined });
   data = await seedReadModel(stack.db, {
     seed: 11, prefix: 'sup', cases: 12_000, from: shanghai('2025-12-01'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
   });
