@@ -4,7 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../workflows/contract';
 import { dataConverter } from './dataConverter';
-import { clientInterceptors, workerTracingOptions } from './telemetry';
+import { clientInterceptors, workerTelemetryOptions } from './telemetry';
 
 export interface TemporalTarget { address: string; namespace: string; payloadKeys?: string }
 
@@ -28,7 +28,7 @@ export async function createWorker(
     activities: t.activities,
     dataConverter: dataConverter(t.payloadKeys),
     ...(t.workflowBundle ? { workflowBundle: t.workflowBundle } : { workflowsPath }),
-    ...workerTracingOptions(),
+    ...workerTelemetryOptions(),
   });
   return { worker, connection };
 }

@@ -7,13 +7,14 @@
  *   It must run before the process opens any NativeConnection.
  * - {@link startTracing}: OpenTelemetry. Spans are exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is
  *   set; otherwise no tracer is installed and nothing is sent. Tests pass their own span processor.
- * - {@link clientInterceptors} / {@link workerTracingOptions}: the Temporal OpenTelemetry interceptors, so
+ * - {@link clientInterceptors} / {@link workerTelemetryOptions}: the Temporal OpenTelemetry interceptors, so
  *   one trace runs from the HTTP request through the start/update call, the workflow and the activity
  *   to its SQL (db/tracing.ts). Only added while tracing is on.
  */
 import { createRequire } from 'node:module';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
+import type { Context as ActivityContext } from '@temporalio/activity';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import {
@@ -122,13 +123,22 @@ export function clientInterceptors(): { workflow: WorkflowClientInterceptor[] } 
   return active ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
 }
 
-/** Worker options that trace workflows (spans exported through a sink) and activities, when tracing is on. */
-export function workerTracingOptions(): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!active) return {};
+/**
+ * The worker's telemetry options: activity lines carry their workflow's run id (the SDK gives only the
+ * workflow id); while tracing is on, workflows (spans exported through a sink) and activities are traced.
+ */
+export function workerTelemetryOptions(): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const runIdOnLines = (ctx: ActivityContext) => ({
+    outbound: { getLogAttributes: (input: Record<string, unknown>, next: (i: Record<string, unknown>) => Record<string, unknown>) => next({ ...(ctx.info.workflowExecution ? { runId: ctx.info.workflowExecution.runId } : {}), ...input }) },
+  });
+  if (!active) return { interceptors: { activity: [runIdOnLines] } };
   return {
     interceptors: {
       workflowModules: [WORKFLOW_INTERCEPTORS],
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [
+        runIdOnLines,
+        (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+      ],
     },
     sinks: { exporter: makeWorkflowExporter(active.processor, active.resource) },
   };

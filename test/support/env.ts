@@ -9,6 +9,7 @@ import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { createDb, type Db } from '../../db/client';
 import { dataConverter } from '../../temporal/dataConverter';
+import { workerTelemetryOptions } from '../../temporal/telemetry';
 
 /** A pool on the run's database. */
 export function testDb(): Db {
@@ -35,6 +36,7 @@ export async function testWorker(connection: NativeConnection, activities: Parti
     activities,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     dataConverter: dataConverter(opts.payloadKeys),
+    ...workerTelemetryOptions(),
   });
   return { worker, taskQueue };
 }
