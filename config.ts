@@ -52,7 +52,7 @@ export const configSchema = z.object({
   /** Port of the worker's /metrics (the Temporal SDK's Prometheus exporter); 0 turns it off. */
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are sent only when it is set. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Load the demo data (users, subjects, cases) on start when the database has none. */
   DEMO_DATA: bool.default(false),

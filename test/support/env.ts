@@ -50,14 +50,14 @@ export interface TestStack {
   close: () => Promise<void>;
 }
 
-/** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities. */
-export async function startStack(overrides: Partial<Config> = {}): Promise<TestStack> {
+/** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities (or some replaced). */
+export async function startStack(overrides: Partial<Config> = {}, activityOverrides: Partial<Activities> = {}): Promise<TestStack> {
   const address = inject('devServerAddress');
   const db = testDb();
   const taskQueue = `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });
-  const { worker } = await testWorker(nativeConnection, createActivities({ db }), { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
+  const { worker } = await testWorker(nativeConnection, { ...createActivities({ db }), ...activityOverrides }, { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(config.PAYLOAD_KEYS) });
