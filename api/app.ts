@@ -49,7 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const codecOrigins = [...new Set([originOf(deps.config.TEMPORAL_UI_URL), ...apiOrigins].filter((o): o is string => Boolean(o)))];
   if (apiOrigins.length > 0 || codecOrigins.length > 0) {
     const apiCors: FastifyCorsOptions = apiOrigins.length > 0
-      ? { origin: apiOrigins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposedHeaders: ['Location'], maxAge: 600 }
+      ? { origin: apiOrigins, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'], exposedHeaders: ['Location', 'X-Request-Id'], maxAge: 600 }
       : { origin: false };
     const codecCors: FastifyCorsOptions = codecOrigins.length > 0
       ? { origin: codecOrigins, methods: ['POST'], credentials: true, allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'], maxAge: 600 }
