@@ -58,9 +58,10 @@ export async function readBusinessFigures(db: Db, temporal: Client, now: Date, s
       try {
         const d = await temporal.schedule.getHandle(schedule).describe();
         const last = d.info.recentActions.at(-1)?.takenAt;
-        return [{ schedule, lastRun: last, nextRun: d.info.nextActionTimes[0] }];
+        // A paused schedule will not run: no next run, so the "schedule missing or paused" alert fires.
+        return [{ schedule, lastRun: last, nextRun: d.state.paused ? undefined : d.info.nextActionTimes[0] }];
       } catch {
-        return []; // Not created (yet): its gauge is absent, which the "schedule missing" alert catches.
+        return []; // Not created (yet) or unreadable: its series are absent, which the "schedule missing" alert catches.
       }
     })),
   ]);

@@ -12,7 +12,7 @@ const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for bin/api (bin/dev provides one).');
 if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for bin/api (bin/dev provides one).');
-const tracing = startTracing({ serviceName: 'doorstep-api', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const tracing = await startTracing({ serviceName: 'doorstep-api', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 await runMigrations(config.DATABASE_URL);
 const db = createDb(config.DATABASE_URL);
 const temporal = await connectClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: config.PAYLOAD_KEYS });

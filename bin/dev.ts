@@ -29,7 +29,7 @@ const quiet = config.LOG_LEVEL === 'info' ? logger.child({}, { level: 'warn' }) 
 const metricsAddress = (port: number) => (port > 0 ? `${config.METRICS_HOST}:${port}` : undefined);
 // We stop the worker ourselves, in order, on Ctrl-C.
 installTemporalRuntime({ logger: quiet, metricsAddress: metricsAddress(config.TEMPORAL_METRICS_PORT), shutdownSignals: [] });
-const tracing = startTracing({ serviceName: 'doorstep-dev', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const tracing = await startTracing({ serviceName: 'doorstep-dev', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const dataDir = resolve(config.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const stops: Array<() => Promise<unknown>> = [];

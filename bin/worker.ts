@@ -15,7 +15,7 @@ if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for 
 // Before any connection: the SDK's logger and its Prometheus exporter belong to the runtime.
 const metricsAddress = config.TEMPORAL_METRICS_PORT > 0 ? `${config.METRICS_HOST}:${config.TEMPORAL_METRICS_PORT}` : undefined;
 installTemporalRuntime({ logger, metricsAddress });
-const tracing = startTracing({ serviceName: 'doorstep-worker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const tracing = await startTracing({ serviceName: 'doorstep-worker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 await runMigrations(config.DATABASE_URL);
 const db = createDb(config.DATABASE_URL);
 const { worker, connection } = await createWorker({

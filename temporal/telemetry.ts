@@ -12,8 +12,7 @@
  *   to its SQL (db/tracing.ts). Only added while tracing is on.
  */
 import { createRequire } from 'node:module';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
+import type { resources, tracing } from '@opentelemetry/sdk-node';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
@@ -93,12 +92,13 @@ let active: Tracing | undefined;
 
 /**
  * Starts OpenTelemetry for this process when an OTLP endpoint is configured (or a test passes its own
- * span processor); returns undefined, and installs nothing, when neither is.
+ * span processor); returns undefined, and installs (or even loads) nothing, when neither is.
  */
-export function startTracing(opts: { serviceName: string; otlpEndpoint?: string; spanProcessor?: tracing.SpanProcessor }): Tracing | undefined {
+export async function startTracing(opts: { serviceName: string; otlpEndpoint?: string; spanProcessor?: tracing.SpanProcessor }): Promise<Tracing | undefined> {
   if (active) return active;
   if (!opts.spanProcessor && !opts.otlpEndpoint) return undefined;
-  const processor = opts.spanProcessor ?? new tracing.BatchSpanProcessor(otlpExporter(opts.otlpEndpoint!));
+  const { NodeSDK, resources, tracing } = await import('@opentelemetry/sdk-node');
+  const processor = opts.spanProcessor ?? new tracing.BatchSpanProcessor(await otlpExporter(opts.otlpEndpoint!));
   const resource = new resources.Resource({ 'service.name': opts.serviceName });
   const sdk = new NodeSDK({ resource, spanProcessors: [processor], instrumentations: [], autoDetectResources: false });
   sdk.start();
@@ -114,7 +114,8 @@ export function startTracing(opts: { serviceName: string; otlpEndpoint?: string;
 }
 
 /** The OTLP/HTTP trace exporter (`<endpoint>/v1/traces`, like the OTel SDK's own reading of the variable). */
-function otlpExporter(endpoint: string): tracing.SpanExporter {
+async function otlpExporter(endpoint: string): Promise<tracing.SpanExporter> {
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
 }
 

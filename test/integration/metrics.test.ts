@@ -103,15 +103,19 @@ describe('/metrics', () => {
     expect(samples(text, 'doorstep_escalations_today').get(scope)).toBe(1);
   });
 
-  it('reports when each reporting schedule ran last and runs next; a missing schedule has no series', async () => {
+  it('reports when each reporting schedule ran last and runs next; a paused one has no next run, a missing one no series', async () => {
     const prefix = `m-${randomUUID().slice(0, 8)}-`;
     const ids = await ensureSchedules(stack.client, { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, idPrefix: prefix });
     try {
       await stack.client.schedule.getHandle(ids[0]).trigger();
+      await stack.client.schedule.getHandle(ids[2]).pause('test');
       const missing = `${prefix}no-such-schedule`;
-      const f = await readBusinessFigures(stack.db, stack.client, NOW, [ids[0], ids[1], missing]);
-      const [monthly, draft] = f.schedules;
-      expect(f.schedules.map((s) => s.schedule)).toEqual([ids[0], ids[1]]);
+      const f = await readBusinessFigures(stack.db, stack.client, NOW, [ids[0], ids[1], ids[2], missing]);
+      const [monthly, draft, paused] = f.schedules;
+      expect(f.schedules.map((s) => s.schedule)).toEqual([ids[0], ids[1], ids[2]]);
+      expect(draft.nextRun!.getTime()).toBeGreaterThan(Date.now());
+      // A paused schedule will not run: it has no next run, which the "missing or paused" alert sees.
+      expect(paused.nextRun).toBeUndefined();
       expect(monthly.lastRun).toBeInstanceOf(Date);
       expect(draft.lastRun).toBeUndefined();
       expect(monthly.nextRun!.getTime()).toBeGreaterThan(Date.now());

@@ -30,7 +30,7 @@ let client: Client;
 let app: Awaited<ReturnType<typeof buildApp>>;
 
 beforeAll(async () => {
-  telemetry = startTracing({ serviceName: 'doorstep-test', spanProcessor: new sdk.SimpleSpanProcessor(exporter) })!;
+  telemetry = (await startTracing({ serviceName: 'doorstep-test', spanProcessor: new sdk.SimpleSpanProcessor(exporter) }))!;
   const address = inject('devServerAddress');
   const taskQueue = `trace-${randomUUID()}`;
   db = testDb();
