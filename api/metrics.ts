@@ -1,7 +1,7 @@
 /**
  * The API's Prometheus metrics (prom-client): HTTP requests and latency by route and status, and the
  * business gauges supervisors answer for, read from the read model (and Temporal's schedules) at scrape
- * time, shared by all gauges of one scrape and cached for a few seconds.
+ * time (readings several gauges share are made once per scrape), cached for a few seconds.
  *
  * /metrics is not on the public port: bin/api serves it from {@link buildMetricsServer} on
  * METRICS_HOST:METRICS_PORT, an address for the city's monitoring network only. Labels are route
@@ -24,48 +24,58 @@ declare module 'fastify' {
   }
 }
 
-/** What the business gauges read, once per scrape. */
-export interface BusinessFigures {
-  open: ScopeCount[];
-  overdue: ScopeCount[];
-  escalationsToday: ScopeCount[];
-  schedules: Array<{ schedule: string; lastRun?: Date; nextRun?: Date }>;
+/** A reporting schedule's last and next run, from Temporal. */
+export interface ScheduleRuns { schedule: string; lastRun?: Date; nextRun?: Date }
+
+/**
+ * What a gauge reads from, one per scrape: the database, Temporal and the scrape's `now`, and the
+ * readings several gauges share (made once per scrape, however many gauges use them).
+ */
+export interface GaugeSource {
+  db: Db;
+  temporal: Client;
+  now: Date;
+  caseCounts: () => Promise<{ open: ScopeCount[]; overdue: ScopeCount[] }>;
+  schedules: () => Promise<ScheduleRuns[]>;
 }
 
 interface Sample { labels: Record<string, string>; value: number }
-interface BusinessGauge { name: string; help: string; labelNames: string[]; read: (f: BusinessFigures) => Sample[] }
+interface BusinessGauge { name: string; help: string; labelNames: string[]; read: (s: GaugeSource) => Promise<Sample[]> }
 
 const byScope = (rows: ScopeCount[]): Sample[] => rows.map((r) => ({ labels: { county: r.county, department: r.department }, value: r.value }));
-const seconds = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
-const perSchedule = (pick: (s: BusinessFigures['schedules'][number]) => Date | undefined) => (f: BusinessFigures): Sample[] =>
-  f.schedules.flatMap((s) => (pick(s) ? [{ labels: { schedule: s.schedule }, value: seconds(pick(s))! }] : []));
+const perSchedule = (pick: (s: ScheduleRuns) => Date | undefined) => async (src: GaugeSource): Promise<Sample[]> =>
+  (await src.schedules()).flatMap((s) => { const d = pick(s); return d ? [{ labels: { schedule: s.schedule }, value: d.getTime() / 1000 }] : []; });
 
-/** The business gauges. */
+/** The business gauges: adding one is one entry (its reading, often a query in db/queries/metrics.ts). */
 export const BUSINESS_GAUGES: BusinessGauge[] = [
-  { name: 'doorstep_cases_open', help: '在办案件数 Open cases, by county and department', labelNames: ['county', 'department'], read: (f) => byScope(f.open) },
-  { name: 'doorstep_cases_overdue', help: '超期案件数 Overdue open cases (not on hold, past due), by county and department', labelNames: ['county', 'department'], read: (f) => byScope(f.overdue) },
-  { name: 'doorstep_escalations_today', help: '今日督办升级数 Escalations raised since midnight Asia/Shanghai, by county and department', labelNames: ['county', 'department'], read: (f) => byScope(f.escalationsToday) },
+  { name: 'doorstep_cases_open', help: '在办案件数 Open cases, by county and department', labelNames: ['county', 'department'], read: async (s) => byScope((await s.caseCounts()).open) },
+  { name: 'doorstep_cases_overdue', help: '超期案件数 Overdue open cases (not on hold, past due), by county and department', labelNames: ['county', 'department'], read: async (s) => byScope((await s.caseCounts()).overdue) },
+  { name: 'doorstep_escalations_today', help: '今日督办升级数 Escalations raised since midnight Asia/Shanghai, by county and department', labelNames: ['county', 'department'], read: async (s) => byScope(await escalationsToday(s.db, s.now)) },
   { name: 'doorstep_schedule_last_run_timestamp_seconds', help: 'When each reporting schedule last started its workflow (Unix seconds)', labelNames: ['schedule'], read: perSchedule((s) => s.lastRun) },
   { name: 'doorstep_schedule_next_run_timestamp_seconds', help: 'When each reporting schedule runs next (Unix seconds); in the past means it did not run', labelNames: ['schedule'], read: perSchedule((s) => s.nextRun) },
 ];
 
-/** Reads the business figures: two indexed read-model queries and one describe per schedule. */
-export async function readBusinessFigures(db: Db, temporal: Client, now: Date, scheduleIds: readonly string[] = Object.values(SCHEDULE_IDS)): Promise<BusinessFigures> {
-  const [counts, escalations, schedules] = await Promise.all([
-    openCaseCounts(db, now),
-    escalationsToday(db, now),
-    Promise.all(scheduleIds.map(async (schedule) => {
-      try {
-        const d = await temporal.schedule.getHandle(schedule).describe();
-        const last = d.info.recentActions.at(-1)?.takenAt;
-        // A paused schedule will not run: no next run, so the "schedule missing or paused" alert fires.
-        return [{ schedule, lastRun: last, nextRun: d.state.paused ? undefined : d.info.nextActionTimes[0] }];
-      } catch {
-        return []; // Not created (yet) or unreadable: its series are absent, which the "schedule missing" alert catches.
-      }
-    })),
-  ]);
-  return { ...counts, escalationsToday: escalations, schedules: schedules.flat() };
+/** The last and next run of each schedule (one describe each); a missing or unreadable schedule is left out. */
+export async function readSchedules(temporal: Client, scheduleIds: readonly string[] = Object.values(SCHEDULE_IDS)): Promise<ScheduleRuns[]> {
+  const runs = await Promise.all(scheduleIds.map(async (schedule) => {
+    try {
+      const d = await temporal.schedule.getHandle(schedule).describe();
+      // A paused schedule will not run: no next run, so the "schedule missing or paused" alert fires.
+      return [{ schedule, lastRun: d.info.recentActions.at(-1)?.takenAt, nextRun: d.state.paused ? undefined : d.info.nextActionTimes[0] }];
+    } catch {
+      return []; // Not created (yet) or unreadable: its series are absent, which the "schedule missing" alert catches.
+    }
+  }));
+  return runs.flat();
+}
+
+/** A scrape's gauge source: the shared readings start on first use and are made once. */
+export function gaugeSource(db: Db, temporal: Client, now: Date): GaugeSource {
+  const once = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= read());
+  };
+  return { db, temporal, now, caseCounts: once(() => openCaseCounts(db, now)), schedules: once(() => readSchedules(temporal)) };
 }
 
 export interface MetricsOptions {
@@ -94,29 +104,29 @@ export const metricsPlugin = fp(async (app: FastifyInstance, opts: MetricsOption
     duration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  const errors = new Counter({ name: 'doorstep_business_gauge_errors_total', help: 'Scrapes whose business figures could not be read', registers: [registry] });
+  const errors = new Counter({ name: 'doorstep_business_gauge_errors_total', help: 'Business gauge readings that failed (the gauge is left empty for that scrape)', labelNames: ['gauge'], registers: [registry] });
   const cacheMs = opts.cacheMs ?? 10_000;
-  let cached: { at: number; figures: Promise<BusinessFigures> } | undefined;
-  const figures = (): Promise<BusinessFigures> => {
+  // One reading of every gauge serves the scrapes of the next few seconds (Prometheus replicas, reloads).
+  let cached: { at: number; samples: Map<string, Promise<Sample[]>> } | undefined;
+  const samplesOf = (gauge: BusinessGauge): Promise<Sample[]> => {
     const t = Date.now();
     if (!cached || t - cached.at > cacheMs) {
-      const reading = readBusinessFigures(opts.db, opts.temporal, opts.now());
-      cached = { at: t, figures: reading };
-      reading.catch((e: unknown) => {
-        if (cached?.figures === reading) cached = undefined;
-        errors.inc();
-        app.log.warn({ err: e }, 'business figures for /metrics could not be read');
-      });
+      const src = gaugeSource(opts.db, opts.temporal, opts.now());
+      cached = { at: t, samples: new Map(BUSINESS_GAUGES.map((g) => [g.name, g.read(src).catch((e: unknown) => {
+        errors.inc({ gauge: g.name });
+        app.log.warn({ err: e, gauge: g.name }, 'a business gauge for /metrics could not be read');
+        return [];
+      })])) };
     }
-    return cached.figures;
+    return cached.samples.get(gauge.name)!;
   };
   for (const g of BUSINESS_GAUGES) {
     new Gauge({
       name: g.name, help: g.help, labelNames: g.labelNames, registers: [registry],
       async collect() {
+        const samples = await samplesOf(g);
         this.reset();
-        const f = await figures().catch(() => undefined);
-        for (const s of f ? g.read(f) : []) this.set(s.labels, s.value);
+        for (const s of samples) this.set(s.labels, s.value);
       },
     });
   }

@@ -14,7 +14,7 @@ import { buildMetricsServer } from '../../api/metrics';
 import { startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser } from '../support/fixtures';
-import { temporalMetrics } from '../support/logs';
+import { runtimeLogs, temporalMetrics } from '../support/logs';
 import { metricNamesIn } from '../support/promql';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -39,6 +39,8 @@ function exportedNames(text: string): string[] {
 const PROMETHEUS_OWN = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
 
 beforeAll(async () => {
+  // The failures below are on purpose: keep their warnings off the console.
+  runtimeLogs.echoFromLevel = Infinity;
   let failed = false;
   stack = await startStack({}, {
     projectCase: async (input) => {
@@ -67,6 +69,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
+  runtimeLogs.echoFromLevel = 40;
 });
 
 describe('deploy/ uses only metrics the app exports', () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
-import { buildMetricsServer, readBusinessFigures } from '../../api/metrics';
+import { buildMetricsServer, readSchedules } from '../../api/metrics';
 import { caseEvents, cases } from '../../db/schema';
 import { ensureSchedules } from '../../temporal/schedules';
 import { startStack, type TestStack } from '../support/env';
@@ -110,9 +110,9 @@ describe('/metrics', () => {
       await stack.client.schedule.getHandle(ids[0]).trigger();
       await stack.client.schedule.getHandle(ids[2]).pause('test');
       const missing = `${prefix}no-such-schedule`;
-      const f = await readBusinessFigures(stack.db, stack.client, NOW, [ids[0], ids[1], ids[2], missing]);
-      const [monthly, draft, paused] = f.schedules;
-      expect(f.schedules.map((s) => s.schedule)).toEqual([ids[0], ids[1], ids[2]]);
+      const runs = await readSchedules(stack.client, [ids[0], ids[1], ids[2], missing]);
+      const [monthly, draft, paused] = runs;
+      expect(runs.map((s) => s.schedule)).toEqual([ids[0], ids[1], ids[2]]);
       expect(draft.nextRun!.getTime()).toBeGreaterThan(Date.now());
       // A paused schedule will not run: it has no next run, which the "missing or paused" alert sees.
       expect(paused.nextRun).toBeUndefined();

@@ -9,7 +9,8 @@ import { createLogger } from '../../logger';
 /** A pino destination that keeps each line (and echoes warnings and errors to stderr when asked). */
 export class LogCapture {
   readonly lines: string[] = [];
-  constructor(private readonly echoFromLevel = Infinity) {}
+  /** Lines at this pino level or above are echoed to stderr (a test expecting failures may raise it). */
+  constructor(public echoFromLevel = Infinity) {}
   write(line: string): void {
     this.lines.push(line);
     if ((JSON.parse(line) as { level: number }).level >= this.echoFromLevel) process.stderr.write(line);
