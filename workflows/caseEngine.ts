@@ -14,13 +14,15 @@
  *   one go. A refusal is an ApplicationFailure: a rejected update (the API answers 409), never a failed
  *   workflow task. A transition that throws anything else is rolled back and rejected too.
  * - Projection: one writer (`flush`) sends the events not yet projected, with the state that follows
- *   them, to PostgreSQL in one local activity per batch (activities/projection projectCaseEvents: one
+ *   them, to PostgreSQL in one activity per batch (activities/projection projectCaseEvents: one
  *   transaction, idempotent on (caseId, seq), never moving the row backwards). It runs one batch at a
  *   time, in seq order; events appended while a batch is in flight go in the next one. Its retries back
  *   off without end while the database is down; updates answer once their last seq is projected.
- * - The ledger step is the one transition that needs the database first: the main loop waits for the
- *   projection, writes the ledger row (a local activity), then applies "ledger shared + closed". While it
- *   writes, cancel / hold / green channel are refused with a reason (they would race the closing).
+ * - The ledger step is the one transition that needs the database first. The transition that lets it
+ *   run (reaching it, the last supplement, a resume) reserves it in the same synchronous step; the main
+ *   loop then waits for the projection, writes the ledger row (an activity) and applies "ledger
+ *   shared + closed". While it is reserved, cancel / hold / green channel are refused with a reason
+ *   (they would race the closing), and the update that reserved it answers once the case has closed.
  * - The main loop keeps time: it races the next deadline against any change and turns a passed deadline
  *   into overdue + escalation events (rules in domain/caseFlow.ts).
  *
@@ -28,7 +30,7 @@
  * that recorded histories (test/workflows/histories/) still replay.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyLocalActivities, setHandler, upsertSearchAttributes,
+  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
@@ -46,10 +48,15 @@ import {
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Local activities: no server round trip per call; retried with backoff for as long as PostgreSQL is down. */
-const { projectCaseEvents, writeCaseLedgerEntry } = proxyLocalActivities<Activities>({
+/**
+ * Regular activities, not local ones: a local activity runs inside a workflow task that may never be
+ * committed (a speculative update task dropped, a task retried), and its write would then describe a
+ * history that did not happen — seen in test/workflows/caseConcurrency.test.ts as one seq projected with
+ * two contents. A scheduled activity only runs once its task is in history. Retried with backoff for as
+ * long as PostgreSQL is down.
+ */
+const { projectCaseEvents, writeCaseLedgerEntry } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
@@ -115,6 +122,8 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     const before = { state: clone(state), inner: { ...inner }, calendar };
     try {
       apply();
+      // A transition that lets the ledger step run reserves it at once: from here on nothing can race its closing.
+      if (ledgerDue()) inner.ledgerWriting = true;
       upsertAttributes();
     } catch (e) {
       for (const k of Object.keys(state)) delete (state as unknown as Record<string, unknown>)[k];
@@ -241,7 +250,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   /** The visit currently being arranged (scheduled, not yet reported), if any. */
   const openVisit = (): Visit | undefined => state.visits.find((v) => v.outcome === undefined);
 
-  /** The ledger step can write its row now. */
+  /** The ledger step can write its row now (and nobody has reserved it yet). */
   const ledgerDue = (): boolean => state.status === 'open' && state.step === 'ledger' && !state.onHold && !supplementOutstanding()
     && !inner.ledgerWriting && state.ledger === undefined;
 
@@ -262,8 +271,8 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
           apply(req);
         });
         let answer = snapshot();
-        if (ledgerDue()) {
-          await condition(() => state.status !== 'open' || (!ledgerDue() && !inner.ledgerWriting));
+        if (inner.ledgerWriting) {
+          await condition(() => !inner.ledgerWriting);
           answer = snapshot();
         }
         await projected(answer.events.length);
@@ -535,19 +544,23 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     return candidates.sort((a, b) => a.at - b.at)[0];
   }
 
-  /** The ledger step: once the case row is projected, write its ledger row, then share it and close. */
+  /** The ledger step (reserved by the transition that let it run): once the case row is projected, write its ledger row, then share it and close. */
   async function runLedger(): Promise<void> {
-    inner.ledgerWriting = true;
     await projected(state.events.length);
     const at = now().toISOString();
     const entryId = await writeCaseLedgerEntry({ caseId: input.caseId, at });
-    inner.ledgerWriting = false;
-    transact(() => {
-      state.ledger = { writtenAt: at, result: entryId };
-      emit('ledger_shared', undefined, { entryId, sharedWith: 'DPF' });
-      leaveStep();
-      close(state.outcome === 'rejected' ? 'rejected' : 'closed', undefined, 'closed');
-    });
+    try {
+      transact(() => {
+        inner.ledgerWriting = false;
+        state.ledger = { writtenAt: at, result: entryId };
+        emit('ledger_shared', undefined, { entryId, sharedWith: 'DPF' });
+        leaveStep();
+        close(state.outcome === 'rejected' ? 'rejected' : 'closed', undefined, 'closed');
+      });
+    } catch {
+      // A bug (logged by transact): the case stays at the ledger step, open, for a supervisor to see.
+      inner.ledgerWriting = false;
+    }
   }
 
   /** The one writer of the read model: projects the events not yet written, one batch at a time, in order. */
@@ -564,7 +577,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   /** Keeps time, and runs the ledger step when it is due. */
   async function keepTime(): Promise<void> {
     while (state.status === 'open') {
-      if (ledgerDue()) {
+      if (inner.ledgerWriting) {
         await runLedger();
         continue;
       }

@@ -39,8 +39,26 @@ export function caseInput(itemCode: string, actionCode: string, extra: Partial<C
 /** What the fake activities saw: each projection batch, and each ledger write. */
 export interface Recorded { projected: ProjectCaseEventsInput[]; ledger: Array<{ caseId: string; at: string }> }
 
-/** The events the projection batches wrote, in the order they were written. */
-export const projectedEvents = (rec: Recorded): CaseEvent[] => rec.projected.flatMap((p) => p.state.events.filter((e) => e.seq >= p.fromSeq));
+/**
+ * The events the projection batches wrote, each once, in the order they were first written. A local
+ * activity runs at least once (a batch whose workflow task did not complete runs again; the real
+ * projection is idempotent on (caseId, seq)), so a batch may repeat — but only with the same events,
+ * and never with a gap or out of order: that is checked here.
+ */
+export function projectedEvents(rec: Recorded): CaseEvent[] {
+  const written: CaseEvent[] = [];
+  for (const p of rec.projected) {
+    if (p.fromSeq > written.length + 1) throw new Error(`projection gap: batch from seq ${p.fromSeq} after ${written.length}`);
+    for (const e of p.state.events.filter((x) => x.seq >= p.fromSeq)) {
+      if (e.seq <= written.length) {
+        if (JSON.stringify(written[e.seq - 1]) !== JSON.stringify(e)) throw new Error(`seq ${e.seq} projected twice with different content`);
+      } else {
+        written.push(e);
+      }
+    }
+  }
+  return written;
+}
 
 /** Plain-function activities that remember their calls; `projectionMs` makes each projection slow (widens race windows). */
 export function fakeActivities(rec: Recorded, projectionMs = 0) {
