@@ -84,12 +84,12 @@ describe('steps not allowed now, and bad bodies', () => {
     }
   });
 
-  it('a visit reported done without the evidence the catalog requires is 400 naming what is missing', async () => {
+  it('a visit reported done without the evidence the catalog requires is 409 naming what is missing (the workflow\'s rule)', async () => {
     const id = await openCase();
     await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
     const photo = await upload(stack, worker, id, evidenceFile('photo'));
     const res = await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: [{ sha256: photo.json().sha256, kind: 'photo' }] });
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(409);
     expect(res.json().detail).toBe('缺少佐证材料：服务对象或监护人签字确认');
   });
 });
@@ -203,8 +203,8 @@ describe('hold and green channel over HTTP', () => {
     await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
     await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: await consultationEvidence(id) });
     const past = await post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve_with_missing', missing: ['身份证复印件'], supplementDueDate: '2020-01-01' });
-    expect(past.statusCode).toBe(400);
-    expect(past.json().errors[0].path).toBe('body.supplementDueDate');
+    expect(past.statusCode).toBe(409);
+    expect(past.json().detail).toBe('后补期限不能早于今天');
     const reviewed = await post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve_with_missing', missing: ['身份证复印件'], supplementDueDate: '2099-12-31' });
     expect(reviewed.json()).toMatchObject({ status: { code: 'open' }, step: { code: 'ledger' }, supplementDueAt: '2099-12-31T16:00:00.000Z' });
     await expectReadModelMatches(stack, coordinator, id);

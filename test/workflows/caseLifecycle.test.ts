@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addDaysToDate, addWorkingDays, HOLIDAY_CALENDAR, isWorkingDay, shanghaiDate, type HolidayYear } from '../../domain/calendar';
 import { level2At, workingMsBetween } from '../../domain/caseFlow';
 import {
-  assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, greenChannelUpdate, holdUpdate, resumeUpdate, reviewUpdate,
+  CASE_WORKFLOW_TYPE, caseWorkflowId, openedUpdate, assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, greenChannelUpdate, holdUpdate, resumeUpdate, reviewUpdate,
   scheduleVisitUpdate, setCalendarSignal, supplementUpdate, visitReportUpdate, type CaseState, type EvidenceRef,
 } from '../../workflows/contract';
-import { caseInput, eventTypes, eventually, maybeRecordHistory, ownTimeSkippingEnv, projectedEvents, stateOf, withCase } from './caseSupport';
+import { testWorker } from '../support/env';
+import {
+  caseInput, eventTypes, eventually, fakeActivities, maybeRecordHistory, ownTimeSkippingEnv, projectedEvents, stateOf, withCase, type Recorded,
+} from './caseSupport';
 
 let env: TestWorkflowEnvironment;
 let stop: () => Promise<void>;
@@ -114,6 +117,39 @@ describe('caseEngine: the happy path', () => {
       const s = await h.executeUpdate(deliverUpdate, { args: [{ actor: 'w', method: 'express', trackingNumber: 'SF1234567890' }] });
       expect(s.delivery).toMatchObject({ method: 'express', trackingNumber: 'SF1234567890' });
       expect((await h.executeUpdate(confirmReceiptUpdate, { args: [{ actor: 'w' }] })).status).toBe('closed');
+    });
+  });
+});
+
+describe('caseEngine: starting, and delivering again', () => {
+  it('update-with-start opens the case and answers with its state once the opening is projected, in one call', async () => {
+    const input = caseInput('DISABILITY_CERT', 'RENEW');
+    const rec: Recorded = { projected: [], ledger: [] };
+    const { worker, taskQueue } = await testWorker(env.nativeConnection, fakeActivities(rec) as never);
+    await worker.runUntil(async () => {
+      const start = new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+        taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input], workflowIdConflictPolicy: 'FAIL',
+      });
+      const s = await env.client.workflow.executeUpdateWithStart(openedUpdate, { startWorkflowOperation: start });
+      expect(s).toMatchObject({ status: 'open', step: 'assignment', events: [{ seq: 1, type: 'opened' }] });
+      expect(projectedEvents(rec).map((e) => e.type)).toEqual(['opened']);
+      const h = await start.workflowHandle();
+      await maybeRecordHistory(h, 'update-with-start');
+      await h.terminate('test over');
+    });
+  });
+
+  it('a certificate sent again (mail returned) is redispatched; its receipt closes the case', async () => {
+    await withCase(env, caseInput('DISABILITY_CERT', 'RENEW'), async (h) => {
+      await assign(h);
+      await visitDone(h);
+      await approve(h);
+      await h.executeUpdate(deliverUpdate, { args: [{ actor: 'worker-1', method: 'post' }] });
+      let s = await h.executeUpdate(deliverUpdate, { args: [{ actor: 'worker-1', method: 'post' }] });
+      expect(eventTypes(s).slice(-2)).toEqual(['dispatched', 'redispatched']);
+      s = await h.executeUpdate(confirmReceiptUpdate, { args: [{ actor: 'worker-1' }] });
+      expect(s).toMatchObject({ status: 'closed', step: 'done' });
+      await maybeRecordHistory(h, 'redispatch');
     });
   });
 });
@@ -257,6 +293,7 @@ describe('caseEngine: cancel, hold, green channel', () => {
       expect(desc.searchAttributes.DoorstepGreenChannel).toEqual([true]);
       expect(desc.searchAttributes.DoorstepStep).toEqual(['review']);
       expect((desc.searchAttributes.DoorstepDueAt as Date[])[0].toISOString()).toBe(s.dueAt);
+      await maybeRecordHistory(h, 'green-channel');
     });
   });
 });
@@ -307,7 +344,7 @@ describe('caseEngine: deadlines and escalation', () => {
   });
 
   it('the setCalendar signal swaps the holiday table of a running case and moves its current deadline', async () => {
-    await withCase(env, caseInput('LEGAL_AID', 'MEDIATION', { department: 'JUSTICE' }), async (h) => {
+    await withCase(env, caseInput('LEGAL_AID', 'MEDIATION', { department: 'JUSTICE' }), async (h, seen) => {
       let s = await assign(h);
       const start = new Date(s.stepStartedAt);
       expect(s.dueAt).toBe(addWorkingDays(start, 5).toISOString());
@@ -317,6 +354,8 @@ describe('caseEngine: deadlines and escalation', () => {
       s = await eventually(async () => { const x = await stateOf(h); return x.dueAt !== s.dueAt && x; });
       expect(s.dueAt).toBe(addWorkingDays(start, 5, calendar).toISOString());
       expect(s.events.at(-1)).toMatchObject({ type: 'calendar_updated', data: { sources: ['test'], dueAt: s.dueAt } });
+      await eventually(async () => projectedEvents(seen).length === s.events.length);
+      await maybeRecordHistory(h, 'set-calendar');
     });
   });
 
