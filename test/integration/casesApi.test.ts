@@ -94,6 +94,26 @@ describe('steps not allowed now, and bad bodies', () => {
   });
 });
 
+describe('conflicting steps sent at the same moment', () => {
+  it('approve × approve, and cancel × cancel: exactly one is 200, the other 409 with the reason; the read model matches', async () => {
+    const id = await openCase();
+    await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
+    await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: await consultationEvidence(id) });
+    const approvals = await Promise.all([1, 2].map(() => post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve' })));
+    expect(approvals.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(approvals.find((r) => r.statusCode === 409)!.json().detail).toMatch(/不能审核$/);
+    const [{ count }] = await stack.db.$count(caseEvents, and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'reviewed'))).then((n) => [{ count: n }]);
+    expect(count).toBe(1);
+    await expectReadModelMatches(stack, coordinator, id);
+
+    const other = await openCase();
+    const cancels = await Promise.all([1, 2].map(() => post(stack, coordinator, `/v1/cases/${other}/cancel`, { reason: 'declined' })));
+    expect(cancels.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(cancels.find((r) => r.statusCode === 409)!.json().detail).toBe('案件已撤销，不能撤销案件');
+    await expectReadModelMatches(stack, coordinator, other);
+  });
+});
+
 describe('retries under an Idempotency-Key', () => {
   it('a retried step is answered as the first was and applied once', async () => {
     const id = await openCase();
