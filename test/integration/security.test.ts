@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ID_SEARCH_ACTION, QUOTA_ALERT_ACTION } from '../../api/audit';
 import { csvField } from '../../api/export/xlsx';
 import { apiTokens, auditLog, cases, subjects } from '../../db/schema';
-import { issueToken } from '../../db/users';
+import { issueToken } from '../../db/queries/users';
 import { shanghaiDate } from '../../domain/calendar';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
