@@ -36,6 +36,12 @@ export const configSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   /** Requests per minute per token (or per IP without one). */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Failed authentications (no, unknown, expired or revoked token) per minute per client address before 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Records one user may see unmasked (ID numbers, phones; decoded workflows) in any 24 hours. */
+  UNMASK_QUOTA_PER_DAY: z.coerce.number().int().positive().default(200),
+  /** Exact ID-number searches one user may make per hour. */
+  ID_SEARCH_PER_HOUR: z.coerce.number().int().positive().default(30),
   /** Largest accepted request body in bytes (JSON). Uploads have their own limit. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** Largest accepted evidence upload in bytes. */

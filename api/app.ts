@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditPlugin } from './audit';
-import { authPlugin, lookupUser } from './auth';
+import { AuthFailureLimiter, authFailureGuard, authPlugin, isProtectedRequest, lookupUser } from './auth';
 import { metricsPlugin } from './metrics';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
 import { requestContextPlugin, requestId } from './requestContext';
@@ -58,6 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       delegator: (request, cb) => cb(null, request.url.startsWith('/codec/') ? codecCors : apiCors),
     });
   }
+  // Failed authentication is limited per client address, before the rate limiter looks any token up.
+  const authFailures = new AuthFailureLimiter(deps.config.AUTH_FAILURES_PER_MINUTE);
+  await app.register(authFailureGuard, { limiter: authFailures });
   // Rate limit per token (per IP without a valid one), counted before the route runs.
   await app.register(rateLimit, {
     global: true,
@@ -91,8 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(authPlugin, { db: deps.db, now });
-  await app.register(auditPlugin, { db: deps.db });
+  await app.register(authPlugin, { db: deps.db, now, limiter: authFailures });
+  // Whatever the API and the codec endpoint answer may carry personal data: no cache may keep it,
+  // unless a route says otherwise (the catalog, which holds none).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (isProtectedRequest(request) && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  await app.register(auditPlugin, {
+    db: deps.db, limits: { unmaskPerDay: deps.config.UNMASK_QUOTA_PER_DAY, idSearchPerHour: deps.config.ID_SEARCH_PER_HOUR },
+  });
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => codecRoutes(scope, { ...deps, now }), { prefix: '/codec' });
   for (const routes of v1Routes) await app.register(async (scope) => routes(scope, { ...deps, now }), { prefix: '/v1' });

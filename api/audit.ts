@@ -5,13 +5,35 @@
  * Personal data in responses: ID numbers and phones are masked unless the caller's role may see them
  * AND the request asks (`?unmask=true`); every such unmasked read is audited here.
  */
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
 import { auditLog } from '../db/schema';
 import { maskIdNumber, maskPhone } from '../domain/idNumber';
 import { ROLE_LABELS, type AuthUser, type Role } from './auth';
-import { forbidden } from './problem';
+import { forbidden, HttpProblem } from './problem';
+
+/** Per-user limits on reading personal data (set from the configuration by auditPlugin). */
+export interface PersonalDataLimits {
+  /** Records one user may unmask in any 24 hours (lists count each record, decoded workflows count one each). */
+  unmaskPerDay: number;
+  /** Exact ID-number searches one user may make in any hour. */
+  idSearchPerHour: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    personalDataLimits: PersonalDataLimits;
+  }
+}
+
+/** The audit action of a refused unmask over the quota: the alert admins watch (GET /v1/audit?action=personal_data.quota_exceeded). */
+export const QUOTA_ALERT_ACTION = 'personal_data.quota_exceeded';
+/** The audit action of an exact ID-number search. */
+export const ID_SEARCH_ACTION = 'subjects.id_search';
+
+const tooMany = (detail: string) => new HttpProblem(429, '请求过于频繁 Too Many Requests', detail);
 
 /**
  * Roles that may ask for unmasked ID numbers and phones (each such read is audited).
@@ -63,11 +85,62 @@ export async function revealPersonalData(
   if (resource.ids && resource.ids.length > 1 && !BULK_UNMASK_ROLES.includes(user.role)) {
     throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）只能逐条查看完整的身份证号和电话 Your role may unmask one record at a time`);
   }
+  await checkUnmaskQuota(db, request, user, resource.ids?.length ?? 1);
   await audit(db, {
     user, action: 'personal_data.read', resourceType: resource.type, resourceId: resource.id, ip: request.ip,
     detail: { route: request.routeOptions.url, ...(resource.ids ? { ids: resource.ids.slice(0, 500), count: resource.ids.length } : {}) },
   });
   return true;
+}
+
+/** Records this user unmasked in the last 24 hours (from the audit log, in the database's clock: one per record read or workflow decoded). */
+async function unmaskedRecently(db: Db, userId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`coalesce(sum(coalesce((${auditLog.detail}->>'count')::int, 1)), 0)::int` }).from(auditLog)
+    .where(and(eq(auditLog.userId, userId), sql`${auditLog.action} in ('personal_data.read', 'codec.decode')`, gte(auditLog.at, sql`now() - interval '24 hours'`)));
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The per-user unmask quota: refuses (429) a read that would pass it, and raises the alert — an audit
+ * record (QUOTA_ALERT_ACTION, at most one per user per hour) and a warning in the log naming the user id
+ * only — so that following cursors one record at a time cannot unmask a whole list unnoticed.
+ */
+export async function checkUnmaskQuota(db: Db, request: FastifyRequest, user: AuthUser, records: number): Promise<void> {
+  const quota = request.server.personalDataLimits.unmaskPerDay;
+  const used = await unmaskedRecently(db, user.id);
+  if (used + records <= quota) return;
+  const [recent] = await db.select({ id: auditLog.id }).from(auditLog)
+    .where(and(eq(auditLog.userId, user.id), eq(auditLog.action, QUOTA_ALERT_ACTION), gte(auditLog.at, sql`now() - interval '1 hour'`))).limit(1);
+  if (!recent) {
+    await audit(db, { user, action: QUOTA_ALERT_ACTION, resourceType: 'users', resourceId: user.id, ip: request.ip, detail: { quota, used, asked: records, route: request.routeOptions.url } });
+    request.log.warn({ userId: user.id, role: user.role, quota, used }, 'personal data unmask quota exceeded');
+  }
+  throw tooMany(`已达到每 24 小时查看完整个人信息 ${quota} 条的上限，请稍后再试或联系管理员 Unmask quota of ${quota} records per 24 hours reached`);
+}
+
+/**
+ * Exact ID-number search confirms whether a number is registered, so it is a read of personal data:
+ * only roles that may unmask may search (403 otherwise), at most PersonalDataLimits.idSearchPerHour times
+ * an hour per user (429), and every search is audited with the masked number and how many it found.
+ */
+export async function checkIdNumberSearch(db: Db, request: FastifyRequest, user: AuthUser): Promise<void> {
+  if (!mayUnmask(user)) {
+    throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）不能按身份证号码查询 Your role may not search by ID number`);
+  }
+  const limit = request.server.personalDataLimits.idSearchPerHour;
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(auditLog)
+    .where(and(eq(auditLog.userId, user.id), eq(auditLog.action, ID_SEARCH_ACTION), gte(auditLog.at, sql`now() - interval '1 hour'`)));
+  if (Number(row?.n ?? 0) >= limit) {
+    throw tooMany(`每小时最多按身份证号码查询 ${limit} 次，请稍后再试 At most ${limit} ID-number searches per hour`);
+  }
+}
+
+/** Audits one exact ID-number search: the masked number and the subjects it found. */
+export async function auditIdNumberSearch(db: Db, request: FastifyRequest, user: AuthUser, idNumber: string, foundIds: string[]): Promise<void> {
+  await audit(db, {
+    user, action: ID_SEARCH_ACTION, resourceType: 'subjects', ip: request.ip,
+    detail: { idNumber: maskIdNumber(idNumber), found: foundIds.length, ids: foundIds },
+  });
 }
 
 export interface AuditEntry {
@@ -111,11 +184,12 @@ function resourceOf(routeUrl: string, params: Record<string, unknown>, location:
  * Audits every successful state change under /v1 (POST, PUT, PATCH, DELETE answered 2xx): who, when,
  * which route and parameters, from where. Bodies are never recorded: they carry personal data.
  */
-export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
+export const auditPlugin = fp(async (app: FastifyInstance, opts: { db: Db; limits: PersonalDataLimits }) => {
+  app.decorate('personalDataLimits', opts.limits);
   // onSend, not onResponse: the record is written before the client hears "done", so a client that
   // reads the audit log right after a change finds it there.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!MUTATING.has(request.method) || !request.url.startsWith('/v1/')) return payload;
+    if (!MUTATING.has(request.method) || !(request.routeOptions.url ?? request.url).startsWith('/v1/')) return payload;
     if (reply.statusCode < 200 || reply.statusCode >= 300 || !request.user) return payload;
     const route = request.routeOptions.url ?? request.url.split('?')[0];
     const params = (request.params ?? {}) as Record<string, unknown>;

@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
 import { hashToken } from '../db/queries/users';
-import { forbidden, unauthorized } from './problem';
+import { forbidden, HttpProblem, unauthorized } from './problem';
 
 export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -39,6 +39,52 @@ declare module 'fastify' {
 
 /** Paths that need a bearer token: the API and the Temporal UI's codec endpoint. */
 export const isProtectedPath = (url: string): boolean => url.startsWith('/v1/') || url === '/v1' || url.startsWith('/codec/');
+
+/**
+ * Whether a request needs a bearer token, judged on the path the router matched (`/%761/catalog` is
+ * routed as `/v1/catalog`), and on the raw path too when no route matched (so unknown /v1 paths stay 401).
+ */
+export function isProtectedRequest(request: FastifyRequest): boolean {
+  const routed = request.routeOptions.url;
+  return (routed !== undefined && isProtectedPath(routed)) || isProtectedPath(request.url);
+}
+
+/**
+ * Failed authentications per client address in fixed one-minute windows: past the limit, protected
+ * requests from that address answer 429 before any token is looked up (each lookup costs a database
+ * query). In memory, per API process: a bound on what one process spends, not an account lockout.
+ */
+export class AuthFailureLimiter {
+  private readonly windows = new Map<string, { start: number; failures: number }>();
+
+  constructor(private readonly maxPerMinute: number, private readonly clock: () => number = Date.now) {}
+
+  /** Seconds until the address may try again, or 0 when it is not blocked. */
+  retryAfter(ip: string): number {
+    const w = this.current(ip);
+    return w && w.failures >= this.maxPerMinute ? Math.max(1, Math.ceil((w.start + 60_000 - this.clock()) / 1000)) : 0;
+  }
+
+  fail(ip: string): void {
+    const w = this.current(ip);
+    if (w) w.failures += 1;
+    else {
+      if (this.windows.size >= 100_000) this.sweep();
+      this.windows.set(ip, { start: this.clock(), failures: 1 });
+    }
+  }
+
+  private current(ip: string) {
+    const w = this.windows.get(ip);
+    return w && this.clock() - w.start < 60_000 ? w : undefined;
+  }
+
+  private sweep(): void {
+    const now = this.clock();
+    for (const [ip, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(ip);
+    if (this.windows.size >= 100_000) this.windows.clear();
+  }
+}
 
 /** The bearer token of a request's Authorization header, when there is a well-formed one. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -147,14 +193,31 @@ export function lookupUser(db: Db, request: FastifyRequest, now: () => Date): Pr
   return request.authLookup;
 }
 
+/**
+ * Refuses (429) protected requests from an address that failed authentication too often this minute.
+ * Registered before the rate limiter, whose key generator looks the token up.
+ */
+export const authFailureGuard = fp(async (app: FastifyInstance, opts: { limiter: AuthFailureLimiter }) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS' || !isProtectedRequest(request)) return;
+    const wait = opts.limiter.retryAfter(request.ip);
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait));
+      throw new HttpProblem(429, '请求过于频繁 Too Many Requests', `认证失败次数过多，请在 ${wait} 秒后重试 Too many failed authentications; retry in ${wait} s`);
+    }
+  });
+}, { name: 'doorstep-auth-failures' });
+
 /** Requires a valid bearer token on every route under /v1 and on the codec endpoint. */
-export const authPlugin = fp(async (app: FastifyInstance, opts: { db: Db; now: () => Date }) => {
+export const authPlugin = fp(async (app: FastifyInstance, opts: { db: Db; now: () => Date; limiter: AuthFailureLimiter }) => {
   app.addHook('onRequest', async (request) => {
-    if (!isProtectedPath(request.url)) return;
+    if (!isProtectedRequest(request)) return;
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials by design
-    if (!bearerToken(request)) throw unauthorized();
-    const user = await lookupUser(opts.db, request, opts.now);
-    if (!user) throw unauthorized('访问令牌无效、已过期或已吊销 The token is invalid, expired or revoked');
+    const user = bearerToken(request) ? await lookupUser(opts.db, request, opts.now) : undefined;
+    if (!user) {
+      opts.limiter.fail(request.ip);
+      throw bearerToken(request) ? unauthorized('访问令牌无效、已过期或已吊销 The token is invalid, expired or revoked') : unauthorized();
+    }
     request.user = user;
   });
 }, { name: 'doorstep-auth' });

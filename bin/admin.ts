@@ -105,7 +105,7 @@ async function run(db: Db, command: string): Promise<void> {
     case 'user:enable': {
       const u = await userByName(db, need(values.username, 'username'));
       await updateUser(db, u.id, { disabled: command === 'user:disable' }, new Date());
-      console.log(`${u.username} ${command === 'user:disable' ? 'disabled (its tokens stop working)' : 'enabled'}`);
+      console.log(`${u.username} ${command === 'user:disable' ? 'disabled (its tokens are revoked)' : 'enabled'}`);
       return;
     }
     case 'token:issue': {

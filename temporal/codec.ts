@@ -4,11 +4,15 @@
  * in its metadata (`encryption-key-id`), so keys can rotate: the first key encrypts, every key decrypts.
  *
  * Wire format of an encrypted payload (the layout of Temporal's own encryption samples):
- *   metadata: { encoding: "binary/encrypted", "encryption-key-id": <key id> }
+ *   metadata: { encoding: "binary/encrypted", "encryption-key-id": <key id>, "workflow-id": <owner> }
  *   data:     12-byte IV ‖ AES-256-GCM ciphertext of the original Payload protobuf ‖ 16-byte tag
+ * `workflow-id` names the workflow that owns the payload (the SDK's serialization context; `case-<id>`
+ * or `plan-<id>`, no personal data) so that the codec endpoint can decode by the caller's scope; it is
+ * bound into the tag with the key id, so a payload cannot be relabelled to another workflow. Payloads
+ * written without it (before it existed, or without a context) still decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, type SerializationContext } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
 // @temporalio/proto is CommonJS: Node's ESM loader (bin/* under tsx) cannot see its named exports.
@@ -16,6 +20,7 @@ const { temporal } = proto;
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+export const WORKFLOW_ID_METADATA = 'workflow-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -60,6 +65,16 @@ export class PayloadDecryptionError extends Error {
   }
 }
 
+/** The authenticated data of a payload: its key id, and its owning workflow when it names one. */
+const additionalData = (keyId: string, workflowId: string | undefined): Uint8Array =>
+  encoder.encode(workflowId === undefined ? keyId : `${keyId}\n${workflowId}`);
+
+/** The workflow an encrypted payload names in its metadata (undefined: none). */
+export function payloadWorkflowId(payload: Payload): string | undefined {
+  const raw = payload.metadata?.[WORKFLOW_ID_METADATA];
+  return raw ? decoder.decode(raw) : undefined;
+}
+
 /** AES-256-GCM payload codec with key rotation: encrypts with the first key, decrypts with any. */
 export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
@@ -81,25 +96,27 @@ export class EncryptionCodec implements PayloadCodec {
     return this.current.id;
   }
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((p) => this.encryptOne(p));
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    const workflowId = context?.workflowId;
+    return payloads.map((p) => this.encryptOne(p, workflowId));
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((p) => this.decryptOne(p));
   }
 
-  private encryptOne(payload: Payload): Payload {
+  private encryptOne(payload: Payload, workflowId: string | undefined): Payload {
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
-    // The key id is bound into the tag, so a payload cannot be relabelled to another key.
-    cipher.setAAD(encoder.encode(this.current.id));
+    // The key id (and the owning workflow) are bound into the tag, so a payload cannot be relabelled.
+    cipher.setAAD(additionalData(this.current.id, workflowId));
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     return {
       metadata: {
         [METADATA_ENCODING_KEY]: encoder.encode(ENCRYPTED_ENCODING),
         [KEY_ID_METADATA]: encoder.encode(this.current.id),
+        ...(workflowId ? { [WORKFLOW_ID_METADATA]: encoder.encode(workflowId) } : {}),
       },
       data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])),
     };
@@ -122,7 +139,7 @@ export class EncryptionCodec implements PayloadCodec {
     let plain: Buffer;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv);
-      decipher.setAAD(encoder.encode(keyId));
+      decipher.setAAD(additionalData(keyId, payloadWorkflowId(payload)));
       decipher.setAuthTag(tag);
       plain = Buffer.concat([decipher.update(body), decipher.final()]);
     } catch {

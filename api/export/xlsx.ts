@@ -64,10 +64,14 @@ export function streamXlsx(opts: {
   return out;
 }
 
-/** One CSV field, quoted when it must be (RFC 4180). */
-function csvField(v: string | number | null): string {
+/**
+ * One CSV field, quoted when it must be (RFC 4180). Text beginning with = + - @ (or a tab or carriage
+ * return) would run as a formula in a spreadsheet: it gets a leading apostrophe, which spreadsheets show
+ * as text (OWASP's advice for CSV injection). Numbers stay numbers.
+ */
+export function csvField(v: string | number | null): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

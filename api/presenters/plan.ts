@@ -1,4 +1,5 @@
 /** How a plan looks over HTTP: codes travel with their Chinese labels. */
+import { addDaysToDate } from '../../domain/calendar';
 import { findAction, findItem } from '../../domain/catalog';
 import { countyLabel, LEADERSHIP_OFFICE, type CountyCode } from '../../domain/counties';
 import { departmentLabel, type DepartmentCode } from '../../domain/departments';
@@ -8,6 +9,8 @@ import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
 
 export const PLAN_STATUS_LABELS: Record<string, string> = { pending: '待开始', active: '服务中', ended: '已结束' };
 export const PLAN_END_REASON_LABELS: Record<string, string> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
+/** The end detail of an aged-out plan for callers that may not see the date it names. */
+const AGED_OUT_DETAIL = '儿童年满7周岁，超出0–6岁残疾儿童送康复上门服务范围，服务自动终止';
 const UNIT_LABELS: Record<string, string> = { minutes: '分钟', class_hours: '课时' };
 
 const lbl = (code: string, table: Record<string, string>) => ({ code, label: table[code] ?? code });
@@ -58,12 +61,35 @@ export function presentPeriod(p: typeof planPeriods.$inferSelect, county: string
   };
 }
 
+export interface PlanViewOptions {
+  /**
+   * Whether the caller may see a child's birth date and what derives from it (api/audit.ts mayUnmask):
+   * the 7th birthday (`ageOutOn`), and the day before it where it ends a period or the plan. The masked
+   * ID number hides exactly the birth date, so a role that may not unmask must not rebuild it from here.
+   */
+  birthDerived: boolean;
+}
+
+/**
+ * Hides a child's age-out date from callers that may not see birth dates: the 7th birthday and the last
+ * day of service before it become null (the month stays visible in the period key), and the plan's
+ * end detail loses its date.
+ */
+function ageOutRedactor(ageOutOn: string | undefined, o: PlanViewOptions) {
+  const hidden = new Set(ageOutOn && !o.birthDerived ? [ageOutOn, addDaysToDate(ageOutOn, -1)] : []);
+  return {
+    date: (d: string | null): string | null => (d !== null && hidden.has(d) ? null : d),
+    active: hidden.size > 0,
+  };
+}
+
 /** The plan view: the workflow's state (current period and progress), the read model's past periods and assessment. */
-export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | undefined, periods: Array<typeof planPeriods.$inferSelect>) {
+export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | undefined, periods: Array<typeof planPeriods.$inferSelect>, o: PlanViewOptions) {
   const { input } = state;
   const item = findItem(input.itemCode);
   const found = findAction(input.itemCode, input.actionCode);
   const p = state.period;
+  const redact = ageOutRedactor(input.ageOutOn, o);
   return {
     id: input.planId,
     subjectId: input.subjectId,
@@ -79,24 +105,29 @@ export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | u
     assessment: row?.assessment ?? null,
     startDate: input.startDate,
     endDate: input.endDate ?? null,
-    ageOutOn: input.ageOutOn ?? null,
+    ageOutOn: redact.active ? null : input.ageOutOn ?? null,
     today: state.today,
     currentPeriod: p && state.status !== 'ended' ? {
       period: p.key,
       startDate: p.start,
-      endDate: p.end,
+      endDate: redact.date(p.end),
       partial: p.partial,
       progress: state.progress,
       weeks: p.weeks ?? null,
       sessions: state.sessions.map(presentSession),
     } : null,
-    pastPeriods: periods.map((x) => presentPeriod(x, input.county)),
+    pastPeriods: periods.map((x) => ({ ...presentPeriod(x, input.county), endDate: redact.date(x.endDate) })),
     totals: state.carry.totals,
     escalation: state.escalationLevel > 0 ? {
       level: state.escalationLevel,
       target: escalationTarget(state.escalationLevel >= 2 ? LEADERSHIP_OFFICE.code : input.department, input.county),
     } : null,
-    end: state.end ? { ...state.end, reason: lbl(state.end.reason, PLAN_END_REASON_LABELS) } : null,
+    end: state.end ? {
+      ...state.end,
+      lastDay: redact.date(state.end.lastDay),
+      detail: redact.active && state.end.reason === 'aged_out' ? AGED_OUT_DETAIL : state.end.detail,
+      reason: lbl(state.end.reason, PLAN_END_REASON_LABELS),
+    } : null,
     enrolledAt: input.enrolledAt,
     enrolledBy: input.enrolledBy,
     readModel: row ? { lastEventSeq: row.lastEventSeq, status: row.status, updatedAt: row.updatedAt.toISOString() } : null,

@@ -35,7 +35,12 @@ export function presentEligibility(e: Omit<StoredEligibility, 'surveyId' | 'surv
 export interface SubjectViewOptions {
   /** Show ID numbers and phones in full (the caller asked, may, and the read is audited). */
   unmasked: boolean;
-  /** Members of the subject's household (0 when it has none). */
+  /**
+   * Whether the caller may see the birth date and what derives from it (the age): roles that may
+   * unmask (api/audit.ts mayUnmask). The masked ID number hides exactly the birth date.
+   */
+  birthDerived: boolean;
+  /** Members of the subject's household that the caller can see (0 when it has none). */
   householdSize: number;
   /** 'YYYY-MM-DD' in Asia/Shanghai, for the age. */
   today: string;
@@ -53,7 +58,7 @@ export function presentSubject(s: Subject, o: SubjectViewOptions) {
     sex: { code: s.sex, label: SEX_LABELS[s.sex] ?? s.sex },
     // The masked ID number hides exactly the eight birth-date digits: the full birth date travels only unmasked.
     birthDate: o.unmasked ? s.birthDate : null,
-    age: ageOn(s.birthDate, o.today),
+    age: o.birthDerived ? ageOn(s.birthDate, o.today) : null,
     certificate: s.certificateNumber
       ? {
         number: id(s.certificateNumber),

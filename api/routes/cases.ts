@@ -43,6 +43,7 @@ import { audit } from '../audit';
 import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
 import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
 import { readIdempotencyKey } from '../idempotency';
+import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 import { sendUpdate } from '../workflowUpdates';
@@ -371,7 +372,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/green-channel', {
     schema: stepSchema('开启绿色通道（缩短期限、优先办理）', emptyBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: requireRole(...GREEN_CHANNEL_ROLES),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -419,7 +420,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     return reply
       .header('content-type', found.contentType)
       .header('content-length', String(found.size))
-      .header('cache-control', 'private, max-age=31536000, immutable')
+      .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .header('content-disposition', `attachment; filename="${found.sha256}"`)
       .send(found.stream);

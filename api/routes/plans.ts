@@ -18,6 +18,7 @@ import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
 import type { AppDeps } from '../types';
+import { mayUnmask } from '../audit';
 import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
@@ -114,7 +115,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     );
     const [row] = await db.select().from(plans).where(eq(plans.id, state.input.planId)).limit(1);
     return reply.status(created ? 201 : 200).header('location', `/v1/plans/${state.input.planId}`)
-      .send(presentPlan(state, row, await pastPeriods(state.input.planId)));
+      .send(presentPlan(state, row, await pastPeriods(state.input.planId), { birthDerived: mayUnmask(user) }));
   });
 
   r.get('/plans', {
@@ -146,7 +147,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadPlan(user, request.params.id);
-    return presentPlan(state, row, await pastPeriods(request.params.id));
+    return presentPlan(state, row, await pastPeriods(request.params.id), { birthDerived: mayUnmask(user) });
   });
 
   r.get('/plans/:id/sessions', {
@@ -214,7 +215,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
       if (e instanceof WorkflowNotFoundError) throw conflict('服务计划已结束');
       throw e;
     }
-    return presentPlan(state, row, await pastPeriods(request.params.id));
+    return presentPlan(state, row, await pastPeriods(request.params.id), { birthDerived: mayUnmask(user) });
   });
 
   /** Ongoing needs found by surveys and not yet in a plan, in the user's scope: the coordinator's to-do list. */

@@ -37,7 +37,7 @@ function forbiddenUnlessCity(user: AuthUser): void {
   if (!user.cityLevel) throw forbidden('市级汇总表仅限市级用户查看');
 }
 
-const quarter = z.string().regex(/^\d{4}-Q[1-4]$/, 'YYYY-Qn, e.g. 2026-Q3');
+const quarter = z.string().regex(/^(?:19|20)\d{2}-Q[1-4]$/, 'YYYY-Qn（1900–2099 年）, e.g. 2026-Q3');
 
 /** 2026年第3季度（2026-07-01至2026-09-30） */
 export function periodLabel(q: string): string {

@@ -20,13 +20,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { findSubject, findSubjectByIdNumber, householdSizes, searchSubjects } from '../../db/queries/subjects';
+import { findSubject, findSubjectByIdNumber, householdSizes, householdsWithinScope, searchSubjects } from '../../db/queries/subjects';
 import { subjects, type NewSubject, type Subject } from '../../db/schema';
 import { shanghaiDate } from '../../domain/calendar';
 import { parseCertificateNumber } from '../../domain/certificateNumber';
 import { COUNTY_CODES } from '../../domain/counties';
 import { parseIdNumber } from '../../domain/idNumber';
-import { revealPersonalData } from '../audit';
+import { auditIdNumberSearch, checkIdNumberSearch, mayUnmask, revealPersonalData } from '../audit';
 import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
 import { presentSubject } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
@@ -34,22 +34,41 @@ import type { RouteModule } from '../types';
 
 // ---- field schemas (shared with surveys) ----
 
-/** No control characters (NUL would make PostgreSQL fail; the others have no place in a name or address). */
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
-/** Free text may also hold line breaks and tabs. */
-const NO_CONTROL_EXCEPT_LINES = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
-
-/** A one-line free-text field: trimmed, 1..max characters, no control characters. */
-export const line = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`).regex(NO_CONTROL, '不能包含控制字符');
-/** A multi-line free-text field (notes). */
-export const text = (max: number) => z.string().max(max, `不能超过 ${max} 个字符`).regex(NO_CONTROL_EXCEPT_LINES, '不能包含控制字符');
+/**
+ * Characters that print as nothing or reorder the text around them: control and format characters
+ * (bidirectional overrides such as U+202E, zero-width U+200B), private-use and unassigned code points,
+ * and the blank-looking letters and symbols (Hangul fillers U+3164/U+115F/U+1160/U+FFA0, braille blank U+2800,
+ * the Khmer and Mongolian invisible vowels).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u3164\uFFA0\u2800\u180E]|\u115F|\u1160|\u17B4|\u17B5/u;
+/** Line breaks and tabs, which multi-line text may hold. */
+const LINE_BREAKS = /[\n\r\t]/g;
+/** More than two combining marks on one character (a stack that draws over the text around it). */
+const MARK_STACK = /\p{M}{3,}/u;
+/** At least one character that shows. */
+const VISIBLE = /[^\p{Z}\p{M}]/u;
 
 /**
- * A person's name: letters of any script (Chinese, Latin, Uyghur…), combining marks, spaces and the
- * separators used in transliterated names (买买提·艾力, 阿依古丽•吐尔逊); no digits, quotes or symbols.
+ * Character checks are refinements, not `pattern`s: JSON Schema patterns cannot say \p{…} portably, and
+ * an OpenAPI fuzzer could then not generate values for these fields at all.
  */
+const printable = (s: string) => !INVISIBLE.test(s) && !MARK_STACK.test(s);
+
+/** A one-line free-text field: trimmed, 1..max characters, nothing invisible. */
+export const line = (max: number) => z.string().trim().min(1, '不能为空').max(max, `不能超过 ${max} 个字符`)
+  .refine((s) => printable(s) && VISIBLE.test(s), '不能包含控制字符、不可见字符或叠加符号');
+/** A multi-line free-text field (notes): line breaks and tabs allowed, nothing else invisible. */
+export const text = (max: number) => z.string().max(max, `不能超过 ${max} 个字符`)
+  .refine((s) => printable(s.replace(LINE_BREAKS, ' ')), '不能包含控制字符、不可见字符或叠加符号');
+
+/**
+ * A person's name: letters of any script (Chinese, Latin, Uyghur…), combining marks (at most two on a
+ * letter), spaces and the separators used in transliterated names (买买提·艾力, 阿依古丽•吐尔逊); no
+ * digits, quotes, symbols or invisible letters.
+ */
+const NAME = /^[\p{L}\p{M}][\p{L}\p{M}·•・‧.\- ]*$/u;
 export const personName = z.string().trim().min(1, '姓名不能为空').max(50, '姓名不能超过 50 个字符')
-  .regex(/^[\p{L}\p{M}][\p{L}\p{M}·•・‧.\- ]*$/u, '姓名只能包含文字、空格和间隔号（·）');
+  .refine((s) => NAME.test(s) && printable(s) && /^\p{L}/u.test(s), '姓名只能包含文字、空格和间隔号（·），不能包含不可见字符或叠加符号');
 
 /** Mainland mobile (1[3-9] + 9 digits) or landline with area code (0951-1234567, optional extension). */
 export const phoneNumber = z.string().trim().max(30).regex(/^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$/, '电话号码格式不正确：手机号应为 11 位（1[3-9] 开头），固定电话应含区号，如 0951-1234567');
@@ -213,17 +232,18 @@ function unmaskFor(request: FastifyRequest, user: AuthUser, ids: string[], db: D
   return revealPersonalData(db, request, user, ids.length === 1 ? { type: 'subjects', id: ids[0] } : { type: 'subjects', ids });
 }
 
-/** Subject views with their household sizes. */
-export async function presentSubjects(db: Db, rows: Subject[], unmasked: boolean, now: Date) {
-  const sizes = await householdSizes(db, rows.map((r) => r.householdId));
+/** Subject views with their household sizes as the caller can see them. */
+export async function presentSubjects(db: Db, user: AuthUser, rows: Subject[], unmasked: boolean, now: Date) {
+  const sizes = await householdSizes(db, rows.map((r) => r.householdId), user);
   const today = shanghaiDate(now);
-  return rows.map((s) => presentSubject(s, { unmasked, householdSize: s.householdId ? sizes.get(s.householdId) ?? 1 : 1, today }));
+  const birthDerived = mayUnmask(user);
+  return rows.map((s) => presentSubject(s, { unmasked, birthDerived, householdSize: s.householdId ? sizes.get(s.householdId) ?? 1 : 1, today }));
 }
 
 export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
-  const view = async (s: Subject, unmasked: boolean) => (await presentSubjects(db, [s], unmasked, deps.now()))[0];
+  const view = async (user: AuthUser, s: Subject, unmasked: boolean) => (await presentSubjects(db, user, [s], unmasked, deps.now()))[0];
 
   r.post('/subjects', {
     schema: { tags: ['subjects'], summary: '登记服务对象（身份证号码校验，性别与出生日期由身份证号码得出）', body: createSubjectBody, querystring: viewQuery },
@@ -294,7 +314,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       throw duplicateIdNumber(winner, user);
     }
     const unmasked = await unmaskFor(request, user, [created.id], db);
-    return reply.status(201).header('location', `/v1/subjects/${created.id}`).send(await view(created, unmasked));
+    return reply.status(201).header('location', `/v1/subjects/${created.id}`).send(await view(user, created, unmasked));
   });
 
   r.get('/subjects', {
@@ -308,6 +328,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
     const q = request.query;
     let idNumber: string | undefined;
     if (q.idNumber !== undefined) {
+      await checkIdNumberSearch(db, request, user);
       const errors: FieldError[] = [];
       idNumber = requireIdNumber(q.idNumber, '9999-12-31', 'querystring.idNumber', errors)?.number;
       throwIfAny(errors);
@@ -317,8 +338,9 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       name: q.name, idNumber, county: q.county, township: q.township, community: q.community, householdId: q.householdId,
       limit: q.limit, after,
     });
+    if (idNumber !== undefined) await auditIdNumberSearch(db, request, user, idNumber, rows.map((s) => s.id));
     const unmasked = await unmaskFor(request, user, rows.map((s) => s.id), db);
-    return { items: await presentSubjects(db, rows, unmasked, deps.now()), nextCursor: next ? encodeCursor(next) : null };
+    return { items: await presentSubjects(db, user, rows, unmasked, deps.now()), nextCursor: next ? encodeCursor(next) : null };
   });
 
   r.get('/subjects/:id', {
@@ -327,7 +349,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
     const user = currentUser(request);
     const s = await loadSubject(db, user, request.params.id);
     const unmasked = await unmaskFor(request, user, [s.id], db);
-    return view(s, unmasked);
+    return view(user, s, unmasked);
   });
 
   r.patch('/subjects/:id', {
@@ -390,7 +412,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       throw duplicateIdNumber(other, user);
     }
     const unmasked = await unmaskFor(request, user, [s.id], db);
-    return view(updated, unmasked);
+    return view(user, updated, unmasked);
   });
 
   r.post('/subjects/:id/household', {
@@ -417,6 +439,10 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       await tx.execute(sql`select id from ${subjects} where ${subjects.id} in (${s.id}, ${other.id}) for update`);
       const [a] = await tx.select().from(subjects).where(eq(subjects.id, s.id));
       const [b] = await tx.select().from(subjects).where(eq(subjects.id, other.id));
+      // A merge moves whole households: never one that holds somebody outside the caller's scope.
+      if (!(await householdsWithinScope(tx, [a.householdId, b.householdId], user))) {
+        throw conflict('所在户中有不在您权限范围内的服务对象，不能合并，请联系市级协调员 A household has members outside your scope');
+      }
       const target = a.householdId ?? b.householdId ?? randomUUID();
       for (const m of [a, b]) {
         if (m.householdId && m.householdId !== target) {
@@ -430,7 +456,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       return res;
     });
     const unmasked = await unmaskFor(request, user, [s.id], db);
-    return view(updated, unmasked);
+    return view(user, updated, unmasked);
   });
 
   r.delete('/subjects/:id/household', {
@@ -442,6 +468,6 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
     const [updated] = await db.update(subjects).set({ householdId: null, updatedAt: deps.now() })
       .where(eq(subjects.id, s.id)).returning();
     const unmasked = await unmaskFor(request, user, [s.id], db);
-    return view(updated, unmasked);
+    return view(user, updated, unmasked);
   });
 };

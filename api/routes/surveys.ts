@@ -38,7 +38,8 @@ import { assessEligibility, type EligibilityAnswers, type EligibilityResult } fr
 import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentEligibility, type StoredEligibility } from '../presenters/subject';
-import { badRequest, conflict, HttpProblem, notFound, type FieldError } from '../problem';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
+import { caseOpeningRefusal } from '../services/casePermissions';
 import { caseIdFor, openCase, requestHash } from '../services/openCase';
 import type { RouteModule } from '../types';
 import { loadSubject, text } from './subjects';
@@ -241,6 +242,7 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
     if (surveyedAt < PLAN_START) errors.push({ path: 'body.surveyedAt', message: '摸底时间不能早于实施方案印发日期 2023-04-21', code: 'too_early' });
     const found: FoundNeed[] = [];
     const seen = new Map<string, number>();
+    const refusals: string[] = [];
     b.needs.forEach((n, i) => {
       const item = findItem(n.itemCode);
       if (!item) {
@@ -255,6 +257,9 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
       if (item.ongoing && n.greenChannel) {
         errors.push({ path: `body.needs.${i}.greenChannel`, message: `${item.label}是持续性服务，按服务计划办理，不适用绿色通道`, code: 'ongoing_item' });
       }
+      // A one-off need opens a case: the same rule as POST /v1/cases (api/services/casePermissions.ts).
+      const refusal = item.ongoing ? undefined : caseOpeningRefusal(user, { department: fa.action.implementing, greenChannel: n.greenChannel });
+      if (refusal) refusals.push(`body.needs.${i}: ${refusal}`);
       const k = `${n.itemCode}/${n.actionCode}`;
       const first = seen.get(k);
       if (first !== undefined) errors.push({ path: `body.needs.${i}`, message: `与第 ${first + 1} 项需求重复（${fa.action.label}）`, code: 'duplicate' });
@@ -262,6 +267,7 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
       found.push({ itemCode: n.itemCode, actionCode: n.actionCode, ongoing: item.ongoing, greenChannel: n.greenChannel, ...(n.notes ? { notes: n.notes } : {}) });
     });
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+    if (refusals.length > 0) throw forbidden(refusals.join('; '));
 
     const answers = await effectiveAnswers(db, subject!, b.answers);
     const eligibility = assessEligibility(answers);

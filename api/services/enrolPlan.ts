@@ -126,7 +126,7 @@ function ageProblem(item: ServiceItem, birthDate: string, startDate: string): st
   switch (item.code as PlanItem) {
     case 'CHILD_REHAB':
       return age >= 7
-        ? `儿童已于 ${ageOutDate(birthDate)} 年满7周岁，不属于0–6岁残疾儿童送康复上门服务对象` : undefined;
+        ? '开始日期时儿童已年满7周岁，不属于0–6岁残疾儿童送康复上门服务对象' : undefined;
     case 'HOME_SCHOOLING':
       return age < 6 || age > 17 ? `开始日期时年龄为${age}周岁，送教上门面向6–17周岁学龄残疾儿童少年` : undefined;
     case 'ADULT_REHAB':

@@ -13,7 +13,8 @@ import {
   CASE_WORKFLOW_TYPE, caseStartSearchAttributes, caseWorkflowId, getCaseStateQuery, openedUpdate, type CaseInput, type CaseState,
 } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
-import { badRequest, conflict } from '../problem';
+import { badRequest, conflict, forbidden } from '../problem';
+import { caseOpeningRefusal } from './casePermissions';
 
 export interface OpenCaseRequest {
   subjectId: string;
@@ -58,6 +59,8 @@ export async function openCase(
   if (!subject || !inScope(user, subject.county)) {
     throw badRequest('服务对象不存在', [{ path: `${fieldPrefix}.subjectId`, message: '服务对象不存在或不在您的权限范围内' }]);
   }
+  const refusal = caseOpeningRefusal(user, { department: found.action.implementing, greenChannel: req.greenChannel ?? false });
+  if (refusal) throw forbidden(refusal);
   const caseId = caseIdFor(user.id, idempotencyKey);
   const hash = requestHash({ ...req, greenChannel: req.greenChannel ?? false });
   const input: CaseInput = {

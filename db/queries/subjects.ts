@@ -28,14 +28,23 @@ export async function findSubjectByIdNumber(db: Db, idNumber: string): Promise<S
   return row;
 }
 
-/** Members per household id (every member counts, whatever the caller's scope). */
-export async function householdSizes(db: Db, householdIds: readonly (string | null)[]): Promise<Map<string, number>> {
+/** Members per household id; with a scope, only the members inside it count (a view never counts whom it cannot show). */
+export async function householdSizes(db: Db, householdIds: readonly (string | null)[], scope?: CountyScope): Promise<Map<string, number>> {
   const ids = [...new Set(householdIds.filter((h): h is string => !!h))];
   if (ids.length === 0) return new Map();
   const rows = await db.select({ householdId: subjects.householdId, n: count() }).from(subjects)
-    .where(and(isNotNull(subjects.householdId), inArray(subjects.householdId, ids)))
+    .where(and(isNotNull(subjects.householdId), inArray(subjects.householdId, ids), scope ? subjectScopeWhere(scope) : undefined))
     .groupBy(subjects.householdId);
   return new Map(rows.map((r) => [r.householdId as string, Number(r.n)]));
+}
+
+/** True when every member of these households lies inside the scope. */
+export async function householdsWithinScope(db: Pick<Db, 'select'>, householdIds: readonly (string | null)[], scope: CountyScope): Promise<boolean> {
+  const ids = [...new Set(householdIds.filter((h): h is string => !!h))];
+  const outside = subjectScopeWhere(scope);
+  if (ids.length === 0 || !outside) return true;
+  const [row] = await db.select({ n: count() }).from(subjects).where(and(inArray(subjects.householdId, ids), sql`not (${outside})`));
+  return Number(row?.n ?? 0) === 0;
 }
 
 export interface SubjectSearch {

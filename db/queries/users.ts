@@ -61,10 +61,19 @@ export async function listUsers(db: Db, opts: { where?: SQL; after?: string; lim
 
 export type UserChanges = Partial<Pick<User, 'displayName' | 'role' | 'counties' | 'departments' | 'cityLevel' | 'disabled'>>;
 
-/** Changes a user's fields; returns the updated row (undefined when there is none). */
+/**
+ * Changes a user's fields; returns the updated row (undefined when there is none). Disabling a user
+ * revokes every live token in the same transaction, so enabling them again revives none of them
+ * (they get new tokens).
+ */
 export async function updateUser(db: Db, id: string, changes: UserChanges, now: Date): Promise<User | undefined> {
-  const [u] = await db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning();
-  return u;
+  return db.transaction(async (tx) => {
+    const [u] = await tx.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning();
+    if (u && changes.disabled === true) {
+      await revokeAllTokens(tx, id, now);
+    }
+    return u;
+  });
 }
 
 export interface TokenInfo {
@@ -93,7 +102,7 @@ export async function revokeToken(db: Db, userId: string, tokenId: string, now: 
 }
 
 /** Revokes every live token of a user; returns how many were revoked. */
-export async function revokeAllTokens(db: Db, userId: string, now: Date): Promise<number> {
+export async function revokeAllTokens(db: Pick<Db, 'update'>, userId: string, now: Date): Promise<number> {
   const rows = await db.update(apiTokens).set({ revokedAt: now, updatedAt: now })
     .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
   return rows.length;

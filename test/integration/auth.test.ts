@@ -52,8 +52,9 @@ describe('bearer tokens', () => {
     expect(disable.statusCode).toBe(200);
     expect(disable.json().disabled).toBe(true);
     expect((await get('/v1/me', v)).statusCode).toBe(401);
+    // Enabling the user again revives none of its old tokens: disabling revoked them.
     await stack.app.inject({ method: 'PATCH', url: `/v1/users/${v.id}`, headers: admin.auth, payload: { disabled: false } });
-    expect((await get('/v1/me', v)).statusCode).toBe(200);
+    expect((await get('/v1/me', v)).statusCode).toBe(401);
   });
 
   it('DELETE /v1/me/token logs out: the token stops working', async () => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
+import { and, eq } from 'drizzle-orm';
+import { MAX_PAYLOADS } from '../../api/routes/codec';
+import { auditLog } from '../../db/schema';
 import { generatePayloadKey } from '../../temporal/codec';
 import { caseWorkflowId, getCaseStateQuery } from '../../workflows/contract';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
@@ -84,7 +87,7 @@ describe('the workflow history holds no personal data in plain text (payload cod
     expect(JSON.parse(Buffer.from(decoded[0].data, 'base64').toString()).notes).toContain(idNumber);
 
     const audit = await stack.app.inject({ url: `/v1/audit?userId=${coordinator.id}&action=codec.decode`, headers: (await makeUser(stack.db, 'admin', { cityLevel: true })).auth });
-    expect(audit.json().items[0]).toMatchObject({ action: 'codec.decode', userId: coordinator.id, detail: { namespace: 'default', count: 1 } });
+    expect(audit.json().items[0]).toMatchObject({ action: 'codec.decode', userId: coordinator.id, detail: { namespace: 'default', count: 1, workflowIds: [caseWorkflowId(id)] } });
 
     // And encode: what the UI sends (e.g. a signal typed in the UI) comes back encrypted with the first key.
     const plain = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from(JSON.stringify({ idNumber })).toString('base64') }] };
@@ -99,6 +102,59 @@ describe('the workflow history holds no personal data in plain text (payload cod
     const bad = await stack.app.inject({ method: 'POST', url: '/codec/decode', headers: coordinator.auth, payload: tampered });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].path).toBe('body.payloads.0');
+  });
+});
+
+describe('the codec endpoint decodes by scope, in bounded batches, and audits the workflow ids', () => {
+  let stack: TestStack;
+  let coordinator: TestUser;
+  beforeAll(async () => {
+    stack = await startStack({ PAYLOAD_KEYS });
+    coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640104'] });
+  });
+  afterAll(async () => { await stack?.close(); });
+
+  /** The start input payload of a case's history, as the Temporal UI sends it to the codec endpoint. */
+  async function startPayload(caseId: string) {
+    const history = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseWorkflowId(caseId) } });
+    const p = history.history!.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    return {
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    };
+  }
+  const encoding = (p: { metadata: Record<string, string> }) => Buffer.from(p.metadata.encoding, 'base64').toString();
+  const decode = (who: TestUser, payloads: unknown[]) => stack.app.inject({ method: 'POST', url: '/codec/decode', headers: who.auth, payload: { payloads } });
+
+  it('decrypts only the cases in the caller\'s scope; workers one workflow at a time', async () => {
+    const a = await startPayload(await openCaseWithIdInNotes(stack, coordinator, uniqueIdNumber('640104')));
+    const bId = await openCaseWithIdInNotes(stack, coordinator, uniqueIdNumber('640104'));
+    const b = await startPayload(bId);
+    expect(Buffer.from(a.metadata['workflow-id'], 'base64').toString()).toMatch(/^case-/);
+
+    const elsewhere = await makeUser(stack.db, 'coordinator', { counties: ['640181'] });
+    const withheld = await decode(elsewhere, [a]);
+    expect(withheld.statusCode).toBe(200);
+    expect(encoding(withheld.json().payloads[0])).toBe('binary/encrypted');
+
+    const both = await decode(coordinator, [a, b]);
+    expect(both.json().payloads.map(encoding)).toEqual(['json/plain', 'json/plain']);
+
+    const worker = await makeUser(stack.db, 'worker', { counties: ['640104'] });
+    expect((await decode(worker, [a, b])).statusCode).toBe(403);
+    expect((await decode(worker, [b, b])).statusCode).toBe(200);
+
+    // A payload relabelled to another workflow no longer authenticates.
+    const relabelled = { ...a, metadata: { ...a.metadata, 'workflow-id': b.metadata['workflow-id'] } };
+    expect((await decode(coordinator, [relabelled])).statusCode).toBe(400);
+
+    const [entry] = await stack.db.select().from(auditLog).where(and(eq(auditLog.userId, worker.id), eq(auditLog.action, 'codec.decode')));
+    expect(entry.detail).toMatchObject({ workflowIds: [caseWorkflowId(bId)], count: 1, withheld: 0 });
+  });
+
+  it('refuses more than MAX_PAYLOADS payloads in one request', async () => {
+    const res = await decode(coordinator, Array.from({ length: MAX_PAYLOADS + 1 }, () => ({ data: '' })));
+    expect(res.statusCode).toBe(400);
   });
 });
 

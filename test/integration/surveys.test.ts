@@ -62,12 +62,12 @@ const fieldPaths = (res: { statusCode: number; json: () => { errors?: Array<{ pa
 describe('POST /v1/surveys', () => {
   it('records the survey, starts one case per one-off need and keeps ongoing needs for plans', async () => {
     const s = await severeSubject();
-    const res = await post(worker, body(s.id));
+    const res = await post(coordinator, body(s.id));
     expect(res.statusCode).toBe(201);
     const sv = res.json();
     expect(res.headers.location).toBe(`/v1/surveys/${sv.id}`);
     expect(sv).toMatchObject({
-      subjectId: s.id, surveyedBy: worker.id, surveyedAt: '2025-06-09T01:30:00.000Z', started: true,
+      subjectId: s.id, surveyedBy: coordinator.id, surveyedAt: '2025-06-09T01:30:00.000Z', started: true,
       answers: { limitedMobility: true, noCapableCarer: true, disabilityCategory: 4, disabilityGrade: 1, householdDisabledCount: 1 },
       eligibility: { eligible: true, groups: [{ code: 'severe_physical_or_blind', label: '重度肢体残疾人(盲人)' }], missing: [] },
     });
@@ -76,8 +76,8 @@ describe('POST /v1/surveys', () => {
     expect(sv.needs[1]).toMatchObject({ item: { code: 'LEGAL_AID', label: '法律咨询、法律援助、人民调解' }, action: { code: 'CONSULTATION', label: '法律咨询' }, greenChannel: true, notes: '邻里纠纷' });
     expect(sv.needs[2]).toMatchObject({ ongoing: true, caseId: null, planId: null, status: { label: '待制定服务计划' } });
     const [c0, c1] = sv.needs.map((n: { caseId: string }) => n.caseId);
-    expect(c0).toBe(caseIdFor(worker.id, needCaseKey(sv.id, 0)));
-    expect(c1).toBe(caseIdFor(worker.id, needCaseKey(sv.id, 1)));
+    expect(c0).toBe(caseIdFor(coordinator.id, needCaseKey(sv.id, 0)));
+    expect(c1).toBe(caseIdFor(coordinator.id, needCaseKey(sv.id, 1)));
 
     // The cases run: their workflows exist and project into the read model, linked to the survey.
     const rows = await eventually(async () => {
@@ -262,6 +262,9 @@ describe('POST /v1/surveys', () => {
       expect((await post(u, body(s.id, { needs: [] }))).statusCode, role).toBe(403);
     }
     expect((await stack.app.inject({ method: 'POST', url: '/v1/surveys', payload: body(s.id) })).statusCode).toBe(401);
+    // A worker surveys and records needs kept for plans; opening cases is a coordinator's (api/services/casePermissions.ts).
+    expect((await post(worker, body(s.id, { needs: [{ itemCode: 'ADULT_REHAB', actionCode: 'ENROL' }] }))).statusCode).toBe(201);
+    expect((await post(worker, body(s.id))).statusCode).toBe(403);
     const res = await post(coordinator, body(s.id, { needs: [] }));
     const elsewhere = await makeUser(stack.db, 'coordinator', { counties: ['640181'] });
     expect((await stack.app.inject({ url: `/v1/surveys/${res.json().id}`, headers: elsewhere.auth })).statusCode).toBe(404);
