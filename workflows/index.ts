@@ -2,3 +2,4 @@
 export { serviceCase } from './serviceCase';
 export { servicePlan } from './servicePlan';
 export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';
+export { subjectImport } from './subjectImport';
