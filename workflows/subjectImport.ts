@@ -20,6 +20,7 @@ export type ImportPhase = 'validating' | 'validated' | 'committing' | 'committed
 
 export async function subjectImport(input: SubjectImportInput): Promise<{ phase: ImportPhase }> {
   const { importId } = input;
+  const chunk = input.chunkRows ?? IMPORT_CHUNK_ROWS;
   let phase: ImportPhase = 'validating';
   let rejected = 0;
   let committedBy = '';
@@ -44,8 +45,8 @@ export async function subjectImport(input: SubjectImportInput): Promise<{ phase:
     phase = 'failed';
     return { phase };
   }
-  for (let from = range.firstRow; from <= range.lastRow; from += IMPORT_CHUNK_ROWS) {
-    await acts.validateImportChunk({ importId, from, to: from + IMPORT_CHUNK_ROWS - 1 });
+  for (let from = range.firstRow; from <= range.lastRow; from += chunk) {
+    await acts.validateImportChunk({ importId, from, to: from + chunk - 1 });
   }
   rejected = (await acts.finishDryRun({ importId })).rejected;
   phase = 'validated';
@@ -54,8 +55,8 @@ export async function subjectImport(input: SubjectImportInput): Promise<{ phase:
     phase = 'expired';
     return { phase };
   }
-  for (let from = range.firstRow; from <= range.lastRow; from += IMPORT_CHUNK_ROWS) {
-    await acts.commitImportChunk({ importId, from, to: from + IMPORT_CHUNK_ROWS - 1, by: committedBy });
+  for (let from = range.firstRow; from <= range.lastRow; from += chunk) {
+    await acts.commitImportChunk({ importId, from, to: from + chunk - 1, by: committedBy });
   }
   await acts.finishCommit({ importId, by: committedBy });
   phase = 'committed';

@@ -7,7 +7,11 @@ import { defineUpdate } from '@temporalio/workflow';
 /** Workflow id of an import: deterministic from the import id. */
 export const importWorkflowId = (importId: string): string => `subject-import-${importId}`;
 
-export interface SubjectImportInput { importId: string }
+export interface SubjectImportInput {
+  importId: string;
+  /** Rows per chunk; default {@link IMPORT_CHUNK_ROWS} (tests use small chunks to cross chunk boundaries). */
+  chunkRows?: number;
+}
 
 /** Rows per activity call (validation and commit): history stays small, a retried chunk redoes little. */
 export const IMPORT_CHUNK_ROWS = 2000;
