@@ -16,7 +16,7 @@ import { and, asc, between, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditLog, householdKeys, subjectImportRows, subjectImports, subjects, type NewSubject, type Subject } from '../db/schema';
 import { shanghaiDate } from '../domain/calendar';
-import { validateRow, type RosterValues } from '../api/import/rows';
+import { addressKey, validateRow, type RosterValues } from '../api/import/rows';
 import { FileRejected, isEmptyRow, rosterRows, type HeaderMapping, type MergedRange } from '../api/import/spreadsheet';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -64,7 +64,7 @@ export async function stageImport(db: Db, input: { importId: string }): Promise<
       if (isEmptyRow(r)) { skipped.push(r.rowNumber); continue; }
       if (r.rowNumber <= resumeAfter) continue;
       const idKey = idCol !== undefined ? r.cells[idCol]?.trim().toUpperCase() || null : null;
-      batch.push({ importId: imp.id, rowNumber: r.rowNumber, cells: r.cells, formulaColumns: r.formulaColumns, idKey });
+      batch.push({ importId: imp.id, rowNumber: r.rowNumber, cells: r.cells, formulaColumns: r.formulaColumns, idKey, addressKey: addressKey(r.cells, mapping.columns) });
       if (batch.length >= STAGE_BATCH) await flush();
     }
     await flush();
@@ -83,55 +83,52 @@ export async function stageImport(db: Db, input: { importId: string }): Promise<
   return { firstRow: first ?? 0, lastRow: last ?? -1, rows: n };
 }
 
-/** The household a row's subject would belong to (undefined: leave as it is), per the 户号 or a shared address. */
-interface HouseholdResolver { resolve(v: RosterValues, current: Subject | undefined): Promise<string | null | undefined> }
-
 /**
  * Households: a 户号 names a household (a number seen for the first time starts one; our export writes
  * a household's id as its 户号 when it has no number). Without a 户号, a subject not in a household yet
  * joins the household of an existing subject at exactly the same address, or, when other rows of the
  * same file share the address, a new household with them. An existing household is never left by address.
+ * Looked up per chunk in a few queries; `write` (the commit) records new household numbers.
  */
-function householdResolver(db: Db | Tx, importId: string, write: boolean): HouseholdResolver {
+async function householdResolver(db: Db | Tx, importId: string, rows: { values: RosterValues; addressKey: string | null }[], write: boolean) {
   const byKey = new Map<string, string>();
+  const numbers = [...new Set(rows.map((r) => r.values.householdNumber).filter((n): n is string => !!n))];
+  if (numbers.length > 0) {
+    const keys = numbers.map((n) => `no:${n}`);
+    for (const k of await db.select().from(householdKeys).where(inArray(householdKeys.key, keys))) byKey.set(k.key, k.householdId);
+    const unknown = numbers.filter((n) => !byKey.has(`no:${n}`));
+    if (unknown.length > 0) {
+      const ids = await db.selectDistinct({ h: subjects.householdId }).from(subjects).where(inArray(subjects.householdId, unknown));
+      for (const { h } of ids) byKey.set(`no:${h}`, h!);
+    }
+    const fresh = numbers.filter((n) => !byKey.has(`no:${n}`)).map((n) => ({ key: `no:${n}`, householdId: randomUUID() }));
+    if (fresh.length > 0 && write) {
+      await db.insert(householdKeys).values(fresh).onConflictDoNothing();
+      for (const k of await db.select().from(householdKeys).where(inArray(householdKeys.key, fresh.map((f) => f.key)))) byKey.set(k.key, k.householdId);
+    } else {
+      for (const f of fresh) byKey.set(f.key, f.householdId);
+    }
+  }
+  const addresses = [...new Set(rows.map((r) => r.addressKey).filter((k): k is string => !!k))];
+  const sharedInFile = new Set<string>();
+  if (addresses.length > 0) {
+    const existing = await db.select({ k: sql<string>`${subjects.county} || '|' || ${subjects.address}`, h: sql<string>`min(${subjects.householdId})` }).from(subjects)
+      .where(and(sql`${subjects.householdId} is not null`, inArray(sql`${subjects.county} || '|' || ${subjects.address}`, addresses)))
+      .groupBy(subjects.county, subjects.address);
+    for (const e of existing) byKey.set(`addr:${e.k}`, e.h);
+    const inFile = await db.select({ k: subjectImportRows.addressKey }).from(subjectImportRows)
+      .where(and(eq(subjectImportRows.importId, importId), inArray(subjectImportRows.addressKey, addresses)))
+      .groupBy(subjectImportRows.addressKey).having(sql`count(*) > 1`);
+    for (const { k } of inFile) sharedInFile.add(k!);
+  }
   return {
-    async resolve(v, current) {
-      if (v.householdNumber) {
-        const key = `no:${v.householdNumber}`;
-        if (byKey.has(key)) return byKey.get(key);
-        const [k] = await db.select().from(householdKeys).where(eq(householdKeys.key, key));
-        let id: string | undefined = k?.householdId;
-        if (!id) {
-          const [h] = await db.select({ id: subjects.householdId }).from(subjects).where(eq(subjects.householdId, v.householdNumber)).limit(1);
-          id = h?.id ?? undefined;
-        }
-        if (!id) {
-          id = randomUUID();
-          if (write) {
-            await db.insert(householdKeys).values({ key, householdId: id }).onConflictDoNothing();
-            const [again] = await db.select().from(householdKeys).where(eq(householdKeys.key, key));
-            id = again.householdId;
-          }
-        }
-        byKey.set(key, id!);
-        return id;
-      }
-      if (!v.address || current?.householdId) return undefined;
-      const key = `addr:${v.county}|${v.address}`;
-      if (byKey.has(key)) return byKey.get(key);
-      const [other] = await db.select({ h: sql<string | null>`min(${subjects.householdId})` }).from(subjects)
-        .where(and(eq(subjects.county, v.county), eq(subjects.address, v.address), sql`${subjects.householdId} is not null`, sql`${subjects.idNumber} <> ${v.idNumber}`));
-      let id = other?.h ?? undefined;
-      if (!id) {
-        const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(subjectImportRows).where(and(
-          eq(subjectImportRows.importId, importId), sql`${subjectImportRows.action} is distinct from 'rejected'`, sql`${subjectImportRows.reasons} = '[]'::jsonb`,
-          sql`${subjectImportRows.values}->>'county' = ${v.county}`, sql`${subjectImportRows.values}->>'address' = ${v.address}`,
-          sql`${subjectImportRows.values}->>'householdNumber' is null`, sql`${subjectImportRows.values}->>'idNumber' <> ${v.idNumber}`,
-        ));
-        if (n > 0) id = randomUUID();
-      }
-      if (id) byKey.set(key, id);
-      return id;
+    /** The household for this row (undefined: leave the subject's household as it is). */
+    resolve(r: { values: RosterValues; addressKey: string | null }, current: Subject | undefined): string | undefined {
+      if (r.values.householdNumber) return byKey.get(`no:${r.values.householdNumber}`);
+      if (!r.addressKey || current?.householdId) return undefined;
+      const key = `addr:${r.addressKey}`;
+      if (!byKey.has(key) && sharedInFile.has(r.addressKey)) byKey.set(key, randomUUID());
+      return byKey.get(key);
     },
   };
 }
@@ -189,7 +186,7 @@ export async function validateImportChunk(db: Db, input: { importId: string; fro
     return { row: r, values: res.values, reasons };
   });
   const existing = await existingByIdNumber(db, checked.flatMap((c) => (c.values && c.reasons.length === 0 ? [c.values.idNumber] : [])));
-  const households = householdResolver(db, meta.id, false);
+  const households = await householdResolver(db, meta.id, checked.flatMap((c) => (c.values ? [{ values: c.values, addressKey: c.row.addressKey }] : [])), false);
   const out: Parameters<typeof recordRows>[2] = [];
   for (const c of checked) {
     const current = c.values ? existing.get(c.values.idNumber) : undefined;
@@ -200,7 +197,7 @@ export async function validateImportChunk(db: Db, input: { importId: string; fro
       out.push({ rowNumber: c.row.rowNumber, values: c.values ?? {}, reasons: c.reasons, action: 'rejected' });
       continue;
     }
-    const { action } = diff(c.values, current, await households.resolve(c.values, current));
+    const { action } = diff(c.values, current, households.resolve({ values: c.values, addressKey: c.row.addressKey }, current));
     out.push({ rowNumber: c.row.rowNumber, values: c.values, reasons: [], action, subjectId: current?.id ?? null });
   }
   await recordRows(db, meta.id, out);
@@ -237,7 +234,7 @@ export async function commitImportChunk(db: Db, input: { importId: string; from:
     )).orderBy(asc(subjectImportRows.rowNumber)).for('update');
     const valuesOf = (r: typeof rows[number]) => r.values as unknown as RosterValues;
     const existing = await existingByIdNumber(tx, rows.map((r) => valuesOf(r).idNumber));
-    const households = householdResolver(tx, meta.id, true);
+    const households = await householdResolver(tx, meta.id, rows.map((r) => ({ values: valuesOf(r), addressKey: r.addressKey })), true);
     const now = new Date();
     const inserts: NewSubject[] = [];
     const audits: (typeof auditLog.$inferInsert)[] = [];
@@ -245,7 +242,7 @@ export async function commitImportChunk(db: Db, input: { importId: string; from:
     for (const r of rows) {
       const v = valuesOf(r);
       const current = existing.get(v.idNumber);
-      const householdId = await households.resolve(v, current);
+      const householdId = households.resolve({ values: v, addressKey: r.addressKey }, current);
       const { action, fields } = diff(v, current, householdId);
       const set: Partial<NewSubject> = {};
       for (const f of FIELDS) if (v[f] !== undefined) Object.assign(set, { [f]: v[f] });

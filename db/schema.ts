@@ -371,6 +371,8 @@ export const subjectImportRows = pgTable('subject_import_rows', {
   formulaColumns: jsonb('formula_columns').$type<number[]>().notNull().default([]),
   /** The ID number as written (trimmed, upper case): finds duplicates in the file. */
   idKey: text('id_key'),
+  /** County and address when the row has no 户号 (see api/import/rows addressKey): finds households by address. */
+  addressKey: text('address_key'),
   values: jsonb('values').$type<Record<string, unknown>>(),
   /** 错误原因: empty when the row is valid. */
   reasons: jsonb('reasons').$type<string[]>(),
@@ -379,7 +381,9 @@ export const subjectImportRows = pgTable('subject_import_rows', {
   subjectId: text('subject_id'),
   /** Set in the transaction that wrote the row: a retried commit skips it (each row written once). */
   appliedAt: timestamp('applied_at', { withTimezone: true }),
-}, (t) => [primaryKey({ columns: [t.importId, t.rowNumber] }), index('subject_import_rows_id_key_idx').on(t.importId, t.idKey)]);
+}, (t) => [primaryKey({ columns: [t.importId, t.rowNumber] }), index('subject_import_rows_id_key_idx').on(t.importId, t.idKey),
+  index('subject_import_rows_address_key_idx').on(t.importId, t.addressKey),
+]);
 
 /** Household numbers (户号) and shared addresses of imported rosters → the household they name. */
 export const householdKeys = pgTable('household_keys', {

@@ -49,6 +49,23 @@ const BODY_PATH_COLUMN: Record<string, RosterField> = {
 
 const householdNumber = z.string().trim().max(64, '户号不能超过 64 个字符').regex(/^[\p{L}\p{N}_-]+$/u, '户号只能包含字母、数字、下划线和连字符');
 
+/** The county a row names: the 县(市)区 cell as a code or a name, else the ID number's region when it is one of the six. */
+function rowCounty(countyRaw: string | undefined, idRaw: string | undefined): string | undefined {
+  if (countyRaw) return isCountyCode(countyRaw) ? countyRaw : COUNTY_BY_NAME.get(countyRaw) ?? countyRaw;
+  return idRaw && isCountyCode(idRaw.slice(0, 6)) ? idRaw.slice(0, 6) : undefined;
+}
+
+/**
+ * The key rows share when they may form a household by address (no 户号, same county and address),
+ * computed from the raw cells so that every row of a file has it before any row is validated.
+ */
+export function addressKey(cells: string[], columns: Partial<Record<RosterField, number>>): string | null {
+  const at = (f: RosterField) => (columns[f] === undefined ? undefined : cells[columns[f]!]?.trim() || undefined);
+  const address = at('address');
+  if (!address || at('householdNumber')) return null;
+  return `${rowCounty(at('county'), at('idNumber')) ?? ''}|${address}`;
+}
+
 export interface RowContext { today: string; scope: { cityLevel: boolean; counties: string[] } }
 
 /** Validates one row given the file's column mapping. */
@@ -68,8 +85,7 @@ export function validateRow(
 
   const idRaw = cell('idNumber');
   const countyRaw = cell('county');
-  let county = countyRaw ? (isCountyCode(countyRaw) ? countyRaw : COUNTY_BY_NAME.get(countyRaw) ?? countyRaw) : undefined;
-  if (!county && idRaw && isCountyCode(idRaw.slice(0, 6))) county = idRaw.slice(0, 6);
+  const county = rowCounty(countyRaw, idRaw);
   if (!countyRaw && !county) reasons.push(`${HEADER_OF.county}：为空，且身份证号码的地区码不属于银川市各县(市)区，请填写县(市)区`);
 
   let certificate = cell('certificateNumber');

@@ -1,15 +1,17 @@
 /**
  * Reading an uploaded roster (XLSX or CSV) safely, row by row.
  *
- * An XLSX is a zip: before exceljs sees it, {@link inspectXlsx} reads the zip's central directory
+ * An XLSX is a zip: before its XML is parsed, {@link inspectXlsx} reads the zip's central directory
  * (entry count, declared sizes, compression ratio) and then inflates every entry with a hard cap on
- * the bytes produced, so a zip bomb or a lying header is refused having cost at most the cap. The
- * same pass finds merged cells (exceljs's streaming reader skips them). CSV is UTF-8 (with or without
- * BOM) or, as Excel on Chinese Windows saves it, GB18030.
+ * the bytes produced, so a zip bomb or a lying header is refused having cost at most the cap.
+ * The first worksheet is then read as a stream (inflate → UTF-8 decoder → SAX) with its shared
+ * strings. Not exceljs's streaming reader: it decodes each inflated chunk on its own, so a Chinese
+ * character split across two chunks comes out as U+FFFD (seen on a 100-row roster), and it skips
+ * merged cells. CSV is UTF-8 (with or without BOM) or, as Excel on Chinese Windows saves it, GB18030.
  */
-import { Readable } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
-import ExcelJS from 'exceljs';
+import { StringDecoder } from 'node:string_decoder';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { normaliseHeader, ROSTER_COLUMNS, rosterColumnFor, type RosterField } from '../../domain/subjectTemplate';
 
 /** Why a file was refused as a whole (before any row is looked at). */
@@ -77,14 +79,24 @@ function centralDirectory(buf: Buffer): ZipEntry[] {
   return entries;
 }
 
+/** The entries of a checked XLSX, by name. */
+export type XlsxEntries = Map<string, ZipEntry>;
+
+/** Where an entry's compressed bytes are. */
+function entryData(buf: Buffer, e: ZipEntry): Buffer {
+  if (e.localOffset + 30 > buf.length || buf.readUInt32LE(e.localOffset) !== 0x04034b50) throw new FileRejected('not_xlsx', '文件不是有效的 XLSX（zip 条目已损坏）');
+  const start = e.localOffset + 30 + buf.readUInt16LE(e.localOffset + 26) + buf.readUInt16LE(e.localOffset + 28);
+  return buf.subarray(start, start + e.compressed);
+}
+
 /**
- * Checks an XLSX's zip structure and sizes, inflates each entry under a cap (declared size, and the
- * running total), and returns the merged ranges of each worksheet (by sheet number).
+ * Checks an XLSX's zip structure and sizes, and inflates each entry under a cap (its declared size,
+ * and the running total) so that nothing read later can inflate beyond what was checked.
  */
-export function inspectXlsx(buf: Buffer): Map<string, MergedRange[]> {
+export function inspectXlsx(buf: Buffer): XlsxEntries {
   const entries = centralDirectory(buf);
-  const names = new Set(entries.map((e) => e.name));
-  if (!names.has('[Content_Types].xml') || !names.has('xl/workbook.xml')) {
+  const byName: XlsxEntries = new Map(entries.map((e) => [e.name, e]));
+  if (!byName.has('[Content_Types].xml') || !byName.has('xl/workbook.xml')) {
     throw new FileRejected('not_xlsx', '文件不是有效的 XLSX（缺少工作簿，可能是其他 zip 文件）');
   }
   let declared = 0;
@@ -95,88 +107,149 @@ export function inspectXlsx(buf: Buffer): Map<string, MergedRange[]> {
     }
   }
   if (declared > XLSX_LIMITS.maxInflatedBytes) throw new FileRejected('zip_bomb', `XLSX 解压后共 ${declared} 字节，超过上限 ${XLSX_LIMITS.maxInflatedBytes} 字节`);
-  const merges = new Map<string, MergedRange[]>();
   let inflated = 0;
   for (const e of entries) {
-    if (e.localOffset + 30 > buf.length || buf.readUInt32LE(e.localOffset) !== 0x04034b50) throw new FileRejected('not_xlsx', '文件不是有效的 XLSX（zip 条目已损坏）');
-    const start = e.localOffset + 30 + buf.readUInt16LE(e.localOffset + 26) + buf.readUInt16LE(e.localOffset + 28);
-    const data = buf.subarray(start, start + e.compressed);
-    let out: Buffer;
-    try {
-      // Never produce more than the entry declared (a lying header is a bomb too), nor more than the total allows.
-      const cap = Math.min(e.uncompressed, XLSX_LIMITS.maxInflatedBytes - inflated);
-      out = e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1, cap) });
-    } catch (err) {
-      if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后超过其声明的大小，疑为压缩炸弹`);
-      }
-      throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 无法解压）`);
-    }
-    if (out.length !== e.uncompressed) throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后大小与声明不符，疑为压缩炸弹`);
-    inflated += out.length;
-    const sheet = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(e.name);
-    if (sheet) merges.set(sheet[1], mergedRanges(out));
+    if (e.method !== 0 && e.method !== 8) throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 的压缩方式不受支持）`);
+    const size = inflateEntry(buf, e, XLSX_LIMITS.maxInflatedBytes - inflated).length;
+    if (size !== e.uncompressed) throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后大小与声明不符，疑为压缩炸弹`);
+    inflated += size;
   }
-  return merges;
+  return byName;
 }
 
-/** The <mergeCell ref="A5:B6"/> ranges at the end of a sheet's XML. */
-function mergedRanges(xml: Buffer): MergedRange[] {
-  const at = xml.indexOf('<mergeCells');
-  if (at < 0) return [];
-  const tail = xml.toString('utf8', at, xml.indexOf('</mergeCells>', at) + 13 || undefined);
-  const out: MergedRange[] = [];
-  for (const m of tail.matchAll(/<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"/g)) {
-    out.push({ ref: `${m[1]}${m[2]}:${m[3]}${m[4]}`, top: Number(m[2]), bottom: Number(m[4]) });
+/** Inflates one entry, never producing more than it declared nor more than `room`. */
+function inflateEntry(buf: Buffer, e: ZipEntry, room: number): Buffer {
+  const data = entryData(buf, e);
+  if (e.method === 0) return data;
+  try {
+    return inflateRawSync(data, { maxOutputLength: Math.max(1, Math.min(e.uncompressed, room)) });
+  } catch (err) {
+    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后超过其声明的大小，疑为压缩炸弹`);
+    }
+    throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 无法解压）`);
   }
-  return out;
 }
 
 /** One raw row: its sheet row number, cell texts by column index, and the columns holding formulas. */
 export interface RawRow { rowNumber: number; cells: string[]; formulaColumns: number[] }
 
-/** A cell's value as the text a user sees. */
-function cellText(v: ExcelJS.CellValue): { text: string; formula: boolean } {
-  if (v === null || v === undefined) return { text: '', formula: false };
-  if (typeof v === 'string') return { text: v, formula: false };
-  if (typeof v === 'number') return { text: Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : BigInt(v).toString(), formula: false };
-  if (typeof v === 'boolean') return { text: v ? '是' : '否', formula: false };
-  if (v instanceof Date) return { text: v.toISOString().slice(0, 10), formula: false };
-  if (typeof v === 'object') {
-    if ('formula' in v || 'sharedFormula' in v) return { text: cellText((v as { result?: ExcelJS.CellValue }).result ?? null).text, formula: true };
-    if ('richText' in v) return { text: v.richText.map((t) => t.text).join(''), formula: false };
-    if ('text' in v) return { text: String((v as { text: unknown }).text), formula: false };
-    if ('error' in v) return { text: String(v.error), formula: false };
-  }
-  return { text: String(v), formula: false };
+/** Parses a small XML entry whole, calling `on` for each open tag, text and close tag. */
+function parseXml(xml: string, on: { open?: (t: SaxesTagPlain) => void; text?: (s: string) => void; close?: (t: SaxesTagPlain) => void }): void {
+  const p = new SaxesParser();
+  if (on.open) p.on('opentag', on.open);
+  if (on.text) p.on('text', on.text);
+  if (on.close) p.on('closetag', on.close);
+  p.write(xml).close();
 }
 
-/** Rows of the first worksheet of an XLSX (inspect it first), and the merged ranges of that sheet. */
-export async function* xlsxRows(buf: Buffer, merges: Map<string, MergedRange[]>, sink: { merged?: MergedRange[] }): AsyncGenerator<RawRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(buf), {
-    worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore',
+/** The path of the workbook's first worksheet (workbook.xml order, resolved through its rels). */
+function firstSheetPath(buf: Buffer, entries: XlsxEntries): string {
+  const text = (name: string) => {
+    const e = entries.get(name);
+    return e ? inflateEntry(buf, e, e.uncompressed).toString('utf8') : '';
+  };
+  let relId: string | undefined;
+  parseXml(text('xl/workbook.xml'), { open: (t) => { if (t.name === 'sheet' && relId === undefined) relId = String(t.attributes['r:id'] ?? ''); } });
+  let target: string | undefined;
+  parseXml(text('xl/_rels/workbook.xml.rels'), { open: (t) => { if (t.name === 'Relationship' && t.attributes.Id === relId) target = String(t.attributes.Target); } });
+  const path = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : 'xl/worksheets/sheet1.xml';
+  if (!entries.has(path)) throw new FileRejected('unreadable', 'XLSX 文件中找不到第一个工作表');
+  return path;
+}
+
+/** The shared string table (rich text runs joined; phonetic runs left out). */
+function sharedStrings(buf: Buffer, entries: XlsxEntries): string[] {
+  const e = entries.get('xl/sharedStrings.xml');
+  if (!e) return [];
+  const out: string[] = [];
+  let current = '';
+  let inT = false;
+  let inPhonetic = false;
+  parseXml(inflateEntry(buf, e, e.uncompressed).toString('utf8'), {
+    open: (t) => { if (t.name === 'si') current = ''; else if (t.name === 't') inT = true; else if (t.name === 'rPh') inPhonetic = true; },
+    text: (s) => { if (inT && !inPhonetic) current += s; },
+    close: (t) => { if (t.name === 'si') out.push(current); else if (t.name === 't') inT = false; else if (t.name === 'rPh') inPhonetic = false; },
   });
-  try {
-    for await (const sheet of reader) {
-      sink.merged = merges.get(String((sheet as unknown as { id: number | string }).id)) ?? [];
-      for await (const row of sheet) {
-        const cells: string[] = [];
-        const formulaColumns: number[] = [];
-        const values = row.values as ExcelJS.CellValue[];
-        for (let c = 1; c < values.length; c++) {
-          const t = cellText(values[c]);
-          cells[c - 1] = t.text;
-          if (t.formula) formulaColumns.push(c - 1);
-        }
-        for (let c = 0; c < cells.length; c++) cells[c] ??= '';
-        yield { rowNumber: row.number, cells, formulaColumns };
+  return out;
+}
+
+/** Column index (0-based) of a cell reference: B5 → 1. */
+function columnOf(ref: string): number {
+  let n = 0;
+  for (const ch of ref) {
+    const c = ch.charCodeAt(0);
+    if (c < 65 || c > 90) break;
+    n = n * 26 + (c - 64);
+  }
+  return n - 1;
+}
+
+/** Rows of the first worksheet of a checked XLSX, streamed; the sheet's merged ranges go to `sink` at the end. */
+export async function* xlsxRows(buf: Buffer, entries: XlsxEntries, sink: { merged?: MergedRange[] }): AsyncGenerator<RawRow> {
+  const sheet = entries.get(firstSheetPath(buf, entries))!;
+  const strings = sharedStrings(buf, entries);
+  const ready: RawRow[] = [];
+  const merged: MergedRange[] = [];
+  let row: RawRow | undefined;
+  let cell: { col: number; type: string; value: string; inline: string; formula: boolean } | undefined;
+  let into: 'v' | 't' | undefined;
+  let nextRow = 1;
+  const p = new SaxesParser();
+  p.on('opentag', (t) => {
+    switch (t.name) {
+      case 'row': row = { rowNumber: Number(t.attributes.r ?? nextRow), cells: [], formulaColumns: [] }; nextRow = row.rowNumber + 1; break;
+      case 'c': cell = { col: t.attributes.r ? columnOf(String(t.attributes.r)) : row?.cells.length ?? 0, type: String(t.attributes.t ?? 'n'), value: '', inline: '', formula: false }; break;
+      case 'f': if (cell) cell.formula = true; break;
+      case 'v': into = 'v'; break;
+      case 't': into = 't'; break;
+      case 'mergeCell': {
+        const m = /^([A-Z]+)(\d+):([A-Z]+)(\d+)$/.exec(String(t.attributes.ref ?? ''));
+        if (m) merged.push({ ref: `${m[1]}${m[2]}:${m[3]}${m[4]}`, top: Number(m[2]), bottom: Number(m[4]) });
+        break;
       }
-      return; // the first worksheet only
     }
+  });
+  p.on('text', (s) => {
+    if (!cell) return;
+    if (into === 'v') cell.value += s;
+    else if (into === 't') cell.inline += s;
+  });
+  p.on('closetag', (t) => {
+    if (t.name === 'v' || t.name === 't') into = undefined;
+    else if (t.name === 'c' && cell && row) {
+      const text = cell.type === 's' ? strings[Number(cell.value)] ?? ''
+        : cell.type === 'inlineStr' ? cell.inline
+          : cell.type === 'b' ? (cell.value === '1' ? '是' : '否')
+            : cell.value;
+      for (let i = row.cells.length; i < cell.col; i++) row.cells[i] = '';
+      row.cells[cell.col] = text;
+      if (cell.formula) row.formulaColumns.push(cell.col);
+      cell = undefined;
+    } else if (t.name === 'row' && row) {
+      ready.push(row);
+      row = undefined;
+    }
+  });
+  const decoder = new StringDecoder('utf8');
+  const inflate = sheet.method === 0 ? undefined : createInflateRaw();
+  const source = entryData(buf, sheet);
+  try {
+    const chunks: AsyncIterable<Buffer> | Buffer[] = inflate ? inflate : [source];
+    if (inflate) inflate.end(source);
+    for await (const chunk of chunks) {
+      p.write(decoder.write(chunk));
+      if (ready.length > 0) yield* ready.splice(0);
+    }
+    p.write(decoder.end()).close();
+    yield* ready.splice(0);
   } catch (e) {
     if (e instanceof FileRejected) throw e;
     throw new FileRejected('unreadable', `XLSX 文件无法读取：${(e as Error).message.slice(0, 200)}`);
+  } finally {
+    inflate?.destroy();
   }
+  sink.merged = merged;
 }
 
 /** Decodes CSV bytes: UTF-8 when valid (BOM dropped), else GB18030 (Excel's "CSV" on Chinese Windows). */
@@ -226,8 +299,7 @@ export function rosterRows(bytes: Buffer, format: RosterFormat, sink: { merged?:
     sink.merged = [];
     return csvRows(decodeCsv(bytes));
   }
-  const merges = inspectXlsx(bytes);
-  return xlsxRows(bytes, merges, sink);
+  return xlsxRows(bytes, inspectXlsx(bytes), sink);
 }
 
 /** How the columns of a file map onto roster fields. */

@@ -10,6 +10,7 @@ CREATE TABLE "subject_import_rows" (
 	"cells" jsonb NOT NULL,
 	"formula_columns" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"id_key" text,
+	"address_key" text,
 	"values" jsonb,
 	"reasons" jsonb,
 	"action" text,
@@ -46,4 +47,5 @@ CREATE TABLE "subject_imports" (
 ALTER TABLE "subject_import_rows" ADD CONSTRAINT "subject_import_rows_import_id_subject_imports_id_fk" FOREIGN KEY ("import_id") REFERENCES "public"."subject_imports"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "household_keys_household_idx" ON "household_keys" USING btree ("household_id");--> statement-breakpoint
 CREATE INDEX "subject_import_rows_id_key_idx" ON "subject_import_rows" USING btree ("import_id","id_key");--> statement-breakpoint
+CREATE INDEX "subject_import_rows_address_key_idx" ON "subject_import_rows" USING btree ("import_id","address_key");--> statement-breakpoint
 CREATE INDEX "subject_imports_created_by_idx" ON "subject_imports" USING btree ("created_by","created_at");
