@@ -36,7 +36,7 @@ import { attachment, streamXlsx, XLSX_TYPE } from '../export/xlsx';
 import { detectFormat, FileRejected, readHeaders, type HeaderMapping } from '../import/spreadsheet';
 import { badRequest, conflict, HttpProblem, notFound, type FieldError } from '../problem';
 import { requireIdNumber, searchQuery } from './subjects';
-import type { RouteModule } from './index';
+import type { RouteModule } from '../types';
 
 const importParams = z.object({ id: z.string().uuid('导入编号无效') }).strict();
 const exportQuery = searchQuery.pick({ name: true, idNumber: true, county: true, township: true, community: true, householdId: true });
