@@ -46,6 +46,8 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** Largest accepted evidence upload in bytes. */
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** Largest accepted roster file (subject import, XLSX or CSV) in bytes. */
+  IMPORT_LIMIT_BYTES: z.coerce.number().int().positive().default(30 * 1024 * 1024),
   /** Where uploaded evidence files are stored, content-addressed. */
   FILES_DIR: z.string().optional(),
   /**

@@ -7,12 +7,14 @@ import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
 import { projectCase, projectCaseEvents, type ProjectCaseEventsInput, type ProjectCaseInput } from './projection';
 import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
 import { reportingActivities } from './reporting';
+import { subjectImportActivities } from './subjectImport';
 
 export interface ActivityDeps { db: Db; now?: () => Date }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...reportingActivities(deps.db),
+    ...subjectImportActivities(deps.db),
     /** Projects one case transition into PostgreSQL (idempotent). */
     async projectCase(input: ProjectCaseInput): Promise<void> {
       await projectCase(deps.db, input);

@@ -1,7 +1,7 @@
 /** The bench's command line. */
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['B1', 'B2', 'B3', 'B4', 'B5'] as const;
+export const BENCHMARKS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'] as const;
 export type BenchId = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {
@@ -12,6 +12,8 @@ export interface BenchOptions {
   cases: number;
   /** Rows of the month's ledger that B4 exports. */
   ledgerRows: number;
+  /** Rows of the roster that B6 imports. */
+  rosterRows: number;
   /** B1: cases started per phase (API and direct each), split over `rounds`. */
   starts: number;
   /** B2: cases driven to closed per phase. */
@@ -35,6 +37,7 @@ const HELP = `npm run bench -- [options]
   --quick             small counts everywhere (a smoke run)
   --cases N           cases in the B3/B5 read model (default 1000000)
   --ledger-rows N     rows of B4's month ledger (default 100000)
+  --roster-rows N     rows of B6's imported roster (default 100000)
   --starts N          B1 cases started per phase (default 600)
   --lifecycles N      B2 cases driven to closed per phase (default 150)
   --concurrency N     requests in flight in B1/B2 (default 16)
@@ -53,6 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       cases: { type: 'string' },
       'ledger-rows': { type: 'string' },
+      'roster-rows': { type: 'string' },
       starts: { type: 'string' },
       lifecycles: { type: 'string' },
       concurrency: { type: 'string' },
@@ -80,6 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     cases: int('cases', values.cases, quick ? 20_000 : 1_000_000),
     ledgerRows: int('ledger-rows', values['ledger-rows'], quick ? 5_000 : 100_000),
+    rosterRows: int('roster-rows', values['roster-rows'], quick ? 2_000 : 100_000),
     starts: int('starts', values.starts, quick ? 40 : 600),
     lifecycles: int('lifecycles', values.lifecycles, quick ? 8 : 150),
     concurrency: int('concurrency', values.concurrency, quick ? 4 : 16),

@@ -17,6 +17,7 @@ const LOADERS: Record<BenchId, () => Promise<Benchmark>> = {
   B3: async () => (await import('./b3Supervision')).b3Supervision,
   B4: async () => (await import('./b4Export')).b4Export,
   B5: async () => (await import('./b5Statistics')).b5Statistics,
+  B6: async () => (await import('./b6Import')).b6Import,
 };
 
 const TARGETS: Record<BenchId, { name: string; target: Figure['target']; unit: string }> = {
@@ -25,6 +26,7 @@ const TARGETS: Record<BenchId, { name: string; target: Figure['target']; unit: s
   B3: { name: 'overdue page p99 (1M cases)', target: { kind: 'max', max: 50 }, unit: 'ms' },
   B4: { name: 'ledger XLSX export', target: { kind: 'max', max: 10 }, unit: 's' },
   B5: { name: 'quarterly statistics', target: { kind: 'max', max: 2 }, unit: 's' },
+  B6: { name: 'roster dry run (100k rows)', target: { kind: 'max', max: 60 }, unit: 's' },
 };
 
 export interface RunResult { runId: string; figures: Figure[]; notes: string[]; file?: string }

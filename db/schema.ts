@@ -5,8 +5,11 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
+  bigint, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** Raw bytes (an uploaded file). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -325,6 +328,69 @@ export const auditLog = pgTable('audit_log', {
   ip: text('ip'),
   detail: jsonb('detail').notNull().default({}),
 }, (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_resource_idx').on(t.resourceType, t.resourceId)]);
+
+/**
+ * Bulk imports of subjects (服务对象批量导入): the uploaded file (kept here so the worker can read it;
+ * only the import id goes into the workflow), the header mapping, progress and the dry run's counts.
+ */
+export const subjectImports = pgTable('subject_imports', {
+  id: text('id').primaryKey(),
+  /** validating → validated → committing → committed; or failed (the file could not be read). */
+  status: text('status').notNull(),
+  fileName: text('file_name').notNull(),
+  format: text('format').notNull(),
+  sha256: text('sha256').notNull(),
+  size: integer('size').notNull(),
+  file: bytea('file').notNull(),
+  /** The uploader and their county scope at upload time: every row is checked against it. */
+  createdBy: text('created_by').notNull(),
+  scope: jsonb('scope').$type<{ cityLevel: boolean; counties: string[] }>().notNull(),
+  mapping: jsonb('mapping').notNull(),
+  /** Data rows in the file (known once it has been read), rows validated, rows committed. */
+  rowsTotal: integer('rows_total'),
+  rowsDone: integer('rows_done').notNull().default(0),
+  rowsCommitted: integer('rows_committed').notNull().default(0),
+  /** { create, update, unchanged, rejected } of the dry run; after the commit, what was written. */
+  counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+  /** Row numbers of empty rows that were skipped. */
+  skippedRows: jsonb('skipped_rows').$type<number[]>().notNull().default([]),
+  /** Merged ranges that touch data rows. */
+  merged: jsonb('merged').$type<{ ref: string; top: number; bottom: number }[]>().notNull().default([]),
+  error: text('error'),
+  validatedAt: timestamp('validated_at', { withTimezone: true }),
+  committedBy: text('committed_by'),
+  committedAt: timestamp('committed_at', { withTimezone: true }),
+  ...timestamps,
+}, (t) => [index('subject_imports_created_by_idx').on(t.createdBy, t.createdAt)]);
+
+/** One data row of an import: its cells as read, and once validated its values, reasons and action. */
+export const subjectImportRows = pgTable('subject_import_rows', {
+  importId: text('import_id').notNull().references(() => subjectImports.id),
+  rowNumber: integer('row_number').notNull(),
+  cells: jsonb('cells').$type<string[]>().notNull(),
+  formulaColumns: jsonb('formula_columns').$type<number[]>().notNull().default([]),
+  /** The ID number as written (trimmed, upper case): finds duplicates in the file. */
+  idKey: text('id_key'),
+  /** County and address when the row has no 户号 (see api/import/rows addressKey): finds households by address. */
+  addressKey: text('address_key'),
+  values: jsonb('values').$type<Record<string, unknown>>(),
+  /** 错误原因: empty when the row is valid. */
+  reasons: jsonb('reasons').$type<string[]>(),
+  /** create / update / unchanged / rejected (dry run; rewritten by the commit). */
+  action: text('action'),
+  subjectId: text('subject_id'),
+  /** Set in the transaction that wrote the row: a retried commit skips it (each row written once). */
+  appliedAt: timestamp('applied_at', { withTimezone: true }),
+}, (t) => [primaryKey({ columns: [t.importId, t.rowNumber] }), index('subject_import_rows_id_key_idx').on(t.importId, t.idKey),
+  index('subject_import_rows_address_key_idx').on(t.importId, t.addressKey),
+]);
+
+/** Household numbers (户号) and shared addresses of imported rosters → the household they name. */
+export const householdKeys = pgTable('household_keys', {
+  key: text('key').primaryKey(),
+  householdId: text('household_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('household_keys_household_idx').on(t.householdId)]);
 
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;

@@ -3,3 +3,4 @@ export { serviceCase } from './serviceCase';
 export { caseEngine } from './caseEngine';
 export { servicePlan } from './servicePlan';
 export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';
+export { subjectImport } from './subjectImport';

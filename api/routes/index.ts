@@ -10,6 +10,7 @@ import { ledgerRoutes } from './ledger';
 import { reportRoutes } from './reports';
 import { catalogRoutes } from './catalog';
 import { subjectRoutes } from './subjects';
+import { subjectImportRoutes } from './subjectImports';
 import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
@@ -22,6 +23,7 @@ export const v1Routes: RouteModule[] = [
   reportRoutes,
   catalogRoutes,
   subjectRoutes,
+  subjectImportRoutes,
   surveyRoutes,
   userRoutes,
   auditRoutes,

@@ -184,7 +184,7 @@ export function requireIdNumber(raw: string, today: string, path: string, errors
 }
 
 /** Parses a certificate number and checks that it belongs to this ID number. */
-function requireCertificate(raw: string, idNumber: string | undefined, today: string, errors: FieldError[]) {
+export function requireCertificate(raw: string, idNumber: string | undefined, today: string, errors: FieldError[]) {
   const r = parseCertificateNumber(raw, { today });
   if (!r.ok) {
     errors.push({ path: 'body.certificateNumber', message: r.message, code: r.reason });

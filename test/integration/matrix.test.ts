@@ -22,6 +22,8 @@ import { shanghaiDate } from '../../domain/calendar';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
 import { evidenceFile, multipartBody, upload } from './casesSupport';
 import { startStack, type TestStack } from '../support/env';
+import { eventually } from '../support/eventually';
+import { rosterRow, rosterXlsx } from '../support/roster';
 
 const INSIDE = '640104';
 const OUTSIDE = '640181';
@@ -74,6 +76,23 @@ const NAME_CHARS = '赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许
 const uniqueName = () => Array.from({ length: 6 }, () => NAME_CHARS[randomInt(NAME_CHARS.length)]).join('');
 const subject = (c: Ctx, where: Where, extra: Partial<NewSubject> = {}) => makeSubject(c.stack.db, { county: countyOf(where), name: uniqueName(), ...extra });
 const sharedSubject = (c: Ctx, where: Where) => once(c, `subject-${where}`, () => subject(c, where));
+
+/** A one-row roster of that county as a multipart upload. */
+async function rosterUpload(where: Where): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const bytes = await rosterXlsx([rosterRow({}, countyOf(where))]);
+  return multipartBody({ bytes, name: 'roster.xlsx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+}
+
+/** An import whose dry run is done, uploaded by the matrix coordinator (inside) or a coordinator of the outside county. */
+async function validatedImport(c: Ctx, where: Where): Promise<string> {
+  const who = where === 'inside' ? c.users.coordinator : await once(c, 'outside-coordinator', () => makeUser(c.stack.db, 'coordinator', { counties: [OUTSIDE] }));
+  const upload = await rosterUpload(where);
+  const res = await c.stack.app.inject({ method: 'POST', url: '/v1/subjects/imports', payload: upload.payload, headers: { ...upload.headers, ...who.auth } });
+  if (res.statusCode !== 202) throw new Error(`uploading a roster: ${res.statusCode} ${res.body}`);
+  const id = res.json().id as string;
+  await eventually(async () => (await c.stack.app.inject({ method: 'GET', url: `/v1/subjects/imports/${id}`, headers: who.auth })).json().status.code === 'validated', 30_000, 100);
+  return id;
+}
 
 /** Opens a case through the API (as a city-level coordinator) for a subject in that county. */
 async function openCase(c: Ctx, where: Where): Promise<string> {
@@ -447,6 +466,29 @@ const EXPECT: Record<string, Expectation> = {
       return { method: 'DELETE', url: `/v1/users/${u.id}/tokens/${t.id}` };
     },
   },
+
+  // subject imports and export
+  'GET /v1/subjects/imports/template': { roles: ['coordinator'], ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/subjects/imports/template' }) },
+  'POST /v1/subjects/imports': {
+    // Rows are checked against the scope in the dry run (see subjectImports.test.ts), not at upload.
+    roles: ['coordinator'], ok: [202], outside: 'unscoped',
+    probe: async (_c, w) => ({ method: 'POST', url: '/v1/subjects/imports', ...(await rosterUpload(w)) }),
+  },
+  'GET /v1/subjects/imports/:id': {
+    roles: ['coordinator'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/subjects/imports/${await once(c, `import-${w}`, () => validatedImport(c, w))}` }),
+  },
+  'GET /v1/subjects/imports/:id/report': {
+    roles: ['coordinator'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/subjects/imports/${await once(c, `import-${w}`, () => validatedImport(c, w))}/report` }),
+  },
+  'POST /v1/subjects/imports/:id/commit': {
+    roles: ['coordinator'], ok: [202], outside: 'hidden',
+    probe: async (c, w, _r, admitted) => ({
+      method: 'POST', url: `/v1/subjects/imports/${admitted && w === 'inside' ? await validatedImport(c, w) : await once(c, `import-${w}`, () => validatedImport(c, w))}/commit`,
+    }),
+  },
+  'GET /v1/subjects/export': { roles: ['coordinator'], ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/subjects/export' }) },
 
   // audit
   'GET /v1/audit': {
