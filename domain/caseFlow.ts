@@ -16,10 +16,11 @@
  * - {@link FAILED_VISITS_TO_ESCALATE} failed visits (nobody home / refused) escalate to level 1.
  */
 import { addDaysToDate, addWorkingDays, HOLIDAY_CALENDAR, isWorkingDay, shanghaiDate, startOfShanghaiDay, type HolidayYear } from './calendar';
-import { CATALOG, CATALOG_VERSION, findAction, type ActionDef, type Catalog, type StepDef, type StepKind } from './catalog';
+import { CATALOG, CATALOG_VERSION, findAction, type ActionDef, type Catalog, type StepDef } from './catalog';
 import { LEADERSHIP_OFFICE } from './counties';
 import { departmentLabel, type DepartmentCode } from './departments';
 import type { Labelled } from './labels';
+import { CASE_STATUS_LABELS, CASE_STEP_LABELS, type CaseStatus, type CaseStep, type StepKind } from './vocabulary';
 
 /**
  * Every catalog version a case may have started with, by version. A new catalog version is added
@@ -32,9 +33,6 @@ export const LEVEL2_AFTER_WORKING_DAYS = 3;
 
 /** Failed home visits (nobody home / refused) after which a case escalates to its county department. */
 export const FAILED_VISITS_TO_ESCALATE = 3;
-
-/** The steps a case can be in: the catalog's, plus `done` once it has ended. */
-export type CaseStep = StepKind | 'done';
 
 /** The action a case runs, read from the catalog version it started with; undefined when unknown. */
 export function caseAction(catalogVersion: string, itemCode: string, actionCode: string): ActionDef | undefined {
@@ -169,11 +167,6 @@ export const REVIEW_DECISION_LABELS: Readonly<Record<ReviewDecision, string>> = 
   approve: '审核通过', approve_with_missing: '容缺受理（后补材料）', return: '退回补充材料', reject: '不予办理',
 });
 
-/** Chinese names of the case steps, including the end. */
-export const CASE_STEP_LABELS: Readonly<Record<CaseStep, string>> = Object.freeze({
-  assignment: '分派', visit: '上门办理', review: '审核', delivery: '证照送达', ledger: '台账共享', done: '已结束',
-});
-
 /** Every human step of a case, as the API names them. */
 export type CaseAction =
   | 'assign' | 'schedule_visit' | 'visit_report' | 'review' | 'supplement' | 'deliver' | 'confirm_receipt'
@@ -193,7 +186,7 @@ const ACTION_STEP: Partial<Record<CaseAction, StepKind>> = {
 
 /** The minimal view of a case the permission rules look at. */
 export interface CaseSituation {
-  status: 'open' | 'closed' | 'cancelled' | 'rejected';
+  status: CaseStatus;
   step: CaseStep;
   onHold: boolean;
   greenChannel: boolean;
@@ -204,15 +197,13 @@ export interface CaseSituation {
   supplementOutstanding: boolean;
 }
 
-const STATUS_LABELS: Record<CaseSituation['status'], string> = { open: '办理中', closed: '已办结', cancelled: '已撤销', rejected: '不予办理' };
-
 /**
  * Why `action` is not allowed now (a Chinese sentence for the 409), or undefined when it is.
  * The workflow's update validators call this, so the API and the workflow agree.
  */
 export function whyNot(action: CaseAction, c: CaseSituation): string | undefined {
   const verb = CASE_ACTION_LABELS[action];
-  if (c.status !== 'open') return `案件${STATUS_LABELS[c.status]}，不能${verb}`;
+  if (c.status !== 'open') return `案件${CASE_STATUS_LABELS[c.status]}，不能${verb}`;
   if (action === 'resume') return c.onHold ? undefined : `案件未暂停，不能${verb}`;
   if (action === 'cancel') return undefined;
   if (action === 'hold') return c.onHold ? `案件已暂停，不能${verb}` : undefined;

@@ -26,12 +26,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
 import { isDateString, shanghaiDate } from '../../domain/calendar';
-import { CATALOG_VERSION, findAction, ITEM_CODES, missingEvidence, type DeliveryMethod } from '../../domain/catalog';
+import { CATALOG_VERSION, findAction, ITEM_CODES, missingEvidence } from '../../domain/catalog';
 import {
   CANCEL_REASONS, CASE_ACTION_LABELS, caseAction, VISIT_OUTCOMES, type CaseAction,
 } from '../../domain/caseFlow';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS, type DeliveryMethod } from '../../domain/vocabulary';
 import { cases, users, type CaseRow } from '../../db/schema';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
@@ -41,7 +42,7 @@ import {
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
-import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
+import { presentCase, presentCaseRow } from '../presenters/case';
 import { readIdempotencyKey } from '../idempotency';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
@@ -57,7 +58,7 @@ export const createCaseBody = z.object({
 
 const caseParams = z.object({ id: z.string().min(1).max(64) });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, '须为 64 位小写十六进制 sha256');
-const evidenceRef = z.object({ sha256, kind: z.enum(['photo', 'video', 'document', 'signature']) }).strict();
+const evidenceRef = z.object({ sha256, kind: z.enum(EVIDENCE_KINDS) }).strict();
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const assignBody = z.object({ assignee: z.string().min(1).max(64), note: z.string().max(500).optional() }).strict();
@@ -80,7 +81,7 @@ export const reviewBody = z.discriminatedUnion('decision', [
 ]);
 export const supplementBody = z.object({ documents: z.array(text(100)).min(1).max(20), evidence: z.array(evidenceRef).max(50).optional() }).strict();
 export const deliverBody = z.object({
-  method: z.enum(['electronic', 'post', 'express', 'in_person']),
+  method: z.enum(DELIVERY_METHODS),
   trackingNumber: z.string().trim().min(4).max(40).regex(/^[A-Za-z0-9-]+$/, '快递单号只能包含字母、数字和连字符').optional(),
 }).strict().refine((b) => b.method !== 'express' || b.trackingNumber, { path: ['trackingNumber'], message: '快递送达须填写快递单号' });
 export const confirmReceiptBody = z.object({ receivedAt: z.iso.datetime({ offset: true }).optional(), note: z.string().max(500).optional() }).strict();
@@ -95,8 +96,8 @@ export const listQuery = z.object({
   department: z.enum(DEPARTMENT_CODES).optional(),
   item: z.enum(ITEM_CODES).optional(),
   action: z.string().min(1).max(64).optional(),
-  status: z.enum(['open', 'closed', 'cancelled', 'rejected']).optional(),
-  step: z.enum(['assignment', 'visit', 'review', 'delivery', 'ledger', 'done']).optional(),
+  status: z.enum(CASE_STATUSES).optional(),
+  step: z.enum(CASE_STEPS).optional(),
   assignee: z.string().min(1).max(64).optional(),
   overdue: boolString.optional(),
   greenChannel: boolString.optional(),

@@ -13,10 +13,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LEDGER_HEADERS, type LedgerRow } from '../../domain/ledger';
-import { DELIVERY_METHOD_LABELS } from '../../domain/catalog';
 import { isDateString, monthOf } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { DELIVERY_METHOD_LABELS, DELIVERY_METHODS } from '../../domain/vocabulary';
 import {
   amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, listShares,
   monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
@@ -40,7 +40,7 @@ const changes = z.object({
   visitedOn: date.nullable().optional(),
   handledBy: z.string().min(1).max(50).nullable().optional(),
   result: z.string().min(1).max(200).optional(),
-  deliveryMethod: z.enum(['electronic', 'post', 'express', 'in_person']).nullable().optional(),
+  deliveryMethod: z.enum(DELIVERY_METHODS).nullable().optional(),
   deliveredOn: date.nullable().optional(),
   remarks: z.string().max(500).optional(),
 }).strict().refine((o) => Object.keys(o).length > 0, '至少修改一项 At least one column must change');

@@ -11,9 +11,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { planPeriods, plans, planSessions } from '../../db/schema';
 import { isDateString } from '../../domain/calendar';
-import { EVIDENCE_KIND_LABELS, findItem, type EvidenceKind } from '../../domain/catalog';
+import { findItem } from '../../domain/catalog';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { EVIDENCE_KINDS, PLAN_STATUSES } from '../../domain/vocabulary';
 import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
@@ -26,7 +27,6 @@ import { enrolPlan, enrolPlanBody, PLAN_ITEMS } from '../services/enrolPlan';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
-const EVIDENCE_KINDS = Object.keys(EVIDENCE_KIND_LABELS) as [EvidenceKind, ...EvidenceKind[]];
 
 export const recordSessionBody = z.object({
   date: day,
@@ -45,7 +45,7 @@ export const listPlansQuery = z.object({
   county: z.enum(COUNTY_CODES).optional(),
   department: z.enum(DEPARTMENT_CODES).optional(),
   itemCode: z.enum(PLAN_ITEMS).optional(),
-  status: z.enum(['pending', 'active', 'ended']).optional(),
+  status: z.enum(PLAN_STATUSES).optional(),
   subjectId: z.string().min(1).max(64).optional(),
   /** The verdict of the last checked period. */
   lastCompliant: boolQuery.optional(),

@@ -7,11 +7,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { STEP_KIND_LABELS } from '../../domain/catalog';
 import { ITEM_CODES } from '../../domain/catalog';
 import { workingDaysBetween } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { CASE_STEPS } from '../../domain/vocabulary';
 import {
   CursorError, listEscalations, listOverdue, listStuck, summary, workload,
   type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
@@ -27,13 +27,12 @@ export function scopeOf(user: AuthUser): Scope {
 }
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
-const STEPS = ['assignment', 'visit', 'review', 'delivery', 'ledger', 'done'] as const satisfies ReadonlyArray<keyof typeof STEP_KIND_LABELS | 'done'>;
 
 export const filterQuery = z.object({
   county: z.enum(COUNTY_CODES).optional(),
   department: z.enum(DEPARTMENT_CODES).optional(),
   item: z.enum(ITEM_CODES).optional(),
-  step: z.enum(STEPS).optional(),
+  step: z.enum(CASE_STEPS).optional(),
   assignee: z.string().min(1).max(64).optional(),
   greenChannel: boolString.optional(),
 });
