@@ -43,6 +43,7 @@ import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
 import { presentCase, presentCaseRow } from '../presenters/case';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
@@ -105,19 +106,6 @@ export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
 }).strict();
-
-/** The keyset of the list order: green channel first, then due time (none last), then id. */
-interface Cursor { g: boolean; d: string | null; i: string }
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.g !== 'boolean' || typeof c.i !== 'string' || (c.d !== null && Number.isNaN(Date.parse(c.d)))) throw new Error('bad');
-    return c;
-  } catch {
-    throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
-  }
-}
 
 /** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
 function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
@@ -233,9 +221,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     if (q.subjectId) conds.push(eq(cases.subjectId, q.subjectId));
     const orderKey = sql`((not ${cases.greenChannel}), coalesce(${cases.dueAt}, 'infinity'::timestamptz), ${cases.id})`;
     if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      const due = c.d === null ? sql`'infinity'::timestamptz` : sql`${c.d}::timestamptz`;
-      conds.push(sql`${orderKey} > (${!c.g}, ${due}, ${c.i})`);
+      // The keyset of the list order: green channel first, then due time (none last), then id.
+      const [green, dueAt, id] = decodeCursor(q.cursor, ['bool', 'instantOrNull', 'key']);
+      const due = dueAt === null ? sql`'infinity'::timestamptz` : sql`${dueAt.toISOString()}::timestamptz`;
+      conds.push(sql`${orderKey} > (${!green}, ${due}, ${id})`);
     }
     const rows = await deps.db.select().from(cases)
       .where(conds.length > 0 ? and(...conds) : undefined)
@@ -245,7 +234,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const last = page.at(-1);
     return {
       items: page.map(presentCaseRow),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ g: last.greenChannel, d: last.dueAt?.toISOString() ?? null, i: last.id }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor([last.greenChannel, last.dueAt, last.id]) : null,
     };
   });
 

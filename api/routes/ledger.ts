@@ -21,13 +21,13 @@ import {
   amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, listShares,
   monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
 } from '../../db/queries/ledger';
-import { CursorError } from '../../db/queries/supervision';
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole } from '../auth';
 import { attachment, CSV_TYPE, streamCsv, streamXlsx, XLSX_TYPE } from '../export/xlsx';
 import { countyL, departmentL, unitName } from '../export/labels';
-import { badRequest, conflict, notFound } from '../problem';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { conflict, notFound } from '../problem';
 import { scopeOf } from './supervision';
 
 export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
@@ -133,20 +133,14 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         rows,
       }));
     }
-    let page;
-    try {
-      page = await ledgerPage(deps.db, key, q.limit, q.cursor);
-    } catch (e) {
-      if (e instanceof CursorError) throw badRequest('分页游标无效 The cursor is not valid', [{ path: 'query.cursor', message: e.message }]);
-      throw e;
-    }
+    const page = await ledgerPage(deps.db, key, q.limit, q.cursor ? decodeCursor(q.cursor, ['count'])[0] : 0);
     const share = await findShare(deps.db, key);
     return {
       title: LEDGER_TITLE, unit, county: countyL(q.county), department: departmentL(q.department), month: q.month,
       headers: LEDGER_HEADERS.map(([k, label]) => ({ key: k, label })),
       share: share ? presentShare(share) : null,
       items: page.items.map(presentEntry),
-      nextCursor: page.nextCursor,
+      nextCursor: page.next === null ? null : encodeCursor([page.next]),
     };
   });
 

@@ -20,6 +20,7 @@ import {
 } from '../../workflows/planContract';
 import type { AppDeps } from '../types';
 import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
@@ -54,19 +55,6 @@ export const listPlansQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 }).strict();
-
-/** Cursor over (created_at desc, id desc). */
-const encodeCursor = (r: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
-function decodeCursor(c: string): [Date, string] {
-  try {
-    const [t, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    const d = new Date(t);
-    if (typeof id !== 'string' || Number.isNaN(d.getTime())) throw new Error('bad cursor');
-    return [d, id];
-  } catch {
-    throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
-  }
-}
 
 /** The rejection reason of a plan update, or undefined when the failure is something else. */
 function rejectionReason(e: unknown): string | undefined {
@@ -133,12 +121,12 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     if (q.lastCompliant !== undefined) where.push(eq(plans.lastPeriodCompliant, q.lastCompliant));
     if (q.escalated !== undefined) where.push(q.escalated ? gt(plans.escalationLevel, 0) : eq(plans.escalationLevel, 0));
     if (q.cursor) {
-      const [t, id] = decodeCursor(q.cursor);
+      const [t, id] = decodeCursor(q.cursor, ['instant', 'key']); // (created_at desc, id desc)
       where.push(sql`(${plans.createdAt}, ${plans.id}) < (${t.toISOString()}::timestamptz, ${id})`);
     }
     const rows = await db.select().from(plans).where(and(...where)).orderBy(desc(plans.createdAt), desc(plans.id)).limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    return { items: page.map(presentPlanRow), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null };
+    return { items: page.map(presentPlanRow), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].createdAt, page[page.length - 1].id]) : null };
   });
 
   r.get('/plans/:id', {
