@@ -28,6 +28,15 @@ import { CASE_STATUS_LABELS, CASE_STEP_LABELS, type CaseStatus, type CaseStep, t
  */
 export const CATALOGS: Readonly<Record<string, Catalog>> = Object.freeze({ [CATALOG_VERSION]: CATALOG });
 
+/**
+ * The content hash (sha256 of the catalog as canonical JSON) of every released catalog version. A
+ * released version never changes: test/unit/domain/catalogHash.test.ts recomputes these, so a deadline
+ * edited inside a released version fails the tests. A change goes into a new version with its own hash.
+ */
+export const CATALOG_CONTENT_HASHES: Readonly<Record<string, string>> = Object.freeze({
+  '2023-04-21.1': '98ec71cf472ec4f231ea8f08dc378d53268b5eb2c4e23313b087d5dc7141c919',
+});
+
 /** Working days after a step's deadline until a still-open step escalates to the leadership group's office. */
 export const LEVEL2_AFTER_WORKING_DAYS = 3;
 
