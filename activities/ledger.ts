@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, gte } from 'drizzle-orm';
-import { findAction, findItem, DELIVERY_METHOD_LABELS, type DeliveryMethod } from '../domain/catalog';
+import { findAction, findItem } from '../domain/catalog';
+import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from '../domain/vocabulary';
 import { monthOf, shanghaiDate } from '../domain/calendar';
 import { disabilityCategoryLabel, disabilityGradeLabel, isDisabilityCategory, isDisabilityGrade } from '../domain/certificateNumber';
 import { maskIdNumber } from '../domain/idNumber';

@@ -9,13 +9,10 @@ import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
 import { hashToken } from '../db/queries/users';
 import { forbidden, HttpProblem, unauthorized } from './problem';
+import { ROLES, ROLE_LABELS, type Role } from '../domain/vocabulary';
 
-export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const ROLE_LABELS: Record<Role, string> = {
-  coordinator: '协调员', worker: '上门工作人员', reviewer: '审核员', supervisor: '督导', admin: '管理员',
-};
+/** The roles are part of the one vocabulary (domain/vocabulary); re-exported for the modules that check them. */
+export { ROLES, ROLE_LABELS, type Role };
 
 /** The authenticated caller, attached to every /v1 request. */
 export interface AuthUser {

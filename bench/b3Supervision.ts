@@ -5,7 +5,8 @@
  * page of overdue cases under 50 ms. Reference (context for a noisy machine): a primary-key lookup
  * of one case on the same pool, measured in the same run.
  */
-import { listOverdue, overdueQuery, type Scope } from '../db/queries/supervision';
+import { encodeCursor } from '../api/cursor';
+import { listOverdue, overdueQuery, type PageKey, type Scope } from '../db/queries/supervision';
 import type { Benchmark } from './context';
 import { NOW, readModel } from './readModel';
 import { getJson, readApi, timeRuns } from './readApi';
@@ -27,14 +28,15 @@ export const b3Supervision: Benchmark = async (ctx) => {
   const pk = summarize(await timeRuns(runs, () => sql`select * from cases where id = ${someCase}`));
 
   // A deep page: the cursor after 20 pages of the city's overdue list.
-  let deepCursor: string | undefined;
+  let deepKey: PageKey | undefined;
   let deepPage = 1;
   for (let i = 0; i < 20; i++) {
-    const page = await listOverdue(rm.db, CITY, {}, NOW, LIMIT, deepCursor);
-    if (!page.nextCursor) break;
-    deepCursor = page.nextCursor;
+    const page = await listOverdue(rm.db, CITY, {}, NOW, LIMIT, deepKey);
+    if (!page.next) break;
+    deepKey = page.next;
     deepPage++;
   }
+  const deepCursor = deepKey && encodeCursor(deepKey);
 
   const http = async (path: string, token: string) => summarize(await timeRuns(runs, () => getJson(api.url, path, token)));
   const overdueCity = await http(`/v1/supervision/overdue?limit=${LIMIT}`, api.supervisor.token);

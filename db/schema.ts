@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { CaseEventType, CaseStatus, CaseStep, DeliveryMethod, EvidenceKind, PlanStatus, Role } from '../domain/vocabulary';
 
 /** Raw bytes (an uploaded file). */
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -98,8 +99,8 @@ export const cases = pgTable('cases', {
   county: text('county').notNull(),
   department: text('department').notNull(),
   catalogVersion: text('catalog_version').notNull(),
-  status: text('status').notNull(),
-  step: text('step').notNull(),
+  status: text('status').$type<CaseStatus>().notNull(),
+  step: text('step').$type<CaseStep>().notNull(),
   greenChannel: boolean('green_channel').notNull().default(false),
   onHold: boolean('on_hold').notNull().default(false),
   overdue: boolean('overdue').notNull().default(false),
@@ -113,7 +114,7 @@ export const cases = pgTable('cases', {
   deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   closedAt: timestamp('closed_at', { withTimezone: true }),
   outcome: text('outcome'),
-  deliveryMethod: text('delivery_method'),
+  deliveryMethod: text('delivery_method').$type<DeliveryMethod>(),
   completedOnTime: boolean('completed_on_time'),
   lastEventSeq: integer('last_event_seq').notNull().default(0),
   lastEventAt: timestamp('last_event_at', { withTimezone: true }).notNull(),
@@ -137,10 +138,10 @@ export const cases = pgTable('cases', {
 export const caseEvents = pgTable('case_events', {
   caseId: text('case_id').notNull().references(() => cases.id),
   seq: integer('seq').notNull(),
-  type: text('type').notNull(),
+  type: text('type').$type<CaseEventType>().notNull(),
   at: timestamp('at', { withTimezone: true }).notNull(),
   actor: text('actor'),
-  step: text('step'),
+  step: text('step').$type<CaseStep>(),
   data: jsonb('data').notNull().default({}),
   recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('case_events_type_at_idx').on(t.type, t.at)]);
@@ -168,7 +169,7 @@ export const plans = pgTable('plans', {
   county: text('county').notNull(),
   department: text('department').notNull(),
   catalogVersion: text('catalog_version').notNull(),
-  status: text('status').notNull(),
+  status: text('status').$type<PlanStatus>().notNull(),
   provider: jsonb('provider').notNull(),
   assessment: jsonb('assessment').notNull(),
   startDate: date('start_date', { mode: 'string' }).notNull(),
@@ -205,7 +206,7 @@ export const planSessions = pgTable('plan_sessions', {
   unit: text('unit').notNull(),
   providerStaff: text('provider_staff').notNull(),
   content: text('content'),
-  evidence: jsonb('evidence').notNull().default([]),
+  evidence: jsonb('evidence').$type<{ sha256: string; kind: EvidenceKind }[]>().notNull().default([]),
   recordedBy: text('recorded_by'),
   ...timestamps,
 }, (t) => [index('plan_sessions_plan_idx').on(t.planId, t.sessionDate)]);
@@ -297,7 +298,7 @@ export const users = pgTable('users', {
   id: text('id').primaryKey(),
   username: text('username').notNull(),
   displayName: text('display_name').notNull(),
-  role: text('role').notNull(),
+  role: text('role').$type<Role>().notNull(),
   counties: jsonb('counties').$type<string[]>().notNull().default([]),
   departments: jsonb('departments').$type<string[]>().notNull().default([]),
   cityLevel: boolean('city_level').notNull().default(false),

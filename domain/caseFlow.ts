@@ -16,10 +16,11 @@
  * - {@link FAILED_VISITS_TO_ESCALATE} failed visits (nobody home / refused) escalate to level 1.
  */
 import { addDaysToDate, addWorkingDays, HOLIDAY_CALENDAR, isWorkingDay, shanghaiDate, startOfShanghaiDay, type HolidayYear } from './calendar';
-import { CATALOG, CATALOG_VERSION, findAction, type ActionDef, type Catalog, type StepDef, type StepKind } from './catalog';
+import { CATALOG, CATALOG_VERSION, findAction, type ActionDef, type Catalog, type StepDef } from './catalog';
 import { LEADERSHIP_OFFICE } from './counties';
 import { departmentLabel, type DepartmentCode } from './departments';
 import type { Labelled } from './labels';
+import { CASE_STATUS_LABELS, CASE_STEP_LABELS, type CaseStatus, type CaseStep, type StepKind } from './vocabulary';
 
 /**
  * Every catalog version a case may have started with, by version. A new catalog version is added
@@ -27,14 +28,20 @@ import type { Labelled } from './labels';
  */
 export const CATALOGS: Readonly<Record<string, Catalog>> = Object.freeze({ [CATALOG_VERSION]: CATALOG });
 
+/**
+ * The content hash (sha256 of the catalog as canonical JSON) of every released catalog version. A
+ * released version never changes: test/unit/domain/catalogHash.test.ts recomputes these, so a deadline
+ * edited inside a released version fails the tests. A change goes into a new version with its own hash.
+ */
+export const CATALOG_CONTENT_HASHES: Readonly<Record<string, string>> = Object.freeze({
+  '2023-04-21.1': '98ec71cf472ec4f231ea8f08dc378d53268b5eb2c4e23313b087d5dc7141c919',
+});
+
 /** Working days after a step's deadline until a still-open step escalates to the leadership group's office. */
 export const LEVEL2_AFTER_WORKING_DAYS = 3;
 
 /** Failed home visits (nobody home / refused) after which a case escalates to its county department. */
 export const FAILED_VISITS_TO_ESCALATE = 3;
-
-/** The steps a case can be in: the catalog's, plus `done` once it has ended. */
-export type CaseStep = StepKind | 'done';
 
 /** The action a case runs, read from the catalog version it started with; undefined when unknown. */
 export function caseAction(catalogVersion: string, itemCode: string, actionCode: string): ActionDef | undefined {
@@ -169,11 +176,6 @@ export const REVIEW_DECISION_LABELS: Readonly<Record<ReviewDecision, string>> = 
   approve: '审核通过', approve_with_missing: '容缺受理（后补材料）', return: '退回补充材料', reject: '不予办理',
 });
 
-/** Chinese names of the case steps, including the end. */
-export const CASE_STEP_LABELS: Readonly<Record<CaseStep, string>> = Object.freeze({
-  assignment: '分派', visit: '上门办理', review: '审核', delivery: '证照送达', ledger: '台账共享', done: '已结束',
-});
-
 /** Every human step of a case, as the API names them. */
 export type CaseAction =
   | 'assign' | 'schedule_visit' | 'visit_report' | 'review' | 'supplement' | 'deliver' | 'confirm_receipt'
@@ -193,7 +195,7 @@ const ACTION_STEP: Partial<Record<CaseAction, StepKind>> = {
 
 /** The minimal view of a case the permission rules look at. */
 export interface CaseSituation {
-  status: 'open' | 'closed' | 'cancelled' | 'rejected';
+  status: CaseStatus;
   step: CaseStep;
   onHold: boolean;
   greenChannel: boolean;
@@ -204,15 +206,13 @@ export interface CaseSituation {
   supplementOutstanding: boolean;
 }
 
-const STATUS_LABELS: Record<CaseSituation['status'], string> = { open: '办理中', closed: '已办结', cancelled: '已撤销', rejected: '不予办理' };
-
 /**
  * Why `action` is not allowed now (a Chinese sentence for the 409), or undefined when it is.
  * The workflow's update validators call this, so the API and the workflow agree.
  */
 export function whyNot(action: CaseAction, c: CaseSituation): string | undefined {
   const verb = CASE_ACTION_LABELS[action];
-  if (c.status !== 'open') return `案件${STATUS_LABELS[c.status]}，不能${verb}`;
+  if (c.status !== 'open') return `案件${CASE_STATUS_LABELS[c.status]}，不能${verb}`;
   if (action === 'resume') return c.onHold ? undefined : `案件未暂停，不能${verb}`;
   if (action === 'cancel') return undefined;
   if (action === 'hold') return c.onHold ? `案件已暂停，不能${verb}` : undefined;

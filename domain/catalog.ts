@@ -10,6 +10,7 @@
  */
 import type { DepartmentCode } from './departments';
 import { labelled, type Labelled } from './labels';
+import { CASE_STEP_LABELS, type DeliveryMethod, type EvidenceKind, type StepKind } from './vocabulary';
 
 /** Bump on any change to items, actions, steps or deadlines. */
 export const CATALOG_VERSION = '2023-04-21.1';
@@ -23,40 +24,6 @@ export const CATEGORY_LABELS: Readonly<Record<ItemCategory, string>> = Object.fr
   B: '公共服务',
   C: '社会保障',
   D: '居家服务',
-});
-
-/** Workflow steps of a one-off case (needs survey happens before a case exists). */
-export type StepKind = 'assignment' | 'visit' | 'review' | 'delivery' | 'ledger';
-
-/** Chinese names of the workflow steps. */
-export const STEP_KIND_LABELS: Readonly<Record<StepKind, string>> = Object.freeze({
-  assignment: '分派',
-  visit: '上门办理',
-  review: '审核',
-  delivery: '证照送达',
-  ledger: '台账共享',
-});
-
-/** How a certificate or result reaches the person. */
-export type DeliveryMethod = 'electronic' | 'post' | 'express' | 'in_person';
-
-/** Chinese names of the delivery methods. */
-export const DELIVERY_METHOD_LABELS: Readonly<Record<DeliveryMethod, string>> = Object.freeze({
-  electronic: '电子证照',
-  post: '邮寄',
-  express: '快递',
-  in_person: '当面送达',
-});
-
-/** Kinds of evidence recorded at a home visit. */
-export type EvidenceKind = 'photo' | 'video' | 'document' | 'signature';
-
-/** Chinese names of the evidence kinds. */
-export const EVIDENCE_KIND_LABELS: Readonly<Record<EvidenceKind, string>> = Object.freeze({
-  photo: '照片',
-  video: '录像',
-  document: '材料',
-  signature: '签字确认',
 });
 
 /** One workflow step and its deadline, counted in working days from the end of the previous step. */
@@ -103,6 +70,9 @@ export interface ActionDef {
   /** Extra Chinese guidance for staff. */
   note?: string;
 }
+
+/** Chinese names of the units a cadence counts in. */
+export const CADENCE_UNIT_LABELS: Readonly<Record<NonNullable<Cadence['unit']>, string>> = Object.freeze({ class_hours: '课时', minutes: '分钟' });
 
 /** One of the twelve service items. */
 export interface ServiceItem {
@@ -163,7 +133,7 @@ type DeadlineOverrides = Partial<Record<StepKind, { normal: number; green: numbe
 
 function step(kind: StepKind, labels: StepLabels, overrides: DeadlineOverrides): StepDef {
   const d = overrides[kind] ?? DEFAULT_STEP_DEADLINES[kind];
-  return { kind, label: labels[kind] ?? STEP_KIND_LABELS[kind], deadlineWorkingDays: d.normal, greenChannelWorkingDays: d.green };
+  return { kind, label: labels[kind] ?? CASE_STEP_LABELS[kind], deadlineWorkingDays: d.normal, greenChannelWorkingDays: d.green };
 }
 
 /** assignment → visit → review → (delivery if a certificate is issued) → ledger. */

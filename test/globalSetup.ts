@@ -34,7 +34,7 @@ export default async function setup(project: TestProject) {
   let serverUrl = process.env.DATABASE_URL;
   let embedded: EmbeddedHandle | undefined;
   if (!serverUrl) {
-    embedded = await startEmbeddedPostgres(resolve(dataDir, `postgres-${process.pid}`));
+    embedded = await startEmbeddedPostgres(resolve(dataDir, `postgres-${process.pid}`), undefined, { temporary: true });
     serverUrl = embedded.url;
   }
   const dbName = `doorstep_test_${Date.now()}_${process.pid}`;

@@ -35,15 +35,16 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { HOLIDAY_CALENDAR, isDateString, shanghaiDate, type HolidayYear } from '../domain/calendar';
-import { missingEvidence, type StepKind } from '../domain/catalog';
+import { missingEvidence } from '../domain/catalog';
+import type { CaseEventType, CaseStatus, CaseStep, StepKind } from '../domain/vocabulary';
 import {
   CASE_ACTION_LABELS, caseAction, escalationTarget, FAILED_VISITS_TO_ESCALATE, level2At, nextStep, stepDef, stepDueAt, stepOrder,
-  stepWorkingDays, supplementDueAt, whyNot, workingMsBetween, type CaseAction, type CaseStep, type EscalationReason,
+  stepWorkingDays, supplementDueAt, whyNot, workingMsBetween, type CaseAction, type EscalationReason,
 } from '../domain/caseFlow';
 import {
   assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate, holdUpdate, NOT_ASSIGNEE,
   openedUpdate, resumeUpdate, reviewUpdate, SA, scheduleVisitUpdate, setCalendarSignal, STEP_NOT_ALLOWED, supplementUpdate,
-  visitReportUpdate, type CaseEvent, type CaseInput, type CaseState, type CaseStatus, type EvidenceRef, type StepActor, type Visit,
+  visitReportUpdate, type CaseEvent, type CaseInput, type CaseState, type EvidenceRef, type StepActor, type Visit,
 } from './contract';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -166,7 +167,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   }
 
   /** Appends an event (the next seq) to the state; `flush` projects it. */
-  function emit(type: string, actor: string | undefined, data: Record<string, unknown> = {}): void {
+  function emit(type: CaseEventType, actor: string | undefined, data: Record<string, unknown> = {}): void {
     refreshFlags();
     const updateId = currentUpdateInfo()?.id;
     const event: CaseEvent = {
@@ -221,7 +222,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   }
 
   /** Ends the case. */
-  function close(status: CaseStatus, actor: string | undefined, type: string, data: Record<string, unknown> = {}): void {
+  function close(status: CaseStatus, actor: string | undefined, type: CaseEventType, data: Record<string, unknown> = {}): void {
     state.status = status;
     state.step = 'done';
     state.closedAt = now().toISOString();

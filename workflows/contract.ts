@@ -6,8 +6,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { HolidayYear } from '../domain/calendar';
-import type { DeliveryMethod, EvidenceKind, StepKind } from '../domain/catalog';
-import type { CancelReason, CaseStep, EscalationReason, ReviewDecision, VisitOutcome } from '../domain/caseFlow';
+import type { CancelReason, EscalationReason, ReviewDecision, VisitOutcome } from '../domain/caseFlow';
+import type { CaseEventType, CaseStatus, CaseStep, DeliveryMethod, EvidenceKind, StepKind } from '../domain/vocabulary';
 
 export const TASK_QUEUE = 'doorstep';
 
@@ -68,15 +68,13 @@ export interface CaseInput {
   calendar?: HolidayYear[];
 }
 
-export type CaseStatus = 'open' | 'closed' | 'cancelled' | 'rejected';
-
 /** One entry of a case's timeline. `seq` numbers events from 1; projection is idempotent on (caseId, seq). */
 export interface CaseEvent {
   seq: number;
-  type: string;
+  type: CaseEventType;
   at: string;
   actor?: string;
-  step?: string;
+  step?: CaseStep;
   data?: Record<string, unknown>;
 }
 

@@ -4,7 +4,8 @@
  * The workflow id is `planWorkflowId(planId)` from ./contract. Imports only workflow-safe modules.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Cadence, EvidenceKind } from '../domain/catalog';
+import type { Cadence } from '../domain/catalog';
+import type { EvidenceKind, PlanStatus } from '../domain/vocabulary';
 import type { PeriodProgress, PeriodVerdict, PlanPeriod } from '../domain/planPeriods';
 
 export { planWorkflowId } from './contract';
@@ -42,7 +43,6 @@ export interface PlanInput {
   needId?: string;
 }
 
-export type PlanStatus = 'pending' | 'active' | 'ended';
 export type PlanEndReason = 'end_date' | 'withdrawn' | 'aged_out';
 
 /** A piece of evidence of a session: an uploaded file by sha256, and what it shows. */

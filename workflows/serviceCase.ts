@@ -26,15 +26,16 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { HOLIDAY_CALENDAR, isDateString, shanghaiDate, type HolidayYear } from '../domain/calendar';
-import { missingEvidence, type StepKind } from '../domain/catalog';
+import { missingEvidence } from '../domain/catalog';
 import {
   caseAction, escalationTarget, FAILED_VISITS_TO_ESCALATE, level2At, nextStep, stepDef, stepDueAt, stepOrder, stepWorkingDays,
-  supplementDueAt, whyNot, workingMsBetween, type CaseAction, type CaseStep, type EscalationReason,
+  supplementDueAt, whyNot, workingMsBetween, type CaseAction, type EscalationReason,
 } from '../domain/caseFlow';
+import type { CaseEventType, CaseStatus, CaseStep, StepKind } from '../domain/vocabulary';
 import {
   assignUpdate, cancelCaseUpdate, openedUpdate, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate, holdUpdate,
   resumeUpdate, reviewUpdate, SA, scheduleVisitUpdate, setCalendarSignal, STEP_NOT_ALLOWED, supplementUpdate, visitReportUpdate,
-  type CaseEvent, type CaseInput, type CaseState, type CaseStatus, type EvidenceRef, type Visit,
+  type CaseEvent, type CaseInput, type CaseState, type EvidenceRef, type Visit,
 } from './contract';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -126,7 +127,7 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
   }
 
   /** Appends an event (the next seq), then projects it with the state that follows it into the read model. */
-  async function record(type: string, actor: string | undefined, data: Record<string, unknown> = {}): Promise<void> {
+  async function record(type: CaseEventType, actor: string | undefined, data: Record<string, unknown> = {}): Promise<void> {
     refreshFlags();
     const updateId = currentUpdateInfo()?.id;
     const event: CaseEvent = {
@@ -189,7 +190,7 @@ export async function serviceCase(input: CaseInput): Promise<CaseState> {
   }
 
   /** Ends the case. */
-  async function close(status: CaseStatus, actor: string | undefined, type: string, data: Record<string, unknown> = {}): Promise<void> {
+  async function close(status: CaseStatus, actor: string | undefined, type: CaseEventType, data: Record<string, unknown> = {}): Promise<void> {
     state.status = status;
     state.step = 'done';
     state.closedAt = now().toISOString();

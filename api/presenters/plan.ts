@@ -1,19 +1,16 @@
 /** How a plan looks over HTTP: codes travel with their Chinese labels. */
 import { addDaysToDate } from '../../domain/calendar';
-import { findAction, findItem } from '../../domain/catalog';
+import { CADENCE_UNIT_LABELS, findAction, findItem } from '../../domain/catalog';
 import { countyLabel, LEADERSHIP_OFFICE, type CountyCode } from '../../domain/counties';
 import { departmentLabel, type DepartmentCode } from '../../domain/departments';
+import { labelOf as lbl, PLAN_STATUS_LABELS } from '../../domain/vocabulary';
 import type { planPeriods, plans, planSessions } from '../../db/schema';
-import type { PlanSession, PlanState, ProviderType } from '../../workflows/planContract';
+import type { PlanEndReason, PlanSession, PlanState } from '../../workflows/planContract';
 import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
 
-export const PLAN_STATUS_LABELS: Record<string, string> = { pending: '待开始', active: '服务中', ended: '已结束' };
-export const PLAN_END_REASON_LABELS: Record<string, string> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
+const PLAN_END_REASON_LABELS: Readonly<Record<PlanEndReason, string>> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
 /** The end detail of an aged-out plan for callers that may not see the date it names. */
 const AGED_OUT_DETAIL = '儿童年满7周岁，超出0–6岁残疾儿童送康复上门服务范围，服务自动终止';
-const UNIT_LABELS: Record<string, string> = { minutes: '分钟', class_hours: '课时' };
-
-const lbl = (code: string, table: Record<string, string>) => ({ code, label: table[code] ?? code });
 
 /** Where an escalation went: the county department, or the leadership group's office. */
 export function escalationTarget(code: string | null, county: string) {
@@ -23,7 +20,7 @@ export function escalationTarget(code: string | null, county: string) {
   return { code, label: `${countyLabel(county as CountyCode).label}${dept.label}` };
 }
 
-const provider = (p: { type: string; name: string }) => ({ type: lbl(p.type, PROVIDER_TYPE_LABELS as Record<ProviderType, string>), name: p.name });
+const provider = (p: { type: string; name: string }) => ({ type: lbl(p.type, PROVIDER_TYPE_LABELS), name: p.name });
 
 export function presentSession(s: PlanSession | typeof planSessions.$inferSelect) {
   const isRow = 'sessionDate' in s;
@@ -32,7 +29,7 @@ export function presentSession(s: PlanSession | typeof planSessions.$inferSelect
     period: s.period,
     date: isRow ? s.sessionDate : s.date,
     units: Number(s.units),
-    unit: lbl(s.unit, UNIT_LABELS),
+    unit: lbl(s.unit, CADENCE_UNIT_LABELS),
     providerStaff: s.providerStaff,
     content: s.content ?? '',
     evidence: s.evidence,

@@ -32,6 +32,7 @@ import {
 } from '../../domain/caseFlow';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
 import { cases, users, type CaseRow } from '../../db/schema';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
@@ -41,7 +42,8 @@ import {
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
-import { CASE_STATUS_LABELS, presentCase, presentCaseRow } from '../presenters/case';
+import { presentCase, presentCaseRow } from '../presenters/case';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
 import { openCase } from '../services/openCase';
@@ -59,7 +61,7 @@ export const createCaseBody = z.object({
 
 const caseParams = z.object({ id: z.string().min(1).max(64) });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, '须为 64 位小写十六进制 sha256');
-const evidenceRef = z.object({ sha256, kind: z.enum(['photo', 'video', 'document', 'signature']) }).strict();
+const evidenceRef = z.object({ sha256, kind: z.enum(EVIDENCE_KINDS) }).strict();
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const assignBody = z.object({ assignee: z.string().min(1).max(64), note: z.string().max(500).optional() }).strict();
@@ -82,7 +84,7 @@ export const reviewBody = z.discriminatedUnion('decision', [
 ]);
 export const supplementBody = z.object({ documents: z.array(text(100)).min(1).max(20), evidence: z.array(evidenceRef).max(50).optional() }).strict();
 export const deliverBody = z.object({
-  method: z.enum(['electronic', 'post', 'express', 'in_person']),
+  method: z.enum(DELIVERY_METHODS),
   trackingNumber: z.string().trim().min(4).max(40).regex(/^[A-Za-z0-9-]+$/, '快递单号只能包含字母、数字和连字符').optional(),
 }).strict().refine((b) => b.method !== 'express' || b.trackingNumber, { path: ['trackingNumber'], message: '快递送达须填写快递单号' });
 export const confirmReceiptBody = z.object({ receivedAt: z.iso.datetime({ offset: true }).optional(), note: z.string().max(500).optional() }).strict();
@@ -97,8 +99,8 @@ export const listQuery = z.object({
   department: z.enum(DEPARTMENT_CODES).optional(),
   item: z.enum(ITEM_CODES).optional(),
   action: z.string().min(1).max(64).optional(),
-  status: z.enum(['open', 'closed', 'cancelled', 'rejected']).optional(),
-  step: z.enum(['assignment', 'visit', 'review', 'delivery', 'ledger', 'done']).optional(),
+  status: z.enum(CASE_STATUSES).optional(),
+  step: z.enum(CASE_STEPS).optional(),
   assignee: z.string().min(1).max(64).optional(),
   overdue: boolString.optional(),
   greenChannel: boolString.optional(),
@@ -106,19 +108,6 @@ export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
 }).strict();
-
-/** The keyset of the list order: green channel first, then due time (none last), then id. */
-interface Cursor { g: boolean; d: string | null; i: string }
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(s: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.g !== 'boolean' || typeof c.i !== 'string' || (c.d !== null && Number.isNaN(Date.parse(c.d)))) throw new Error('bad');
-    return c;
-  } catch {
-    throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
-  }
-}
 
 /** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
 function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
@@ -235,9 +224,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     if (q.subjectId) conds.push(eq(cases.subjectId, q.subjectId));
     const orderKey = sql`((not ${cases.greenChannel}), coalesce(${cases.dueAt}, 'infinity'::timestamptz), ${cases.id})`;
     if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      const due = c.d === null ? sql`'infinity'::timestamptz` : sql`${c.d}::timestamptz`;
-      conds.push(sql`${orderKey} > (${!c.g}, ${due}, ${c.i})`);
+      // The keyset of the list order: green channel first, then due time (none last), then id.
+      const [green, dueAt, id] = decodeCursor(q.cursor, ['bool', 'instantOrNull', 'key']);
+      const due = dueAt === null ? sql`'infinity'::timestamptz` : sql`${dueAt.toISOString()}::timestamptz`;
+      conds.push(sql`${orderKey} > (${!green}, ${due}, ${id})`);
     }
     const rows = await deps.db.select().from(cases)
       .where(conds.length > 0 ? and(...conds) : undefined)
@@ -247,7 +237,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const last = page.at(-1);
     return {
       items: page.map(presentCaseRow),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ g: last.greenChannel, d: last.dueAt?.toISOString() ?? null, i: last.id }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor([last.greenChannel, last.dueAt, last.id]) : null,
     };
   });
 

@@ -7,17 +7,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
-  CATALOG, CATEGORY_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, STEP_KIND_LABELS, actionDeadlineWorkingDays,
-  type ActionDef, type Cadence, type ItemCategory, type ServiceItem,
+  CADENCE_UNIT_LABELS, CATALOG, CATEGORY_LABELS, actionDeadlineWorkingDays, type ActionDef, type Cadence, type ItemCategory, type ServiceItem,
 } from '../../domain/catalog';
 import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certificateNumber';
 import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
+import { CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf, STEP_KINDS } from '../../domain/vocabulary';
 import type { RouteModule } from '../types';
 
 const CADENCE_PERIOD_LABELS: Record<Cadence['period'], string> = { month: '每月', week: '每周' };
-const CADENCE_UNIT_LABELS: Record<NonNullable<Cadence['unit']>, string> = { class_hours: '课时', minutes: '分钟' };
 
 const pairs = (table: Readonly<Record<string, string>>) => Object.entries(table).map(([code, label]) => ({ code, label }));
 const depts = (codes: readonly DepartmentCode[]) => codes.map((c) => departmentLabel(c));
@@ -42,7 +41,7 @@ function presentAction(a: ActionDef) {
     cooperating: depts(a.cooperating),
     implementing: departmentLabel(a.implementing),
     steps: a.steps.map((s) => ({
-      kind: { code: s.kind, label: STEP_KIND_LABELS[s.kind] },
+      kind: { code: s.kind, label: CASE_STEP_LABELS[s.kind] },
       label: s.label,
       deadlineWorkingDays: s.deadlineWorkingDays,
       greenChannelWorkingDays: s.greenChannelWorkingDays,
@@ -85,7 +84,7 @@ export function presentCatalog() {
     disabilityGrades: DISABILITY_GRADES.map((g) => ({ code: g.code, label: g.label })),
     eligibilityGroups: pairs(ELIGIBILITY_GROUP_LABELS),
     eligibilityQuestions: pairs(ELIGIBILITY_QUESTION_LABELS),
-    stepKinds: pairs(STEP_KIND_LABELS),
+    stepKinds: STEP_KINDS.map((k) => labelOf(k, CASE_STEP_LABELS)),
     deliveryMethods: pairs(DELIVERY_METHOD_LABELS),
     evidenceKinds: pairs(EVIDENCE_KIND_LABELS),
   };

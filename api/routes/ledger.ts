@@ -13,21 +13,21 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LEDGER_HEADERS, type LedgerRow } from '../../domain/ledger';
-import { DELIVERY_METHOD_LABELS } from '../../domain/catalog';
 import { isDateString, monthOf } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { DELIVERY_METHOD_LABELS, DELIVERY_METHODS } from '../../domain/vocabulary';
 import {
   amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, listShares,
   monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
 } from '../../db/queries/ledger';
-import { CursorError } from '../../db/queries/supervision';
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole } from '../auth';
 import { attachment, CSV_TYPE, streamCsv, streamXlsx, XLSX_TYPE } from '../export/xlsx';
 import { countyL, departmentL, unitName } from '../export/labels';
-import { badRequest, conflict, notFound } from '../problem';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { conflict, notFound } from '../problem';
 import { scopeOf } from './supervision';
 
 export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
@@ -40,7 +40,7 @@ const changes = z.object({
   visitedOn: date.nullable().optional(),
   handledBy: z.string().min(1).max(50).nullable().optional(),
   result: z.string().min(1).max(200).optional(),
-  deliveryMethod: z.enum(['electronic', 'post', 'express', 'in_person']).nullable().optional(),
+  deliveryMethod: z.enum(DELIVERY_METHODS).nullable().optional(),
   deliveredOn: date.nullable().optional(),
   remarks: z.string().max(500).optional(),
 }).strict().refine((o) => Object.keys(o).length > 0, '至少修改一项 At least one column must change');
@@ -133,20 +133,14 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         rows,
       }));
     }
-    let page;
-    try {
-      page = await ledgerPage(deps.db, key, q.limit, q.cursor);
-    } catch (e) {
-      if (e instanceof CursorError) throw badRequest('分页游标无效 The cursor is not valid', [{ path: 'query.cursor', message: e.message }]);
-      throw e;
-    }
+    const page = await ledgerPage(deps.db, key, q.limit, q.cursor ? decodeCursor(q.cursor, ['count'])[0] : 0);
     const share = await findShare(deps.db, key);
     return {
       title: LEDGER_TITLE, unit, county: countyL(q.county), department: departmentL(q.department), month: q.month,
       headers: LEDGER_HEADERS.map(([k, label]) => ({ key: k, label })),
       share: share ? presentShare(share) : null,
       items: page.items.map(presentEntry),
-      nextCursor: page.nextCursor,
+      nextCursor: page.next === null ? null : encodeCursor([page.next]),
     };
   });
 

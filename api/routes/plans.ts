@@ -11,15 +11,17 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { planPeriods, plans, planSessions } from '../../db/schema';
 import { isDateString } from '../../domain/calendar';
-import { EVIDENCE_KIND_LABELS, findItem, type EvidenceKind } from '../../domain/catalog';
+import { findItem } from '../../domain/catalog';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { EVIDENCE_KINDS, PLAN_STATUSES } from '../../domain/vocabulary';
 import {
   getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
 } from '../../workflows/planContract';
 import type { AppDeps } from '../types';
 import { mayUnmask } from '../audit';
 import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
@@ -27,7 +29,6 @@ import { enrolPlan, enrolPlanBody, PLAN_ITEMS } from '../services/enrolPlan';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
-const EVIDENCE_KINDS = Object.keys(EVIDENCE_KIND_LABELS) as [EvidenceKind, ...EvidenceKind[]];
 
 export const recordSessionBody = z.object({
   date: day,
@@ -46,7 +47,7 @@ export const listPlansQuery = z.object({
   county: z.enum(COUNTY_CODES).optional(),
   department: z.enum(DEPARTMENT_CODES).optional(),
   itemCode: z.enum(PLAN_ITEMS).optional(),
-  status: z.enum(['pending', 'active', 'ended']).optional(),
+  status: z.enum(PLAN_STATUSES).optional(),
   subjectId: z.string().min(1).max(64).optional(),
   /** The verdict of the last checked period. */
   lastCompliant: boolQuery.optional(),
@@ -55,19 +56,6 @@ export const listPlansQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 }).strict();
-
-/** Cursor over (created_at desc, id desc). */
-const encodeCursor = (r: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
-function decodeCursor(c: string): [Date, string] {
-  try {
-    const [t, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    const d = new Date(t);
-    if (typeof id !== 'string' || Number.isNaN(d.getTime())) throw new Error('bad cursor');
-    return [d, id];
-  } catch {
-    throw badRequest('cursor 无效', [{ path: 'querystring.cursor', message: '请使用上一页返回的 nextCursor' }]);
-  }
-}
 
 /** The rejection reason of a plan update, or undefined when the failure is something else. */
 function rejectionReason(e: unknown): string | undefined {
@@ -134,12 +122,12 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     if (q.lastCompliant !== undefined) where.push(eq(plans.lastPeriodCompliant, q.lastCompliant));
     if (q.escalated !== undefined) where.push(q.escalated ? gt(plans.escalationLevel, 0) : eq(plans.escalationLevel, 0));
     if (q.cursor) {
-      const [t, id] = decodeCursor(q.cursor);
+      const [t, id] = decodeCursor(q.cursor, ['instant', 'key']); // (created_at desc, id desc)
       where.push(sql`(${plans.createdAt}, ${plans.id}) < (${t.toISOString()}::timestamptz, ${id})`);
     }
     const rows = await db.select().from(plans).where(and(...where)).orderBy(desc(plans.createdAt), desc(plans.id)).limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    return { items: page.map(presentPlanRow), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null };
+    return { items: page.map(presentPlanRow), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].createdAt, page[page.length - 1].id]) : null };
   });
 
   r.get('/plans/:id', {

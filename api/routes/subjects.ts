@@ -28,6 +28,7 @@ import { COUNTY_CODES } from '../../domain/counties';
 import { parseIdNumber } from '../../domain/idNumber';
 import { auditIdNumberSearch, checkIdNumberSearch, mayUnmask, revealPersonalData } from '../audit';
 import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { presentSubject } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import type { RouteModule } from '../types';
@@ -131,12 +132,6 @@ const unmaskQuery = z.enum(['true', 'false']).optional().transform((v) => v === 
 const idParams = z.object({ id: z.string().min(1).max(64) }).strict();
 const viewQuery = z.object({ unmask: unmaskQuery }).strict();
 
-/** Keyset cursor: base64url JSON of the last row's created_at (PostgreSQL text form) and id. */
-const cursorPayload = z.object({
-  t: z.string().regex(/^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?\+00$/),
-  i: z.string().min(1).max(64),
-}).strict();
-
 export const searchQuery = z.object({
   name: line(50).optional(),
   idNumber: idNumberField.optional(),
@@ -148,28 +143,6 @@ export const searchQuery = z.object({
   cursor: z.string().max(300).optional(),
   unmask: unmaskQuery,
 }).strict();
-
-export function encodeCursor(c: { t: string; i: string }): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string): { t: string; i: string } {
-  const invalid = () => badRequest('分页游标无效', [{ path: 'querystring.cursor', message: '分页游标无效，请使用上一页返回的 nextCursor' }]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const c = cursorPayload.safeParse(parsed);
-  if (!c.success) throw invalid();
-  // The regex admits 2025-13-45; only a real instant may reach the ::timestamptz cast.
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(c.data.t);
-  const [y, mo, d, h, mi, s] = m!.slice(1).map(Number);
-  const dt = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw invalid();
-  return c.data;
-}
 
 // ---- validation that needs the domain ----
 
@@ -333,14 +306,15 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       idNumber = requireIdNumber(q.idNumber, '9999-12-31', 'querystring.idNumber', errors)?.number;
       throwIfAny(errors);
     }
-    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    // Keyset: the last row's created_at (PostgreSQL text form, microseconds kept) and id.
+    const after = q.cursor !== undefined ? decodeCursor(q.cursor, ['pgTimestamp', 'key']) : undefined;
     const { rows, next } = await searchSubjects(db, user, {
       name: q.name, idNumber, county: q.county, township: q.township, community: q.community, householdId: q.householdId,
-      limit: q.limit, after,
+      limit: q.limit, after: after && { t: after[0], i: after[1] },
     });
     if (idNumber !== undefined) await auditIdNumberSearch(db, request, user, idNumber, rows.map((s) => s.id));
     const unmasked = await unmaskFor(request, user, rows.map((s) => s.id), db);
-    return { items: await presentSubjects(db, user, rows, unmasked, deps.now()), nextCursor: next ? encodeCursor(next) : null };
+    return { items: await presentSubjects(db, user, rows, unmasked, deps.now()), nextCursor: next ? encodeCursor([next.t, next.i]) : null };
   });
 
   r.get('/subjects/:id', {

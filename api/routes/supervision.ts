@@ -7,18 +7,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { STEP_KIND_LABELS } from '../../domain/catalog';
 import { ITEM_CODES } from '../../domain/catalog';
 import { workingDaysBetween } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
+import { CASE_STEPS } from '../../domain/vocabulary';
 import {
-  CursorError, listEscalations, listOverdue, listStuck, summary, workload,
+  listEscalations, listOverdue, listStuck, summary, workload,
   type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
 } from '../../db/queries/supervision';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, type AuthUser } from '../auth';
 import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
 
 /** The caller's scope as the queries take it. */
@@ -27,13 +28,12 @@ export function scopeOf(user: AuthUser): Scope {
 }
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
-const STEPS = ['assignment', 'visit', 'review', 'delivery', 'ledger', 'done'] as const satisfies ReadonlyArray<keyof typeof STEP_KIND_LABELS | 'done'>;
 
 export const filterQuery = z.object({
   county: z.enum(COUNTY_CODES).optional(),
   department: z.enum(DEPARTMENT_CODES).optional(),
   item: z.enum(ITEM_CODES).optional(),
-  step: z.enum(STEPS).optional(),
+  step: z.enum(CASE_STEPS).optional(),
   assignee: z.string().min(1).max(64).optional(),
   greenChannel: boolString.optional(),
 });
@@ -46,15 +46,8 @@ function filtersOf(q: z.infer<typeof filterQuery>): CaseFilters {
   return { county: q.county, department: q.department, item: q.item, step: q.step, assignee: q.assignee, greenChannel: q.greenChannel };
 }
 
-/** Runs a paged query, turning a bad cursor into a 400 on query.cursor. */
-async function paged<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (e instanceof CursorError) throw badRequest('分页游标无效 The cursor is not valid', [{ path: 'query.cursor', message: e.message }]);
-    throw e;
-  }
-}
+/** The keyset a list continues after (a 400 on querystring.cursor when the cursor is not one of ours). */
+const afterKey = (cursor: string | undefined) => (cursor ? decodeCursor(cursor, ['instant', 'key']) : undefined);
 
 function presentCaseRow(r: CaseListRow) {
   return {
@@ -95,14 +88,14 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const user = currentUser(request);
     const now = deps.now();
     const q = request.query;
-    const res = await paged(() => listOverdue(deps.db, scopeOf(user), filtersOf(q), now, q.limit, q.cursor));
+    const res = await listOverdue(deps.db, scopeOf(user), filtersOf(q), now, q.limit, afterKey(q.cursor));
     return {
       asOf: now.toISOString(),
       items: res.items.map((row) => ({
         ...presentCaseRow(row),
         late: { workingDays: workingDaysBetween(row.dueAt!, now), hours: Math.floor((now.getTime() - row.dueAt!.getTime()) / 3_600_000) },
       })),
-      nextCursor: res.nextCursor,
+      nextCursor: res.next && encodeCursor(res.next),
     };
   });
 
@@ -116,12 +109,12 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const user = currentUser(request);
     const now = deps.now();
     const q = request.query;
-    const res = await paged(() => listStuck(deps.db, scopeOf(user), filtersOf(q), now, q.days, q.limit, q.cursor));
+    const res = await listStuck(deps.db, scopeOf(user), filtersOf(q), now, q.days, q.limit, afterKey(q.cursor));
     return {
       asOf: now.toISOString(),
       days: q.days,
       items: res.items.map((row) => ({ ...presentCaseRow(row), idleWorkingDays: workingDaysBetween(row.lastEventAt, now) })),
-      nextCursor: res.nextCursor,
+      nextCursor: res.next && encodeCursor(res.next),
     };
   });
 
@@ -176,7 +169,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const from = q.from ? new Date(q.from) : undefined;
     const to = q.to ? new Date(q.to) : undefined;
     if (from && to && from >= to) throw badRequest('起始时间须早于结束时间', [{ path: 'query.to', message: 'must be after from' }]);
-    const res = await paged(() => listEscalations(deps.db, scopeOf(user), { ...filtersOf(q), from, to, acted: q.acted, level: q.level }, q.limit, q.cursor));
+    const res = await listEscalations(deps.db, scopeOf(user), { ...filtersOf(q), from, to, acted: q.acted, level: q.level }, q.limit, afterKey(q.cursor));
     return {
       items: res.items.map((e) => ({
         kind: e.kind,
@@ -195,7 +188,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
         status: e.status,
         actedOn: e.actedBy ? { by: { id: e.actedBy, name: e.actedByName ?? e.actedBy }, at: e.actedAt!.toISOString(), with: e.actedWith } : null,
       })),
-      nextCursor: res.nextCursor,
+      nextCursor: res.next && encodeCursor(res.next),
     };
   });
 }

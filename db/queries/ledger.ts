@@ -10,7 +10,7 @@ import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import type { LedgerRow } from '../../domain/ledger';
 import type { Db } from '../client';
-import { CursorError, decodeCursor, encodeCursor, iso, withDates, type Page } from './supervision';
+import { iso, withDates, type Page } from './supervision';
 
 export interface LedgerEntry {
   id: string; county: string; department: string; month: string; sourceType: string; sourceId: string; subjectId: string;
@@ -30,14 +30,9 @@ const COLUMNS = (sql: postgres.Sql) => sql`
 
 const ENTRY_DATES = ['sharedAt', 'createdAt'] as const;
 
-/** The month's rows in ledger order (entry time, then id), numbered from 1; one page after `cursor`. */
-export async function ledgerPage(db: Db, key: LedgerKey, limit: number, cursor?: string): Promise<Page<NumberedLedgerEntry>> {
+/** The month's rows in ledger order (entry time, then id), numbered from 1; one page after serial number `after`. */
+export async function ledgerPage(db: Db, key: LedgerKey, limit: number, after = 0): Promise<Page<NumberedLedgerEntry, number>> {
   const sql = db.$client;
-  let after = 0;
-  if (cursor) {
-    after = Number(decodeCursor(cursor, 1)[0]);
-    if (!Number.isInteger(after) || after < 0) throw new CursorError('cursor is not valid');
-  }
   const rows = await sql<NumberedLedgerEntry[]>`
     select * from (
       select ${COLUMNS(sql)}, row_number() over (order by l.created_at, l.id)::int as serial
@@ -49,7 +44,7 @@ export async function ledgerPage(db: Db, key: LedgerKey, limit: number, cursor?:
   withDates(rows, ENTRY_DATES);
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
-  return { items, nextCursor: more ? encodeCursor([String(items[items.length - 1].serial)]) : null };
+  return { items, next: more ? items[items.length - 1].serial : null };
 }
 
 /** The month's rows in ledger order, in batches from a server-side cursor (exports never hold the whole month). */

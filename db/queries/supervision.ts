@@ -15,35 +15,6 @@ export interface CaseFilters {
   county?: string; department?: string; item?: string; step?: string; assignee?: string; greenChannel?: boolean;
 }
 
-/** A malformed or foreign cursor (the route answers 400). */
-export class CursorError extends Error {}
-
-/** Opaque cursor: base64url of a JSON array of the sort key of the last row. */
-export function encodeCursor(key: Array<string | number>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-/** Decodes a cursor made by {@link encodeCursor} with `n` string/number parts, or throws CursorError. */
-export function decodeCursor(cursor: string, n: number): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new CursorError('cursor is not valid');
-  }
-  if (!Array.isArray(parsed) || parsed.length !== n || !parsed.every((p) => typeof p === 'string' && p.length <= 200)) {
-    throw new CursorError('cursor is not valid');
-  }
-  return parsed as string[];
-}
-
-/** The ISO instant in a cursor part, or CursorError. */
-function cursorInstant(s: string): Date {
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime())) throw new CursorError('cursor is not valid');
-  return d;
-}
-
 type Sql = postgres.Sql;
 
 /**
@@ -89,16 +60,20 @@ const CASE_COLUMNS = (sql: Sql) => sql`
 
 const CASE_DATES = ['dueAt', 'openedAt', 'lastEventAt'] as const;
 
-export interface Page<T> { items: T[]; nextCursor: string | null }
+/** The keyset of a page's last row: its sort time and id (api/cursor turns it into the opaque nextCursor). */
+export type PageKey = [Date, string];
 
-function page<T>(rows: T[], limit: number, key: (r: T) => Array<string | number>): Page<T> {
+/** One page of a keyset-paginated list; `next` is the key to continue after, null on the last page. */
+export interface Page<T, K = PageKey> { items: T[]; next: K | null }
+
+function page<T>(rows: T[], limit: number, key: (r: T) => PageKey): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
-  return { items, nextCursor: more ? encodeCursor(key(items[items.length - 1])) : null };
+  return { items, next: more ? key(items[items.length - 1]) : null };
 }
 
 /** The overdue-page SQL (exported so a test can EXPLAIN it): open, not on hold, past due, most late first. */
-export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: [Date, string]) {
+export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: PageKey) {
   return sql<CaseListRow[]>`
     select ${CASE_COLUMNS(sql)}
     from cases c
@@ -112,10 +87,9 @@ export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, 
 }
 
 /** Overdue open cases (a case on hold is not overdue: its clock is stopped), most late first. */
-export async function listOverdue(db: Db, scope: Scope, f: CaseFilters, now: Date, limit: number, cursor?: string): Promise<Page<CaseListRow>> {
-  const after = cursor ? decodeCursor(cursor, 2) : undefined;
-  const rows = withDates(await overdueQuery(db.$client, scope, f, now, limit, after ? [cursorInstant(after[0]), after[1]] : undefined), CASE_DATES);
-  return page(rows, limit, (r) => [r.dueAt!.toISOString(), r.id]);
+export async function listOverdue(db: Db, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: PageKey): Promise<Page<CaseListRow>> {
+  const rows = withDates(await overdueQuery(db.$client, scope, f, now, limit, after), CASE_DATES);
+  return page(rows, limit, (r) => [r.dueAt!, r.id]);
 }
 
 /**
@@ -134,9 +108,8 @@ export function stuckCutoff(now: Date, n: number): Date {
 }
 
 /** Open cases with no transition for at least `days` working days, longest-stuck first. */
-export async function listStuck(db: Db, scope: Scope, f: CaseFilters, now: Date, days: number, limit: number, cursor?: string): Promise<Page<CaseListRow>> {
+export async function listStuck(db: Db, scope: Scope, f: CaseFilters, now: Date, days: number, limit: number, after?: PageKey): Promise<Page<CaseListRow>> {
   const sql = db.$client;
-  const after = cursor ? decodeCursor(cursor, 2) : undefined;
   const cutoff = stuckCutoff(now, days);
   const rows = await sql<CaseListRow[]>`
     select ${CASE_COLUMNS(sql)}
@@ -145,11 +118,11 @@ export async function listStuck(db: Db, scope: Scope, f: CaseFilters, now: Date,
     left join users u on u.id = c.assignee
     where c.status = 'open' and c.last_event_at <= ${iso(cutoff)}::timestamptz and c.opened_at <= ${iso(now)}::timestamptz
       ${caseConditions(sql, scope, f)}
-      ${after ? sql`and (c.last_event_at, c.id) > (${iso(cursorInstant(after[0]))}::timestamptz, ${after[1]})` : sql``}
+      ${after ? sql`and (c.last_event_at, c.id) > (${iso(after[0])}::timestamptz, ${after[1]})` : sql``}
     order by c.last_event_at, c.id
     limit ${limit + 1}`;
   withDates(rows, CASE_DATES);
-  return page(rows, limit, (r) => [r.lastEventAt.toISOString(), r.id]);
+  return page(rows, limit, (r) => [r.lastEventAt, r.id]);
 }
 
 export interface SummaryCounts { open: number; overdue: number; dueThisWeek: number; closedThisMonth: number; closedOnTimeThisMonth: number }
@@ -225,9 +198,8 @@ export interface EscalationFilters extends CaseFilters { from?: Date; to?: Date;
  * newest first. "Who acted" is the first later transition made by a person (an event with an actor)
  * on that case, or for a plan the first session recorded after the shortfall was checked.
  */
-export async function listEscalations(db: Db, scope: Scope, f: EscalationFilters, limit: number, cursor?: string): Promise<Page<EscalationRow>> {
+export async function listEscalations(db: Db, scope: Scope, f: EscalationFilters, limit: number, before?: PageKey): Promise<Page<EscalationRow>> {
   const sql = db.$client;
-  const before = cursor ? decodeCursor(cursor, 2) : undefined;
   const planConds = caseConditions(sql, scope, { county: f.county, department: f.department, item: f.item, greenChannel: undefined });
   const includePlans = !f.step && !f.assignee && f.greenChannel === undefined && (f.level === undefined || f.level === 1);
   const rows = await sql<EscalationRow[]>`
@@ -268,9 +240,9 @@ export async function listEscalations(db: Db, scope: Scope, f: EscalationFilters
     ) x
     where true
       ${f.acted === true ? sql`and x."actedBy" is not null` : f.acted === false ? sql`and x."actedBy" is null` : sql``}
-      ${before ? sql`and (x.at, x.key) < (${iso(cursorInstant(before[0]))}::timestamptz, ${before[1]})` : sql``}
+      ${before ? sql`and (x.at, x.key) < (${iso(before[0])}::timestamptz, ${before[1]})` : sql``}
     order by x.at desc, x.key desc
     limit ${limit + 1}`;
   withDates(rows, ['at', 'actedAt']);
-  return page(rows, limit, (r) => [r.at.toISOString(), r.key]);
+  return page(rows, limit, (r) => [r.at, r.key]);
 }

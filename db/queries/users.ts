@@ -3,11 +3,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users, type User } from '../schema';
+import type { Role } from '../../domain/vocabulary';
 
 export interface NewUser {
   username: string;
   displayName: string;
-  role: string;
+  role: Role;
   counties?: string[];
   departments?: string[];
   cityLevel?: boolean;

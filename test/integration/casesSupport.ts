@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { caseEvents, cases } from '../../db/schema';
-import type { EvidenceKind } from '../../domain/catalog';
+import type { EvidenceKind } from '../../domain/vocabulary';
 import type { TestStack } from '../support/env';
 import type { TestUser } from '../support/fixtures';
 

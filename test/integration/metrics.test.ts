@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { buildMetricsServer, readSchedules } from '../../api/metrics';
 import { caseEvents, cases } from '../../db/schema';
+import type { CaseStatus } from '../../domain/vocabulary';
 import { ensureSchedules } from '../../temporal/schedules';
 import { startStack, type TestStack } from '../support/env';
 import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
@@ -49,9 +50,9 @@ beforeAll(async () => {
   coordinator = await makeUser(stack.db, 'coordinator', { cityLevel: true });
   const subject = await makeSubject(stack.db, { county: COUNTY });
   subjectId = subject.id;
-  const row = (status: string, dueAt: Date | null, onHold = false) => ({
+  const row = (status: CaseStatus, dueAt: Date | null, onHold = false) => ({
     id: randomUUID(), subjectId: subject.id, itemCode: 'I01', actionCode: 'A01', county: COUNTY, department: DEPT,
-    catalogVersion: 'test', status, step: status === 'open' ? 'visit' : 'done', onHold, dueAt,
+    catalogVersion: 'test', status, step: status === 'open' ? ('visit' as const) : ('done' as const), onHold, dueAt,
     openedAt: new Date('2026-06-01T00:00:00Z'), lastEventAt: new Date('2026-06-10T00:00:00Z'), state: {},
   });
   const rows = [

@@ -225,7 +225,7 @@ describe('scope, roles and bad input', () => {
     expect(bad.json().errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['querystring.county', 'querystring.limit']));
     const cursor = await get('/v1/supervision/overdue?cursor=not-a-cursor');
     expect(cursor.statusCode).toBe(400);
-    expect(cursor.json().errors[0].path).toBe('query.cursor');
+    expect(cursor.json().errors[0].path).toBe('querystring.cursor');
     expect((await get(`/v1/supervision/stuck?days=0`)).statusCode).toBe(400);
   });
 });

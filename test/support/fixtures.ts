@@ -4,12 +4,13 @@ import type { Db } from '../../db/client';
 import { subjects, type NewSubject } from '../../db/schema';
 import { createUser, issueToken } from '../../db/queries/users';
 import { makeIdNumber } from '../../domain/idNumber';
+import type { Role } from '../../domain/vocabulary';
 
 export interface TestUser { id: string; token: string; auth: { authorization: string } }
 
 /** A user of `role` with this scope, and a bearer token for it. */
 export async function makeUser(db: Db, role: string, scope: { counties?: string[]; departments?: string[]; cityLevel?: boolean } = { cityLevel: true }): Promise<TestUser> {
-  const id = await createUser(db, { username: `${role}-${randomUUID()}`, displayName: `测试${role}`, role, ...scope });
+  const id = await createUser(db, { username: `${role}-${randomUUID()}`, displayName: `测试${role}`, role: role as Role, ...scope });
   const { token } = await issueToken(db, id);
   return { id, token, auth: { authorization: `Bearer ${token}` } };
 }

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { EVENT_LABELS } from '../../api/presenters/case';
+import { CASE_EVENT_LABELS as EVENT_LABELS } from '../../domain/vocabulary';
 import * as contract from '../../workflows/contract';
 import type { CaseState } from '../../workflows/contract';
 import { historyTypes } from './caseSupport';
@@ -41,7 +41,7 @@ function pathsOf(file: string) {
     if (scheduled?.activityType?.name === 'projectCaseEvents') last = (json(scheduled.input?.payloads?.[0]) as { state: CaseState }).state;
   }
   const signals = (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-  return { updates, signals, eventTypes: new Set(last?.events.map((x) => x.type) ?? []), status: last?.status };
+  return { updates, signals, eventTypes: new Set<string>(last?.events.map((x) => x.type) ?? []), status: last?.status };
 }
 
 describe('replay of recorded case histories', () => {

@@ -4,7 +4,6 @@ import {
   CATALOG,
   CATALOG_VERSION,
   CATEGORY_LABELS,
-  DELIVERY_METHOD_LABELS,
   findAction,
   findItem,
   ITEM_CODES,
@@ -12,8 +11,8 @@ import {
   missingEvidence,
   oneOffActions,
   stepDeadline,
-  type StepKind,
 } from '../../../domain/catalog';
+import { DELIVERY_METHOD_LABELS, type StepKind } from '../../../domain/vocabulary';
 import { isDepartmentCode } from '../../../domain/departments';
 
 const allActions = CATALOG.items.flatMap((item) => item.actions.map((action) => ({ item, action })));
