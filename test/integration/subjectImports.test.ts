@@ -191,7 +191,7 @@ describe('import: bad rows are rejected with a 错误原因, and such a file can
     const reason = (row: number) => rep.find((r) => r.行号 === String(row))?.错误原因 ?? '';
     // Sheet rows: the header is row 1, so the file's nth data row is row n + 1.
     expect(rep.map((r) => r.行号)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
-    expect(reason(3)).toMatch(/身份证号码：校验码错误，应为 \d/);
+    expect(reason(3)).toMatch(/身份证号码：校验码错误，应为 [\dX]/);
     expect(reason(4)).toBe('身份证号码：在文件中重复出现（第 4、5 行）');
     expect(reason(5)).toBe('身份证号码：在文件中重复出现（第 4、5 行）');
     expect(reason(6)).toBe('县(市)区：金凤区不在您的权限范围内');
