@@ -135,8 +135,9 @@ export const subjectImportRoutes: RouteModule = async (app: FastifyInstance, dep
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpProblem(413, '文件过大 Payload Too Large', `文件超过大小上限 ${limit} 字节（${Math.floor(limit / 1024 / 1024)} MB），请分成几个文件导入`);
-      if (typeof code === 'string' && code.startsWith('FST_')) throw badRequest((e as Error).message, [{ path: 'body.file', message: (e as Error).message }]);
-      throw e;
+      if (e instanceof HttpProblem) throw e;
+      // Anything else that breaks while reading the upload is a malformed multipart body the client sent.
+      throw badRequest('上传内容无法读取', [{ path: 'body.file', message: (e as Error).message || '上传内容无法读取' }]);
     }
     if (bytes.length === 0) throw badRequest('文件为空', [{ path: 'body.file', message: '文件为空', code: 'empty' }]);
     let format;
