@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client';
 import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
-import { projectCase, type ProjectCaseInput } from './projection';
+import { projectCase, projectCaseEvents, type ProjectCaseEventsInput, type ProjectCaseInput } from './projection';
 import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
 import { reportingActivities } from './reporting';
 import { subjectImportActivities } from './subjectImport';
@@ -18,6 +18,10 @@ export function createActivities(deps: ActivityDeps) {
     /** Projects one case transition into PostgreSQL (idempotent). */
     async projectCase(input: ProjectCaseInput): Promise<void> {
       await projectCase(deps.db, input);
+    },
+    /** Projects a batch of case events and the row snapshot after them into PostgreSQL (idempotent; caseEngine). */
+    async projectCaseEvents(input: ProjectCaseEventsInput): Promise<void> {
+      await projectCaseEvents(deps.db, input);
     },
     /** Writes a finished case's ledger row (idempotent). */
     async writeCaseLedgerEntry(input: Parameters<typeof writeCaseLedgerEntry>[1]): Promise<string> {

@@ -47,8 +47,26 @@ export function caseRowFromState(state: CaseState, event: CaseEvent) {
   };
 }
 
-/** Writes one event and the case snapshot that follows it, in one transaction. */
+/** What the caseEngine workflow projects per batch: its state, whose events from `fromSeq` on are not written yet. */
+export interface ProjectCaseEventsInput { fromSeq: number; state: CaseState }
+
+/** Writes one event and the case snapshot that follows it, in one transaction (the frozen serviceCase workflow's projection). */
 export async function projectCase(db: Db, { event, state }: ProjectCaseInput): Promise<void> {
+  await writeProjection(db, state, [event]);
+}
+
+/**
+ * Writes a batch of a case's events (seq `fromSeq` up to its last) and the case row snapshot that
+ * follows the last of them, in one transaction: one statement per table, idempotent on (caseId, seq),
+ * and the row only moves forward.
+ */
+export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseEventsInput): Promise<void> {
+  const events = state.events.filter((e) => e.seq >= fromSeq);
+  if (events.length > 0) await writeProjection(db, state, events);
+}
+
+async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): Promise<void> {
+  const event = events.at(-1)!;
   const row = caseRowFromState(state, event);
   await db.transaction(async (tx) => {
     await tx
@@ -61,15 +79,15 @@ export async function projectCase(db: Db, { event, state }: ProjectCaseInput): P
       });
     await tx
       .insert(caseEvents)
-      .values({
+      .values(events.map((e) => ({
         caseId: state.input.caseId,
-        seq: event.seq,
-        type: event.type,
-        at: new Date(event.at),
-        actor: event.actor ?? null,
-        step: event.step ?? null,
-        data: event.data ?? {},
-      })
+        seq: e.seq,
+        type: e.type,
+        at: new Date(e.at),
+        actor: e.actor ?? null,
+        step: e.step ?? null,
+        data: e.data ?? {},
+      })))
       .onConflictDoNothing();
   });
 }

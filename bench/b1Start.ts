@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { requestHash } from '../api/services/openCase';
 import { HOLIDAY_CALENDAR } from '../domain/calendar';
 import { CATALOG_VERSION } from '../domain/catalog';
-import { caseStartSearchAttributes, caseWorkflowId, openedUpdate, type CaseInput } from '../workflows/contract';
+import { CASE_WORKFLOW_TYPE, caseStartSearchAttributes, caseWorkflowId, openedUpdate, type CaseInput } from '../workflows/contract';
 import { makeSubject, makeUser } from '../test/support/fixtures';
 import type { Benchmark } from './context';
 import { call } from './http';
@@ -42,7 +42,7 @@ export const b1Start: Benchmark = async (ctx) => {
     };
   };
   const startDirect = async (input: CaseInput) => {
-    const handle = await stack.temporal.workflow.start('serviceCase', {
+    const handle = await stack.temporal.workflow.start(CASE_WORKFLOW_TYPE, {
       taskQueue: stack.taskQueue,
       workflowId: caseWorkflowId(input.caseId),
       args: [input],

@@ -188,7 +188,11 @@ export const getCaseStateQuery = defineQuery<CaseState>('getState');
 export const setCalendarSignal = defineSignal<[{ calendar: HolidayYear[] }]>('setCalendar');
 
 /** A human step's update: every one carries the acting user; the API derives its update id from the Idempotency-Key. */
-export interface StepActor { actor: string }
+export interface StepActor {
+  actor: string;
+  /** The acting user's role: the validator lets a worker act only on a case assigned to them. */
+  actorRole?: string;
+}
 
 export interface AssignRequest extends StepActor { assignee: string; note?: string }
 export interface ScheduleVisitRequest extends StepActor { scheduledAt: string; note?: string }
@@ -221,3 +225,11 @@ export const greenChannelUpdate = defineUpdate<CaseState, [StepActor]>('greenCha
 
 /** The failure type a validator throws for a step not allowed now (the API answers 409 with its message). */
 export const STEP_NOT_ALLOWED = 'StepNotAllowed';
+/** The failure type for a worker acting on a case not assigned to them (the API answers 403). */
+export const NOT_ASSIGNEE = 'NotAssignee';
+
+/**
+ * The workflow type new cases start (workflows/caseEngine.ts). `serviceCase` (workflows/serviceCase.ts)
+ * stays registered, frozen, for cases opened before it; both answer the same updates and query.
+ */
+export const CASE_WORKFLOW_TYPE = 'caseEngine';

@@ -1,5 +1,6 @@
 /** The workflows the worker registers (the bundler's entry point). */
 export { serviceCase } from './serviceCase';
+export { caseEngine } from './caseEngine';
 export { servicePlan } from './servicePlan';
 export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';
 export { subjectImport } from './subjectImport';

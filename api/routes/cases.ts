@@ -21,22 +21,22 @@ import multipart from '@fastify/multipart';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
-import { isDateString, shanghaiDate } from '../../domain/calendar';
-import { CATALOG_VERSION, findAction, ITEM_CODES, missingEvidence } from '../../domain/catalog';
+import { isDateString } from '../../domain/calendar';
+import { ITEM_CODES } from '../../domain/catalog';
 import {
-  CANCEL_REASONS, CASE_ACTION_LABELS, caseAction, VISIT_OUTCOMES, type CaseAction,
+  CANCEL_REASONS, CASE_ACTION_LABELS, VISIT_OUTCOMES, type CaseAction,
 } from '../../domain/caseFlow';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
-import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS, type DeliveryMethod } from '../../domain/vocabulary';
+import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
 import { cases, users, type CaseRow } from '../../db/schema';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
-  holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, STEP_NOT_ALLOWED, supplementUpdate, visitReportUpdate,
+  holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, supplementUpdate, visitReportUpdate,
   type CaseState,
 } from '../../workflows/contract';
 import type { AppDeps } from '../types';
@@ -48,6 +48,7 @@ import { readIdempotencyKey } from '../idempotency';
 import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
+import { sendUpdate } from '../workflowUpdates';
 
 
 export const createCaseBody = z.object({
@@ -146,9 +147,19 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   }
 
   /**
-   * Sends one step to the case's workflow as an update and answers with the case after it.
-   * A validator's refusal is a 409 with its reason; a case that has ended answers 409 too, except a
-   * retry of the very request that ended it, which gets the first answer again.
+   * A case the user may act on, from the read model alone (404 outside the scope): a step needs no
+   * workflow query, its update's validator sees the workflow's own state.
+   */
+  async function loadForStep(user: AuthUser, id: string): Promise<CaseState> {
+    const row = await rowOf(id);
+    if (!row || !inScope(user, row.county, row.department)) throw notFound('案件');
+    return row.state as unknown as CaseState;
+  }
+
+  /**
+   * Sends one step to the case's workflow as one update and answers with the case after it (failures:
+   * api/workflowUpdates). A case that has ended answers 409, except a retry of the very request that
+   * ended it, which gets the first answer again.
    */
   async function step<A>(request: FastifyRequest, state: CaseState, what: CaseAction, update: UpdateDefinition<CaseState, [A]>, args: A) {
     const user = currentUser(request);
@@ -156,23 +167,14 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const updateId = key ? `${user.id}:${key}` : randomUUID();
     const id = state.input.caseId;
     const handle = deps.temporal.workflow.getHandle(caseWorkflowId(id));
-    let next: CaseState;
-    try {
-      next = await handle.executeUpdate(update, { args: [args], updateId });
-    } catch (e) {
-      if (e instanceof WorkflowUpdateFailedError) {
-        const cause = e.cause as (Error & { type?: string }) | undefined;
-        if (cause?.type === STEP_NOT_ALLOWED) throw conflict(cause.message);
-        throw conflict(cause?.message ?? `不能${CASE_ACTION_LABELS[what]}`);
-      }
-      if (e instanceof WorkflowNotFoundError || (e as Error).name === 'WorkflowNotFoundError') {
-        // The workflow has completed: a retry of the request that closed it is answered as before.
-        const final = await handle.query(getCaseStateQuery).catch(() => state);
-        if (final.events.some((ev) => ev.data?.updateId === updateId)) return presentCase(final, await rowOf(id), user);
+    const next = await sendUpdate(deps.temporal, handle, update, { args: [{ ...args, actorRole: user.role }], updateId }, {
+      fallbackReason: `不能${CASE_ACTION_LABELS[what]}`,
+      onEnded: async () => {
+        const final = await handle.query(getCaseStateQuery).catch(async () => ((await rowOf(id))?.state as unknown as CaseState | undefined) ?? state);
+        if (final.events.some((ev) => ev.data?.updateId === updateId)) return final;
         throw conflict(`案件${CASE_STATUS_LABELS[final.status] ?? final.status}，不能${CASE_ACTION_LABELS[what]}`);
-      }
-      throw e;
-    }
+      },
+    });
     return presentCase(next, await rowOf(id), user);
   }
 
@@ -256,7 +258,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...COORD_SUP),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     const [assignee] = await deps.db.select().from(users).where(eq(users.id, request.body.assignee)).limit(1);
     const assigneeScope = assignee && {
       id: assignee.id, username: assignee.username, displayName: assignee.displayName, role: assignee.role as Role,
@@ -274,7 +276,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...WORKER_COORD),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     forbiddenUnlessAssignee(user, state);
     return step(request, state, 'schedule_visit', scheduleVisitUpdate, { actor: user.id, ...request.body });
   });
@@ -284,17 +286,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...WORKER_COORD),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     forbiddenUnlessAssignee(user, state);
     const body = request.body;
     await checkEvidence(state.input.caseId, body.evidence, 'evidence');
-    if (body.outcome === 'done' && state.step === 'visit') {
-      const action = caseAction(state.input.catalogVersion, state.input.itemCode, state.input.actionCode);
-      const missing = action ? missingEvidence(action, body.evidence.map((e) => e.kind)) : [];
-      if (missing.length > 0) {
-        throw badRequest(`缺少佐证材料：${missing.map((m) => m.label).join('、')}`, [{ path: 'body.evidence', message: `缺少：${missing.map((m) => m.label).join('、')}` }]);
-      }
-    }
     return step(request, state, 'visit_report', visitReportUpdate, { actor: user.id, ...body });
   });
 
@@ -303,12 +298,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole('reviewer'),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
-    const body = request.body;
-    if (body.decision === 'approve_with_missing' && body.supplementDueDate < shanghaiDate(deps.now())) {
-      throw badRequest('后补期限不能早于今天', [{ path: 'body.supplementDueDate', message: '后补期限不能早于今天' }]);
-    }
-    return step(request, state, 'review', reviewUpdate, { actor: user.id, ...body });
+    const state = await loadForStep(user, request.params.id);
+    return step(request, state, 'review', reviewUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/supplement', {
@@ -316,7 +307,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...WORKER_COORD),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     forbiddenUnlessAssignee(user, state);
     await checkEvidence(state.input.caseId, request.body.evidence ?? [], 'evidence');
     return step(request, state, 'supplement', supplementUpdate, { actor: user.id, ...request.body });
@@ -327,12 +318,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...WORKER_COORD),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     forbiddenUnlessAssignee(user, state);
-    const allowed = findAction(state.input.itemCode, state.input.actionCode)?.action.deliveryMethods ?? [];
-    if (state.input.catalogVersion === CATALOG_VERSION && allowed.length > 0 && !allowed.includes(request.body.method as DeliveryMethod)) {
-      throw badRequest('本事项不支持该送达方式', [{ path: 'body.method', message: `可选：${allowed.join('、')}` }]);
-    }
     return step(request, state, 'deliver', deliverUpdate, { actor: user.id, ...request.body });
   });
 
@@ -341,11 +328,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...WORKER_COORD),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     forbiddenUnlessAssignee(user, state);
-    if (request.body.receivedAt && Date.parse(request.body.receivedAt) > deps.now().getTime()) {
-      throw badRequest('签收时间不能晚于当前时间', [{ path: 'body.receivedAt', message: '签收时间不能晚于当前时间' }]);
-    }
     return step(request, state, 'confirm_receipt', confirmReceiptUpdate, { actor: user.id, ...request.body });
   });
 
@@ -354,7 +338,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...COORD_SUP),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     return step(request, state, 'cancel', cancelCaseUpdate, { actor: user.id, ...request.body });
   });
 
@@ -363,7 +347,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...COORD_SUP),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     return step(request, state, 'hold', holdUpdate, { actor: user.id, ...request.body });
   });
 
@@ -372,7 +356,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...COORD_SUP),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     return step(request, state, 'resume', resumeUpdate, { actor: user.id });
   });
 
@@ -381,7 +365,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     preHandler: requireRole(...GREEN_CHANNEL_ROLES),
   }, async (request) => {
     const user = currentUser(request);
-    const { state } = await loadCase(user, request.params.id);
+    const state = await loadForStep(user, request.params.id);
     return step(request, state, 'green_channel', greenChannelUpdate, { actor: user.id });
   });
 

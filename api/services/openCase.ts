@@ -1,15 +1,17 @@
 /**
  * Opening a case: validates the catalog action and the subject, derives the case id from the
- * Idempotency-Key, and starts the serviceCase workflow. Used by POST /v1/cases and by surveys.
+ * Idempotency-Key, and starts the case workflow (workflows/caseEngine) with update-with-start. Used by POST /v1/cases and by surveys.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { HOLIDAY_CALENDAR } from '../../domain/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
-import { caseStartSearchAttributes, caseWorkflowId, getCaseStateQuery, openedUpdate, type CaseInput, type CaseState } from '../../workflows/contract';
+import {
+  CASE_WORKFLOW_TYPE, caseStartSearchAttributes, caseWorkflowId, getCaseStateQuery, openedUpdate, type CaseInput, type CaseState,
+} from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
 import { badRequest, conflict, forbidden } from '../problem';
 import { caseOpeningRefusal } from './casePermissions';
@@ -78,25 +80,25 @@ export async function openCase(
     ...(req.surveyId ? { surveyId: req.surveyId } : {}),
     ...(req.notes ? { notes: req.notes } : {}),
   };
-  const handle = deps.temporal.workflow.getHandle(caseWorkflowId(caseId));
+  // One round trip: start the workflow and wait for its opening to be in the read model (so a list
+  // read right after shows the case). A retry under the same key finds the workflow already started.
+  const start = new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+    taskQueue: deps.taskQueue,
+    workflowId: caseWorkflowId(caseId),
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: caseStartSearchAttributes(input),
+  });
   try {
-    await deps.temporal.workflow.start('serviceCase', {
-      taskQueue: deps.taskQueue,
-      workflowId: caseWorkflowId(caseId),
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: caseStartSearchAttributes(input),
-    });
+    const state = await deps.temporal.workflow.executeUpdateWithStart(openedUpdate, { startWorkflowOperation: start });
+    return { created: true, state };
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-    const existing = await handle.query(getCaseStateQuery);
-    if (existing.input.requestHash !== hash) {
-      throw conflict('该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { caseId });
-    }
-    return { created: false, state: existing };
   }
-  // Answer once the opening is in the read model, so a list read right after shows the case.
-  const state = await handle.executeUpdate(openedUpdate, { args: [] });
-  return { created: true, state };
+  const existing = await deps.temporal.workflow.getHandle(caseWorkflowId(caseId)).query(getCaseStateQuery);
+  if (existing.input.requestHash !== hash) {
+    throw conflict('该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { caseId });
+  }
+  return { created: false, state: existing };
 }

@@ -84,13 +84,33 @@ describe('steps not allowed now, and bad bodies', () => {
     }
   });
 
-  it('a visit reported done without the evidence the catalog requires is 400 naming what is missing', async () => {
+  it('a visit reported done without the evidence the catalog requires is 409 naming what is missing (the workflow\'s rule)', async () => {
     const id = await openCase();
     await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
     const photo = await upload(stack, worker, id, evidenceFile('photo'));
     const res = await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: [{ sha256: photo.json().sha256, kind: 'photo' }] });
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(409);
     expect(res.json().detail).toBe('缺少佐证材料：服务对象或监护人签字确认');
+  });
+});
+
+describe('conflicting steps sent at the same moment', () => {
+  it('approve × approve, and cancel × cancel: exactly one is 200, the other 409 with the reason; the read model matches', async () => {
+    const id = await openCase();
+    await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
+    await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: await consultationEvidence(id) });
+    const approvals = await Promise.all([1, 2].map(() => post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve' })));
+    expect(approvals.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(approvals.find((r) => r.statusCode === 409)!.json().detail).toMatch(/不能审核$/);
+    const [{ count }] = await stack.db.$count(caseEvents, and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'reviewed'))).then((n) => [{ count: n }]);
+    expect(count).toBe(1);
+    await expectReadModelMatches(stack, coordinator, id);
+
+    const other = await openCase();
+    const cancels = await Promise.all([1, 2].map(() => post(stack, coordinator, `/v1/cases/${other}/cancel`, { reason: 'declined' })));
+    expect(cancels.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(cancels.find((r) => r.statusCode === 409)!.json().detail).toBe('案件已撤销，不能撤销案件');
+    await expectReadModelMatches(stack, coordinator, other);
   });
 });
 
@@ -203,8 +223,8 @@ describe('hold and green channel over HTTP', () => {
     await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
     await post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence: await consultationEvidence(id) });
     const past = await post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve_with_missing', missing: ['身份证复印件'], supplementDueDate: '2020-01-01' });
-    expect(past.statusCode).toBe(400);
-    expect(past.json().errors[0].path).toBe('body.supplementDueDate');
+    expect(past.statusCode).toBe(409);
+    expect(past.json().detail).toBe('后补期限不能早于今天');
     const reviewed = await post(stack, reviewer, `/v1/cases/${id}/review`, { decision: 'approve_with_missing', missing: ['身份证复印件'], supplementDueDate: '2099-12-31' });
     expect(reviewed.json()).toMatchObject({ status: { code: 'open' }, step: { code: 'ledger' }, supplementDueAt: '2099-12-31T16:00:00.000Z' });
     await expectReadModelMatches(stack, coordinator, id);

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addDaysToDate, addWorkingDays, HOLIDAY_CALENDAR, isWorkingDay, shanghaiDate, type HolidayYear } from '../../domain/calendar';
 import { level2At, workingMsBetween } from '../../domain/caseFlow';
 import {
-  assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, greenChannelUpdate, holdUpdate, resumeUpdate, reviewUpdate,
+  CASE_WORKFLOW_TYPE, caseWorkflowId, openedUpdate, assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, greenChannelUpdate, holdUpdate, resumeUpdate, reviewUpdate,
   scheduleVisitUpdate, setCalendarSignal, supplementUpdate, visitReportUpdate, type CaseState, type EvidenceRef,
 } from '../../workflows/contract';
-import { caseInput, eventTypes, eventually, maybeRecordHistory, ownTimeSkippingEnv, stateOf, withCase } from './caseSupport';
+import { testWorker } from '../support/env';
+import {
+  caseInput, eventTypes, eventually, fakeActivities, maybeRecordHistory, ownTimeSkippingEnv, projectedEvents, stateOf, withCase, type Recorded,
+} from './caseSupport';
 
 let env: TestWorkflowEnvironment;
 let stop: () => Promise<void>;
@@ -45,7 +48,7 @@ async function skipTo(at: number, state: CaseState | number): Promise<void> {
   if (at > now) await env.sleep(at - now);
 }
 
-describe('serviceCase: the happy path', () => {
+describe('caseEngine: the happy path', () => {
   it('walks assignment → visit → review → delivery → ledger → closed, projecting every event once, in order', async () => {
     const input = caseInput('DISABILITY_CERT', 'RENEW');
     const rec = await withCase(env, input, async (h) => {
@@ -81,9 +84,13 @@ describe('serviceCase: the happy path', () => {
       await maybeRecordHistory(h, 'happy-path-renew');
     });
     expect(rec.ledger).toEqual([{ caseId: input.caseId, at: expect.any(String) }]);
-    expect(rec.projected.map((p) => p.event.seq)).toEqual(rec.projected.map((_, i) => i + 1));
-    // Each projection carries the state that follows its event.
-    for (const p of rec.projected) expect(p.state.events.at(-1)).toEqual(p.event);
+    // Every event projected, in seq order with no gap (projectedEvents checks), in fewer writes than events.
+    const written = projectedEvents(rec);
+    expect(written.map((e) => e.seq)).toEqual(written.map((_, i) => i + 1));
+    expect(written.at(-1)?.type).toBe('closed');
+    expect(rec.projected.length).toBeLessThan(written.length);
+    // The last batch carries the final state.
+    expect(rec.projected.at(-1)!.state.status).toBe('closed');
   });
 
   it('an item without a certificate skips delivery, as the catalog says', async () => {
@@ -114,7 +121,40 @@ describe('serviceCase: the happy path', () => {
   });
 });
 
-describe('serviceCase: what is not allowed now', () => {
+describe('caseEngine: starting, and delivering again', () => {
+  it('update-with-start opens the case and answers with its state once the opening is projected, in one call', async () => {
+    const input = caseInput('DISABILITY_CERT', 'RENEW');
+    const rec: Recorded = { projected: [], ledger: [] };
+    const { worker, taskQueue } = await testWorker(env.nativeConnection, fakeActivities(rec) as never);
+    await worker.runUntil(async () => {
+      const start = new WithStartWorkflowOperation(CASE_WORKFLOW_TYPE, {
+        taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input], workflowIdConflictPolicy: 'FAIL',
+      });
+      const s = await env.client.workflow.executeUpdateWithStart(openedUpdate, { startWorkflowOperation: start });
+      expect(s).toMatchObject({ status: 'open', step: 'assignment', events: [{ seq: 1, type: 'opened' }] });
+      expect(projectedEvents(rec).map((e) => e.type)).toEqual(['opened']);
+      const h = await start.workflowHandle();
+      await maybeRecordHistory(h, 'update-with-start');
+      await h.terminate('test over');
+    });
+  });
+
+  it('a certificate sent again (mail returned) is redispatched; its receipt closes the case', async () => {
+    await withCase(env, caseInput('DISABILITY_CERT', 'RENEW'), async (h) => {
+      await assign(h);
+      await visitDone(h);
+      await approve(h);
+      await h.executeUpdate(deliverUpdate, { args: [{ actor: 'worker-1', method: 'post' }] });
+      let s = await h.executeUpdate(deliverUpdate, { args: [{ actor: 'worker-1', method: 'post' }] });
+      expect(eventTypes(s).slice(-2)).toEqual(['dispatched', 'redispatched']);
+      s = await h.executeUpdate(confirmReceiptUpdate, { args: [{ actor: 'worker-1' }] });
+      expect(s).toMatchObject({ status: 'closed', step: 'done' });
+      await maybeRecordHistory(h, 'redispatch');
+    });
+  });
+});
+
+describe('caseEngine: what is not allowed now', () => {
   it('a validator rejects a step not allowed now with the Chinese reason, and the case does not move', async () => {
     await withCase(env, caseInput('LEGAL_AID', 'CONSULTATION', { department: 'JUSTICE' }), async (h) => {
       expect(await rejection(visitDone(h))).toBe('案件当前处于分派步骤，不能登记上门结果');
@@ -142,7 +182,7 @@ describe('serviceCase: what is not allowed now', () => {
   });
 });
 
-describe('serviceCase: visits that fail, and reviews that do not approve', () => {
+describe('caseEngine: visits that fail, and reviews that do not approve', () => {
   it('three failed visits (nobody home / refused) escalate to the county department; the case stays at the visit', async () => {
     await withCase(env, caseInput('SOCIAL_ASSISTANCE', 'MIN_LIVING', { department: 'CIVIL_AFFAIRS' }), async (h) => {
       await assign(h);
@@ -193,7 +233,7 @@ describe('serviceCase: visits that fail, and reviews that do not approve', () =>
   });
 });
 
-describe('serviceCase: cancel, hold, green channel', () => {
+describe('caseEngine: cancel, hold, green channel', () => {
   it('cancel mid-visit ends the case with the reason; nothing goes to the ledger; later steps are refused', async () => {
     const rec = await withCase(env, caseInput('DISABILITY_CERT', 'NEW'), async (h) => {
       await assign(h);
@@ -253,11 +293,12 @@ describe('serviceCase: cancel, hold, green channel', () => {
       expect(desc.searchAttributes.DoorstepGreenChannel).toEqual([true]);
       expect(desc.searchAttributes.DoorstepStep).toEqual(['review']);
       expect((desc.searchAttributes.DoorstepDueAt as Date[])[0].toISOString()).toBe(s.dueAt);
+      await maybeRecordHistory(h, 'green-channel');
     });
   });
 });
 
-describe('serviceCase: deadlines and escalation', () => {
+describe('caseEngine: deadlines and escalation', () => {
   it('escalates at exactly the working-day deadline across a holiday, then to the leadership group office', async () => {
     // The server's clock is the real "now": put a two-day holiday on the next two working days after it.
     const now = new Date(await env.currentTimeMs());
@@ -303,7 +344,7 @@ describe('serviceCase: deadlines and escalation', () => {
   });
 
   it('the setCalendar signal swaps the holiday table of a running case and moves its current deadline', async () => {
-    await withCase(env, caseInput('LEGAL_AID', 'MEDIATION', { department: 'JUSTICE' }), async (h) => {
+    await withCase(env, caseInput('LEGAL_AID', 'MEDIATION', { department: 'JUSTICE' }), async (h, seen) => {
       let s = await assign(h);
       const start = new Date(s.stepStartedAt);
       expect(s.dueAt).toBe(addWorkingDays(start, 5).toISOString());
@@ -313,6 +354,8 @@ describe('serviceCase: deadlines and escalation', () => {
       s = await eventually(async () => { const x = await stateOf(h); return x.dueAt !== s.dueAt && x; });
       expect(s.dueAt).toBe(addWorkingDays(start, 5, calendar).toISOString());
       expect(s.events.at(-1)).toMatchObject({ type: 'calendar_updated', data: { sources: ['test'], dueAt: s.dueAt } });
+      await eventually(async () => projectedEvents(seen).length === s.events.length);
+      await maybeRecordHistory(h, 'set-calendar');
     });
   });
 

@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ProjectCaseInput } from '../../activities/projection';
+import type { ProjectCaseEventsInput } from '../../activities/projection';
 import { CATALOG_VERSION } from '../../domain/catalog';
-import { caseWorkflowId, getCaseStateQuery, type CaseInput, type CaseState } from '../../workflows/contract';
+import { CASE_WORKFLOW_TYPE, caseWorkflowId, getCaseStateQuery, type CaseEvent, type CaseInput, type CaseState } from '../../workflows/contract';
 import { registerSearchAttributes, startTimeSkippingServer } from '../../temporal/devServer';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/contract';
 import { testWorker } from '../support/env';
@@ -36,13 +36,37 @@ export function caseInput(itemCode: string, actionCode: string, extra: Partial<C
   };
 }
 
-/** What the fake activities saw. */
-export interface Recorded { projected: ProjectCaseInput[]; ledger: Array<{ caseId: string; at: string }> }
+/** What the fake activities saw: each projection batch, and each ledger write. */
+export interface Recorded { projected: ProjectCaseEventsInput[]; ledger: Array<{ caseId: string; at: string }> }
 
-/** Plain-function activities that remember their calls. */
-export function fakeActivities(rec: Recorded) {
+/**
+ * The events the projection batches wrote, each once, in the order they were first written. A local
+ * activity runs at least once (a batch whose workflow task did not complete runs again; the real
+ * projection is idempotent on (caseId, seq)), so a batch may repeat — but only with the same events,
+ * and never with a gap or out of order: that is checked here.
+ */
+export function projectedEvents(rec: Recorded): CaseEvent[] {
+  const written: CaseEvent[] = [];
+  for (const p of rec.projected) {
+    if (p.fromSeq > written.length + 1) throw new Error(`projection gap: batch from seq ${p.fromSeq} after ${written.length}`);
+    for (const e of p.state.events.filter((x) => x.seq >= p.fromSeq)) {
+      if (e.seq <= written.length) {
+        if (JSON.stringify(written[e.seq - 1]) !== JSON.stringify(e)) throw new Error(`seq ${e.seq} projected twice with different content`);
+      } else {
+        written.push(e);
+      }
+    }
+  }
+  return written;
+}
+
+/** Plain-function activities that remember their calls; `projectionMs` makes each projection slow (widens race windows). */
+export function fakeActivities(rec: Recorded, projectionMs = 0) {
   return {
-    projectCase: async (i: ProjectCaseInput) => { rec.projected.push(i); },
+    projectCaseEvents: async (i: ProjectCaseEventsInput) => {
+      if (projectionMs > 0) await new Promise((r) => setTimeout(r, projectionMs));
+      rec.projected.push(i);
+    },
     writeCaseLedgerEntry: async (i: { caseId: string; at: string }) => { rec.ledger.push(i); return `ledger-${i.caseId}`; },
   };
 }
@@ -52,11 +76,12 @@ export async function withCase(
   env: TestWorkflowEnvironment,
   input: CaseInput,
   fn: (handle: WorkflowHandle, rec: Recorded) => Promise<void>,
+  opts: { projectionMs?: number } = {},
 ): Promise<Recorded> {
   const rec: Recorded = { projected: [], ledger: [] };
-  const { worker, taskQueue } = await testWorker(env.nativeConnection, fakeActivities(rec) as never);
+  const { worker, taskQueue } = await testWorker(env.nativeConnection, fakeActivities(rec, opts.projectionMs) as never);
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('serviceCase', { taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input] });
+    const handle = await env.client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input] });
     await eventually(async () => (await handle.query(getCaseStateQuery)).events.length >= 1);
     try {
       await fn(handle, rec);
@@ -67,7 +92,7 @@ export async function withCase(
       // time-skipping lock held, and every later env.sleep() on it hangs).
       const { status } = await handle.describe();
       if (status.name === 'RUNNING') {
-        await eventually(async () => rec.projected.length >= (await handle.query(getCaseStateQuery)).events.length, 5_000).catch(() => undefined);
+        await eventually(async () => projectedEvents(rec).length >= (await handle.query(getCaseStateQuery)).events.length, 5_000).catch(() => undefined);
         await handle.terminate('test over');
       }
     }
@@ -83,7 +108,8 @@ export const stateOf = (h: WorkflowHandle): Promise<CaseState> => h.query(getCas
 export const eventTypes = (s: CaseState): string[] => s.events.map((e) => e.type);
 
 /**
- * With RECORD_HISTORIES=1, writes the workflow's history to test/workflows/histories/<name>.json for
+ * With RECORD_HISTORIES=1, writes the workflow's history to test/workflows/histories/<type>-<name>.json
+ * (<name>.json for the frozen serviceCase type, whose histories were recorded before) for
  * the replay test (commit the file). Otherwise does nothing. The history is stored as its protobuf
  * encoding (base64) with a readable list of its event types: @temporalio/common's historyToJSON
  * fails with the protobufjs versions installed here (two copies; "type must be a Type").
@@ -91,17 +117,19 @@ export const eventTypes = (s: CaseState): string[] => s.events.map((e) => e.type
 export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const { History, EventType } = historyTypes();
+  const { type } = await handle.describe();
+  const file = type === 'serviceCase' ? name : `${type}-${name}`;
   const history = History.fromObject(await handle.fetchHistory());
   const dir = resolve(import.meta.dirname, 'histories');
   mkdirSync(dir, { recursive: true });
   const doc = {
     name,
-    workflowType: 'serviceCase',
+    workflowType: type,
     workflowId: handle.workflowId,
     events: (history.events ?? []).map((e) => EventType[e.eventType ?? 0]),
     historyProtobufBase64: Buffer.from(History.encode(history).finish()).toString('base64'),
   };
-  writeFileSync(resolve(dir, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(resolve(dir, `${file}.json`), `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /** The History message and EventType enum of @temporalio/proto (CommonJS: reached through its default export). */
