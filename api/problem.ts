@@ -30,6 +30,8 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) => new
 const TYPE_BASE = 'https://doorstep.example/problems/';
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>) {
+  // A 503 is temporary: tell clients when to try again (with the same Idempotency-Key).
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '30');
   return reply.status(status).type('application/problem+json').send({ type: `${TYPE_BASE}${status}`, status, ...body });
 }
 
