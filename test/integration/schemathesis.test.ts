@@ -129,7 +129,7 @@ function runAs(user: TestUser, name: string, filter: string[]): Promise<Run> {
     '--report', 'junit', '--report-junit-path', join(reportDir, 'junit.xml'),
   ];
   return new Promise((done, fail) => {
-    const child = spawn(ST, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ST, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
