@@ -41,6 +41,8 @@ let dir: string;
 let schemaPath: string;
 let configPath: string;
 let operations: string[];
+let doc: OpenApi;
+interface OpenApi { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> }
 const users = {} as Record<Role, TestUser>;
 
 /** A TOML string (JSON's escapes are TOML's for what we write). */
@@ -83,7 +85,8 @@ async function seed() {
     list('surveys', [survey.json().id]),
     list('evidence', [uploaded.json().sha256]),
     list('idNumbers', [uniqueIdNumber(), subjects[0].idNumber]),
-    `[parameters]\n${[bind('body.subjectId', 'subjects'), bind('body.withSubjectId', 'subjects'), bind('body.householdWithSubjectId', 'subjects'), bind('body.idNumber', 'idNumbers'), bind('query.idNumber', 'idNumbers')].join('\n')}\n`,
+    list('workers', [users.worker.id]),
+    `[parameters]\n${[bind('body.subjectId', 'subjects'), bind('body.withSubjectId', 'subjects'), bind('body.householdWithSubjectId', 'subjects'), bind('body.idNumber', 'idNumbers'), bind('query.idNumber', 'idNumbers'), bind('body.assignee', 'workers'), bind('body.evidence[*].sha256', 'evidence')].join('\n')}\n`,
     operation('^/v1/subjects/\\{id\\}', 'path.id', 'subjects'),
     operation('^/v1/cases/\\{id\\}', 'path.id', 'cases'),
     operation('^/v1/cases/\\{id\\}/evidence/\\{sha256\\}', 'path.sha256', 'evidence'),
@@ -99,7 +102,7 @@ beforeAll(async () => {
   for (const role of ROLES) users[role] = await makeUser(stack.db, role, { cityLevel: true });
   const config = await seed();
   baseUrl = await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  const doc = await (await fetch(`${baseUrl}/docs/json`)).json() as { paths: Record<string, Record<string, unknown>> };
+  doc = await (await fetch(`${baseUrl}/docs/json`)).json() as OpenApi;
   operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item)
     .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
   dir = mkdtempSync(join(tmpdir(), 'schemathesis-'));
@@ -122,10 +125,10 @@ interface Run { code: number | null; output: string; tested: Set<string>; failed
 const SIGN_OUT = 'DELETE /v1/me/token';
 
 /** One schemathesis run as `user`, asynchronously (the API answering it lives in this process). */
-function runAs(user: TestUser, name: string, filter: string[]): Promise<Run> {
+function runAs(user: TestUser, name: string, filter: string[], schema = schemaPath): Promise<Run> {
   const reportDir = join(dir, name);
   const args = [
-    '--config-file', configPath, 'run', schemaPath, '--url', baseUrl, ...filter,
+    '--config-file', configPath, 'run', schema, '--url', baseUrl, ...filter,
     '--header', `Authorization: ${user.auth.authorization}`,
     '--checks', 'not_a_server_error,response_schema_conformance',
     '--phases', PHASES,
@@ -177,6 +180,31 @@ describe('schemathesis against the real stack, as every role', () => {
       expect(operations.filter((op) => !run.tested.has(op) && !signOut.tested.has(op))).toEqual([]);
     });
   }
+});
+
+describe('the response schema check', () => {
+  /** The served document with GET /v1/me declaring this 200 body, in a file of its own. */
+  const withMeSchema = (name: string, schema: object) => {
+    const copy = structuredClone(doc);
+    copy.paths['/v1/me'].get.responses = { 200: { description: 'me', content: { 'application/json': { schema } } } };
+    const path = join(dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify(copy));
+    return path;
+  };
+  const me = (codes: readonly string[]) => ({
+    type: 'object', required: ['id', 'role'],
+    properties: { role: { type: 'object', required: ['code', 'label'], properties: { code: { enum: codes } } } },
+  });
+
+  it('fails a run whose response breaks the schema its route declares, and passes one that keeps it', { timeout: 120_000 }, async () => {
+    const broken = await runAs(users.reviewer, 'schema-broken', ['--include-name', 'GET /v1/me'], withMeSchema('broken', me(['nobody'])));
+    expect(broken.code).not.toBe(0);
+    expect(broken.failed).toEqual(['GET /v1/me']);
+    expect(broken.output).toContain('Response violates schema');
+    const kept = await runAs(users.reviewer, 'schema-kept', ['--include-name', 'GET /v1/me'], withMeSchema('kept', me(ROLES)));
+    expect(kept.code, kept.output.slice(-5000)).toBe(0);
+    expect([...kept.tested]).toEqual(['GET /v1/me']);
+  });
 });
 
 describe('what schemathesis found, each fixed', () => {
