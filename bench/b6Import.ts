@@ -3,13 +3,16 @@
  * the dry run and the commit, in a child process that runs only the import's activities
  * (bench/importRunner.ts): seconds and rows/s of each phase, and the child's peak RSS (VmHWM).
  * Targets: the dry run under 60 s and under 300 MB. Reference measured in the same run: a fresh child
- * that only reads the same file's rows (the spreadsheet parsing every import pays).
+ * that only reads the same file's rows (the spreadsheet parsing every import pays). Both children run
+ * with the V8 heap flags of the production worker (docker-compose.yml's worker command), since the
+ * peak is mostly how far V8 lets the heap grow before it collects.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import { parse } from 'yaml';
 import { readHeaders } from '../api/import/spreadsheet';
 import { createDb } from '../db/client';
 import { subjectImports } from '../db/schema';
@@ -22,6 +25,7 @@ import type { Benchmark, BenchContext } from './context';
 import { freshDatabase, spawnChild } from './env';
 import { boundFigure, infoFigure } from './report';
 import { round } from './stats';
+import { projectRoot } from '../temporal/binaries';
 
 interface Phase { phase: string; seconds: number; rows: number; peakMB: number }
 
@@ -48,9 +52,16 @@ export async function writeRoster(file: string, n: number): Promise<void> {
   await wb.commit();
 }
 
-/** Runs importRunner in a fresh child; returns its phases. */
+/** The V8 heap flags (--max-…-size=N) the production worker runs with, from docker-compose.yml. */
+export function workerHeapFlags(): string[] {
+  const compose = parse(readFileSync(join(projectRoot, 'docker-compose.yml'), 'utf8')) as { services: { worker: { command: string[] } } };
+  return compose.services.worker.command.filter((c) => /^--max-[a-z-]+-size=\d+$/.test(c));
+}
+
+/** Runs importRunner in a fresh child (as the worker runs: its heap flags); returns its phases. */
 async function runChild(ctx: BenchContext, url: string, mode: 'parse' | 'import', importId: string): Promise<Phase[]> {
-  const child = spawnChild(`b6-${mode}`, ['bench/importRunner.ts', mode, importId], { DATABASE_URL: url, NODE_ENV: 'production' }, ctx.log);
+  const args = [...workerHeapFlags(), 'bench/importRunner.ts', mode, importId];
+  const child = spawnChild(`b6-${mode}`, args, { DATABASE_URL: url, NODE_ENV: 'production' }, ctx.log);
   try {
     if (child.process.exitCode === null) await new Promise((ok) => child.process.once('exit', ok));
     if (child.process.exitCode !== 0) throw new Error(`b6 ${mode} exited with ${child.process.exitCode}\n${child.output.slice(-20).join('\n')}`);
@@ -82,7 +93,7 @@ export const b6Import: Benchmark = async (ctx) => {
     const dry = phases.find((p) => p.phase === 'dryRun');
     const commit = phases.find((p) => p.phase === 'commit');
     if (!parse || !dry || !commit) throw new Error(`B6: missing phases ${JSON.stringify({ parse, phases })}`);
-    const details = { rows: n, fileMB: round(bytes.length / 2 ** 20, 1), parse, dryRun: dry, commit };
+    const details = { rows: n, fileMB: round(bytes.length / 2 ** 20, 1), v8Flags: workerHeapFlags(), parse, dryRun: dry, commit };
     return [
       boundFigure({
         id: 'B6', name: `roster dry run, ${n.toLocaleString('en')} rows: time (${round(dry.rows / dry.seconds, 0)} rows/s)`, value: round(dry.seconds, 2), unit: 's', max: 60,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { subjectImportActivities } from '../activities/subjectImport';
+import { readImportFile, subjectImportActivities } from '../activities/subjectImport';
 import { rosterRows } from '../api/import/spreadsheet';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
@@ -23,9 +23,9 @@ const report = (phase: string, t0: bigint, rows: number) => {
 try {
   if (mode === 'parse') {
     const t0 = process.hrtime.bigint();
-    const [imp] = await db.select({ file: subjectImports.file, format: subjectImports.format }).from(subjectImports).where(eq(subjectImports.id, importId));
+    const [imp] = await db.select({ format: subjectImports.format }).from(subjectImports).where(eq(subjectImports.id, importId));
     let rows = 0;
-    for await (const _r of rosterRows(imp.file, imp.format as 'xlsx')) rows++;
+    for await (const _r of rosterRows(await readImportFile(db, importId), imp.format as 'xlsx')) rows++;
     report('parse', t0, rows);
   } else {
     const acts = subjectImportActivities(db);

@@ -3,14 +3,15 @@
  *
  * An XLSX is a zip: before its XML is parsed, {@link inspectXlsx} reads the zip's central directory
  * (entry count, declared sizes, compression ratio) and then inflates every entry with a hard cap on
- * the bytes produced, so a zip bomb or a lying header is refused having cost at most the cap.
- * The first worksheet is then read as a stream (inflate → UTF-8 decoder → SAX) with its shared
- * strings. Not exceljs's streaming reader: it decodes each inflated chunk on its own, so a Chinese
+ * the bytes produced, so a zip bomb or a lying header is refused having cost at most the cap. That
+ * inflation is streamed and discarded (a 100,000-row sheet is ~70 MB of XML; holding it costs
+ * twice that). The first worksheet is then read as a stream (inflate → UTF-8 decoder → SAX) with
+ * its shared strings (also streamed, held compactly). Not exceljs's streaming reader: it decodes each inflated chunk on its own, so a Chinese
  * character split across two chunks comes out as U+FFFD (seen on a 100-row roster), and it skips
  * merged cells. CSV is UTF-8 (with or without BOM) or, as Excel on Chinese Windows saves it, GB18030.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { createInflateRaw, inflateRawSync } from 'node:zlib';
+import { createInflateRaw } from 'node:zlib';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { normaliseHeader, ROSTER_COLUMNS, rosterColumnFor, type RosterField } from '../../domain/subjectTemplate';
 
@@ -89,11 +90,44 @@ function entryData(buf: Buffer, e: ZipEntry): Buffer {
   return buf.subarray(start, start + e.compressed);
 }
 
+/** Bytes of inflated output handed on at a time (the zip's entries are never inflated whole into memory). */
+const INFLATE_CHUNK = 64 * 1024;
+
+/**
+ * An entry's inflated bytes, chunk by chunk, never more than it declared nor more than `room`: the
+ * stream stops as soon as it would exceed either (a zip bomb costs at most one chunk past the cap).
+ */
+async function* inflateChunks(buf: Buffer, e: ZipEntry, room: number): AsyncGenerator<Buffer> {
+  const data = entryData(buf, e);
+  const cap = Math.min(e.uncompressed, room);
+  if (e.method === 0) {
+    if (data.length > cap) throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 超过其声明的大小，疑为压缩炸弹`);
+    for (let at = 0; at < data.length; at += INFLATE_CHUNK) yield data.subarray(at, at + INFLATE_CHUNK);
+    return;
+  }
+  const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+  inflate.end(data);
+  let total = 0;
+  try {
+    for await (const chunk of inflate as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > cap) throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后超过其声明的大小，疑为压缩炸弹`);
+      yield chunk;
+    }
+  } catch (err) {
+    if (err instanceof FileRejected) throw err;
+    throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 无法解压）`);
+  } finally {
+    inflate.destroy();
+  }
+}
+
 /**
  * Checks an XLSX's zip structure and sizes, and inflates each entry under a cap (its declared size,
- * and the running total) so that nothing read later can inflate beyond what was checked.
+ * and the running total), counting and discarding the bytes, so that nothing read later can inflate
+ * beyond what was checked. Costs one inflate chunk of memory, whatever the entries' sizes.
  */
-export function inspectXlsx(buf: Buffer): XlsxEntries {
+export async function inspectXlsx(buf: Buffer): Promise<XlsxEntries> {
   const entries = centralDirectory(buf);
   const byName: XlsxEntries = new Map(entries.map((e) => [e.name, e]));
   if (!byName.has('[Content_Types].xml') || !byName.has('xl/workbook.xml')) {
@@ -110,67 +144,102 @@ export function inspectXlsx(buf: Buffer): XlsxEntries {
   let inflated = 0;
   for (const e of entries) {
     if (e.method !== 0 && e.method !== 8) throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 的压缩方式不受支持）`);
-    const size = inflateEntry(buf, e, XLSX_LIMITS.maxInflatedBytes - inflated).length;
+    let size = 0;
+    for await (const chunk of inflateChunks(buf, e, XLSX_LIMITS.maxInflatedBytes - inflated)) size += chunk.length;
     if (size !== e.uncompressed) throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后大小与声明不符，疑为压缩炸弹`);
     inflated += size;
   }
   return byName;
 }
 
-/** Inflates one entry, never producing more than it declared nor more than `room`. */
-function inflateEntry(buf: Buffer, e: ZipEntry, room: number): Buffer {
-  const data = entryData(buf, e);
-  if (e.method === 0) return data;
-  try {
-    return inflateRawSync(data, { maxOutputLength: Math.max(1, Math.min(e.uncompressed, room)) });
-  } catch (err) {
-    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new FileRejected('zip_bomb', `XLSX 条目 ${e.name} 解压后超过其声明的大小，疑为压缩炸弹`);
-    }
-    throw new FileRejected('not_xlsx', `文件不是有效的 XLSX（条目 ${e.name} 无法解压）`);
-  }
+/** An entry's text, decoded as UTF-8 chunk by chunk (a character split across two chunks stays whole). */
+async function* entryText(buf: Buffer, e: ZipEntry): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of inflateChunks(buf, e, e.uncompressed)) yield decoder.write(chunk);
+  yield decoder.end();
 }
 
 /** One raw row: its sheet row number, cell texts by column index, and the columns holding formulas. */
 export interface RawRow { rowNumber: number; cells: string[]; formulaColumns: number[] }
 
-/** Parses a small XML entry whole, calling `on` for each open tag, text and close tag. */
-function parseXml(xml: string, on: { open?: (t: SaxesTagPlain) => void; text?: (s: string) => void; close?: (t: SaxesTagPlain) => void }): void {
+/** Streams an XML entry through SAX, calling `on` for each open tag, text and close tag. */
+async function parseXml(buf: Buffer, e: ZipEntry | undefined, on: { open?: (t: SaxesTagPlain) => void; text?: (s: string) => void; close?: (t: SaxesTagPlain) => void }): Promise<void> {
+  if (!e) return;
   const p = new SaxesParser();
   if (on.open) p.on('opentag', on.open);
   if (on.text) p.on('text', on.text);
   if (on.close) p.on('closetag', on.close);
-  p.write(xml).close();
+  for await (const s of entryText(buf, e)) p.write(s);
+  p.close();
 }
 
 /** The path of the workbook's first worksheet (workbook.xml order, resolved through its rels). */
-function firstSheetPath(buf: Buffer, entries: XlsxEntries): string {
-  const text = (name: string) => {
-    const e = entries.get(name);
-    return e ? inflateEntry(buf, e, e.uncompressed).toString('utf8') : '';
-  };
+async function firstSheetPath(buf: Buffer, entries: XlsxEntries): Promise<string> {
   let relId: string | undefined;
-  parseXml(text('xl/workbook.xml'), { open: (t) => { if (t.name === 'sheet' && relId === undefined) relId = String(t.attributes['r:id'] ?? ''); } });
+  await parseXml(buf, entries.get('xl/workbook.xml'), { open: (t) => { if (t.name === 'sheet' && relId === undefined) relId = String(t.attributes['r:id'] ?? ''); } });
   let target: string | undefined;
-  parseXml(text('xl/_rels/workbook.xml.rels'), { open: (t) => { if (t.name === 'Relationship' && t.attributes.Id === relId) target = String(t.attributes.Target); } });
+  await parseXml(buf, entries.get('xl/_rels/workbook.xml.rels'), { open: (t) => { if (t.name === 'Relationship' && t.attributes.Id === relId) target = String(t.attributes.Target); } });
   const path = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : 'xl/worksheets/sheet1.xml';
   if (!entries.has(path)) throw new FileRejected('unreadable', 'XLSX 文件中找不到第一个工作表');
   return path;
 }
 
-/** The shared string table (rich text runs joined; phonetic runs left out). */
-function sharedStrings(buf: Buffer, entries: XlsxEntries): string[] {
-  const e = entries.get('xl/sharedStrings.xml');
-  if (!e) return [];
-  const out: string[] = [];
+/** Shared strings per block: one flat string and the end offset of each entry. */
+const SST_BLOCK = 4096;
+
+/**
+ * The shared string table, held compactly: a DPF export of 100,000 rows has ~10 distinct strings per
+ * row, and a million separate JS strings (with their headers and an array of pointers) cost several
+ * times their text. Each block of {@link SST_BLOCK} entries is one flat string plus an Int32Array of
+ * end offsets; {@link SharedStrings.get} slices one entry out.
+ */
+export class SharedStrings {
+  private readonly blocks: string[] = [];
+  private readonly ends: Int32Array[] = [];
+  private pending: string[] = [];
+  private count = 0;
+
+  push(s: string): void {
+    this.pending.push(s);
+    this.count++;
+    if (this.pending.length === SST_BLOCK) this.seal();
+  }
+
+  /** Joins the pending entries into a block. */
+  seal(): void {
+    if (this.pending.length === 0) return;
+    const ends = new Int32Array(this.pending.length);
+    let at = 0;
+    this.pending.forEach((p, i) => { at += p.length; ends[i] = at; });
+    this.blocks.push(this.pending.join('')); // join builds one flat string: the pieces can go
+    this.ends.push(ends);
+    this.pending = [];
+  }
+
+  get size(): number { return this.count; }
+
+  get(i: number): string | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) return undefined;
+    const b = Math.floor(i / SST_BLOCK);
+    const k = i % SST_BLOCK;
+    if (b >= this.blocks.length) return this.pending[k];
+    const ends = this.ends[b];
+    return this.blocks[b].slice(k === 0 ? 0 : ends[k - 1], ends[k]);
+  }
+}
+
+/** The shared string table (rich text runs joined; phonetic runs left out), streamed. */
+async function sharedStrings(buf: Buffer, entries: XlsxEntries): Promise<SharedStrings> {
+  const out = new SharedStrings();
   let current = '';
   let inT = false;
   let inPhonetic = false;
-  parseXml(inflateEntry(buf, e, e.uncompressed).toString('utf8'), {
+  await parseXml(buf, entries.get('xl/sharedStrings.xml'), {
     open: (t) => { if (t.name === 'si') current = ''; else if (t.name === 't') inT = true; else if (t.name === 'rPh') inPhonetic = true; },
     text: (s) => { if (inT && !inPhonetic) current += s; },
     close: (t) => { if (t.name === 'si') out.push(current); else if (t.name === 't') inT = false; else if (t.name === 'rPh') inPhonetic = false; },
   });
+  out.seal();
   return out;
 }
 
@@ -186,9 +255,10 @@ function columnOf(ref: string): number {
 }
 
 /** Rows of the first worksheet of a checked XLSX, streamed; the sheet's merged ranges go to `sink` at the end. */
-export async function* xlsxRows(buf: Buffer, entries: XlsxEntries, sink: { merged?: MergedRange[] }): AsyncGenerator<RawRow> {
-  const sheet = entries.get(firstSheetPath(buf, entries))!;
-  const strings = sharedStrings(buf, entries);
+export async function* xlsxRows(buf: Buffer, sink: { merged?: MergedRange[] }): AsyncGenerator<RawRow> {
+  const entries = await inspectXlsx(buf);
+  const sheet = entries.get(await firstSheetPath(buf, entries))!;
+  const strings = await sharedStrings(buf, entries);
   const ready: RawRow[] = [];
   const merged: MergedRange[] = [];
   let row: RawRow | undefined;
@@ -218,7 +288,7 @@ export async function* xlsxRows(buf: Buffer, entries: XlsxEntries, sink: { merge
   p.on('closetag', (t) => {
     if (t.name === 'v' || t.name === 't') into = undefined;
     else if (t.name === 'c' && cell && row) {
-      const text = cell.type === 's' ? strings[Number(cell.value)] ?? ''
+      const text = cell.type === 's' ? strings.get(Number(cell.value)) ?? ''
         : cell.type === 'inlineStr' ? cell.inline
           : cell.type === 'b' ? (cell.value === '1' ? '是' : '否')
             : cell.value;
@@ -231,23 +301,16 @@ export async function* xlsxRows(buf: Buffer, entries: XlsxEntries, sink: { merge
       row = undefined;
     }
   });
-  const decoder = new StringDecoder('utf8');
-  const inflate = sheet.method === 0 ? undefined : createInflateRaw();
-  const source = entryData(buf, sheet);
   try {
-    const chunks: AsyncIterable<Buffer> | Buffer[] = inflate ? inflate : [source];
-    if (inflate) inflate.end(source);
-    for await (const chunk of chunks) {
-      p.write(decoder.write(chunk));
+    for await (const text of entryText(buf, sheet)) {
+      p.write(text);
       if (ready.length > 0) yield* ready.splice(0);
     }
-    p.write(decoder.end()).close();
+    p.close();
     yield* ready.splice(0);
   } catch (e) {
     if (e instanceof FileRejected) throw e;
     throw new FileRejected('unreadable', `XLSX 文件无法读取：${(e as Error).message.slice(0, 200)}`);
-  } finally {
-    inflate?.destroy();
   }
   sink.merged = merged;
 }
@@ -299,7 +362,7 @@ export function rosterRows(bytes: Buffer, format: RosterFormat, sink: { merged?:
     sink.merged = [];
     return csvRows(decodeCsv(bytes));
   }
-  return xlsxRows(bytes, inspectXlsx(bytes), sink);
+  return xlsxRows(bytes, sink);
 }
 
 /** How the columns of a file map onto roster fields. */
