@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import { writeCaseLedgerEntry, writePlanPeriodLedgerEntry } from './ledger';
 import { projectCase, projectCaseEvents, type ProjectCaseEventsInput, type ProjectCaseInput } from './projection';
 import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
+import { trackProjection } from './projectionLag';
 import { reportingActivities } from './reporting';
 import { subjectImportActivities } from './subjectImport';
 
@@ -21,7 +22,9 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Projects a batch of case events and the row snapshot after them into PostgreSQL (idempotent; caseEngine). */
     async projectCaseEvents(input: ProjectCaseEventsInput): Promise<void> {
-      await projectCaseEvents(deps.db, input);
+      const first = input.state.events.find((e) => e.seq >= input.fromSeq);
+      if (!first) return;
+      await trackProjection(input.state.input.caseId, new Date(first.at), () => projectCaseEvents(deps.db, input));
     },
     /** Writes a finished case's ledger row (idempotent). */
     async writeCaseLedgerEntry(input: Parameters<typeof writeCaseLedgerEntry>[1]): Promise<string> {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createActivities } from '../../activities';
 import { buildMetricsServer } from '../../api/metrics';
+import { workerMetrics } from '../../activities/projectionLag';
 import { startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser } from '../support/fixtures';
@@ -75,7 +76,7 @@ beforeAll(async () => {
     return /^temporal_activity_execution_failed\{/m.test(text) && /^temporal_local_activity_execution_failed\{/m.test(text) && /^temporal_workflow_task_execution_failed\{/m.test(text) ? text : undefined;
   });
   await broken.terminate('test over');
-  exported = new Set([...exportedNames(api), ...exportedNames(sdk)]);
+  exported = new Set([...exportedNames(api), ...exportedNames(sdk), ...exportedNames(await workerMetrics.metrics())]);
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
