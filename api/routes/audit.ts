@@ -10,6 +10,8 @@ import { auditLog, users } from '../../db/schema';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, type AuthUser } from '../auth';
 import { badRequest } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { auditList } from '../schemas/users';
 
 const auditQuery = z.object({
   userId: z.string().min(1).max(64).optional(),
@@ -46,6 +48,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
       tags: ['audit'],
       summary: '审计日志（管理员）：按用户、对象、操作、时间筛选，游标分页，最新在前',
       querystring: auditQuery,
+      response: { 200: auditList, ...problemResponses },
     },
     preHandler: requireRole('admin'),
   }, async (request) => {

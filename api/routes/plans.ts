@@ -26,6 +26,8 @@ import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
 import { enrolPlan, enrolPlanBody, PLAN_ITEMS } from '../services/enrolPlan';
+import { problemResponses } from '../schemas/common';
+import { pendingNeeds, planList, planView, sessionList, sessionView } from '../schemas/plans';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
@@ -93,6 +95,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
       summary: '登记持续性服务计划（家庭康复、送康复上门、送教上门、家政服务、居家就业）',
       description: '按服务事项校验评估结果、服务提供方与开始日期，启动服务计划工作流；由摸底需求（needId）登记时关联该需求。支持 Idempotency-Key。',
       body: enrolPlanBody,
+      response: { 200: planView.describe('同一 Idempotency-Key 的重试：首次登记的计划'), 201: planView, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request, reply) => {
@@ -107,7 +110,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/plans', {
-    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）', querystring: listPlansQuery },
+    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）', querystring: listPlansQuery, response: { 200: planList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
@@ -131,7 +134,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/plans/:id', {
-    schema: { tags: ['plans'], summary: '查看服务计划：本期进度（对照服务频次）与历史各期核查结果', params: idParams },
+    schema: { tags: ['plans'], summary: '查看服务计划：本期进度（对照服务频次）与历史各期核查结果', params: idParams, response: { 200: planView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadPlan(user, request.params.id);
@@ -142,6 +145,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     schema: {
       tags: ['plans'], summary: '服务计划的服务记录（可按周期筛选）', params: idParams,
       querystring: z.object({ period: z.string().regex(/^\d{4}-\d{2}$/, '应为 YYYY-MM').optional() }).strict(),
+      response: { 200: sessionList, ...problemResponses },
     },
   }, async (request) => {
     const user = currentUser(request);
@@ -159,6 +163,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
       description: '只能登记本期内、不晚于今天的服务；同一服务人员同一天只能登记一次。送教上门按课时（可为 1.5），其他事项按分钟。支持 Idempotency-Key。',
       params: idParams,
       body: recordSessionBody,
+      response: { 201: sessionView, ...problemResponses },
     },
     preHandler: requireRole('worker', 'admin'),
   }, async (request, reply) => {
@@ -187,7 +192,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.post('/plans/:id/withdraw', {
-    schema: { tags: ['plans'], summary: '退出服务计划（须填写原因）；本期按比例核查后结束', params: idParams, body: withdrawBody },
+    schema: { tags: ['plans'], summary: '退出服务计划（须填写原因）；本期按比例核查后结束', params: idParams, body: withdrawBody, response: { 200: planView, ...problemResponses } },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
@@ -215,6 +220,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
         subjectId: z.string().min(1).max(64).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }).strict(),
+      response: { 200: pendingNeeds, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request) => {

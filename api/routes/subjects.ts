@@ -32,6 +32,8 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { presentSubject } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import type { RouteModule } from '../types';
+import { problemResponses } from '../schemas/common';
+import { subjectList, subjectView } from '../schemas/subjects';
 
 // ---- field schemas (shared with surveys) ----
 
@@ -219,7 +221,9 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
   const view = async (user: AuthUser, s: Subject, unmasked: boolean) => (await presentSubjects(db, user, [s], unmasked, deps.now()))[0];
 
   r.post('/subjects', {
-    schema: { tags: ['subjects'], summary: '登记服务对象（身份证号码校验，性别与出生日期由身份证号码得出）', body: createSubjectBody, querystring: viewQuery },
+    schema: { tags: ['subjects'], summary: '登记服务对象（身份证号码校验，性别与出生日期由身份证号码得出）', body: createSubjectBody, querystring: viewQuery,
+      response: { 201: subjectView, ...problemResponses },
+    },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request, reply) => {
     const user = currentUser(request);
@@ -295,6 +299,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       tags: ['subjects'],
       summary: '查询服务对象（姓名包含、身份证号码精确匹配、县(市)区、乡镇(街道)、村(社区)、户；游标分页）',
       querystring: searchQuery,
+      response: { 200: subjectList, ...problemResponses },
     },
   }, async (request) => {
     const user = currentUser(request);
@@ -318,7 +323,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
   });
 
   r.get('/subjects/:id', {
-    schema: { tags: ['subjects'], summary: '查看服务对象', params: idParams, querystring: viewQuery },
+    schema: { tags: ['subjects'], summary: '查看服务对象', params: idParams, querystring: viewQuery, response: { 200: subjectView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const s = await loadSubject(db, user, request.params.id);
@@ -327,7 +332,9 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
   });
 
   r.patch('/subjects/:id', {
-    schema: { tags: ['subjects'], summary: '修改服务对象（部分更新；身份证号码仅管理员可更正）', params: idParams, body: updateSubjectBody, querystring: viewQuery },
+    schema: { tags: ['subjects'], summary: '修改服务对象（部分更新；身份证号码仅管理员可更正）', params: idParams, body: updateSubjectBody, querystring: viewQuery,
+      response: { 200: subjectView, ...problemResponses },
+    },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
@@ -396,6 +403,7 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
       params: idParams,
       body: z.object({ withSubjectId: z.string().min(1).max(64) }).strict(),
       querystring: viewQuery,
+      response: { 200: subjectView, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
@@ -434,7 +442,9 @@ export const subjectRoutes: RouteModule = async (app: FastifyInstance, deps) => 
   });
 
   r.delete('/subjects/:id/household', {
-    schema: { tags: ['subjects'], summary: '解除同户关联（该服务对象离开其所在户）', params: idParams, querystring: viewQuery },
+    schema: { tags: ['subjects'], summary: '解除同户关联（该服务对象离开其所在户）', params: idParams, querystring: viewQuery,
+      response: { 200: subjectView, ...problemResponses },
+    },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
     const user = currentUser(request);

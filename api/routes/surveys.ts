@@ -42,6 +42,8 @@ import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError
 import { caseOpeningRefusal } from '../services/casePermissions';
 import { caseIdFor, openCase, requestHash } from '../services/openCase';
 import type { RouteModule } from '../types';
+import { problemResponses } from '../schemas/common';
+import { eligibilityAnswers, subjectNeeds, surveyView } from '../schemas/subjects';
 import { loadSubject, text } from './subjects';
 
 /** The plan's date: no survey under it can be older. */
@@ -49,16 +51,6 @@ const PLAN_START = startOfShanghaiDay('2023-04-21');
 const CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_NEEDS = 30;
 
-export const eligibilityAnswers = z.object({
-  disabilityCategory: z.number().int().min(1).max(7).optional(),
-  disabilityGrade: z.number().int().min(1).max(4).optional(),
-  limitedMobility: z.boolean().optional(),
-  noCapableCarer: z.boolean().optional(),
-  householdDisabledCount: z.number().int().min(1).max(30).optional(),
-  elderlyParentCarer: z.boolean().optional(),
-  schizophrenia: z.boolean().optional(),
-  blind: z.boolean().optional(),
-}).strict();
 
 const needBody = z.object({
   itemCode: z.string().min(1).max(64),
@@ -70,7 +62,7 @@ const needBody = z.object({
 export const createSurveyBody = z.object({
   subjectId: z.string().min(1).max(64),
   surveyedAt: z.iso.datetime({ offset: true, error: '应为 ISO 8601 时间，如 2025-03-01T09:30:00+08:00' }),
-  answers: eligibilityAnswers,
+  answers: eligibilityAnswers.strict(),
   needs: z.array(needBody).max(MAX_NEEDS, `一次摸底最多 ${MAX_NEEDS} 项需求`),
 }).strict();
 
@@ -145,7 +137,7 @@ function presentSurvey(s: SurveyRow, rows: NeedRow[]) {
     surveyedBy: s.surveyedBy,
     surveyedAt: s.surveyedAt.toISOString(),
     recordedAt: s.createdAt.toISOString(),
-    answers: s.answers,
+    answers: s.answers as EligibilityAnswers,
     eligibility: presentEligibility(eligibility),
     started,
     notice,
@@ -217,6 +209,7 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
       tags: ['surveys'],
       summary: '需求摸底：记录摸底结果与资格认定，一次性需求启动案件，持续性需求待制定服务计划',
       body: createSurveyBody,
+      response: { 200: surveyView.describe('同一 Idempotency-Key 的重试：首次记录的摸底'), 201: surveyView, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'worker'),
   }, async (request, reply) => {
@@ -304,7 +297,10 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
   });
 
   r.get('/surveys/:id', {
-    schema: { tags: ['surveys'], summary: '查看一次需求摸底', params: z.object({ id: z.string().min(1).max(64) }).strict() },
+    schema: {
+      tags: ['surveys'], summary: '查看一次需求摸底', params: z.object({ id: z.string().min(1).max(64) }).strict(),
+      response: { 200: surveyView, ...problemResponses },
+    },
   }, async (request) => {
     const user = currentUser(request);
     const [s] = await db.select().from(surveys).where(eq(surveys.id, request.params.id)).limit(1);
@@ -320,6 +316,7 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
       summary: '服务对象的服务需求（默认仅未办结的；含案件编号或服务计划编号）',
       params: z.object({ id: z.string().min(1).max(64) }).strict(),
       querystring: z.object({ status: z.enum(['open', 'all']).default('open') }).strict(),
+      response: { 200: subjectNeeds, ...problemResponses },
     },
   }, async (request) => {
     const user = currentUser(request);

@@ -14,6 +14,8 @@ import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../do
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
 import { badRequest, conflict, notFound } from '../problem';
+import { noContent, problemResponses } from '../schemas/common';
+import { issuedToken, meView, tokenList, userList, userView } from '../schemas/users';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_TOKEN_DAYS = 90;
@@ -119,14 +121,14 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   }
 
   r.get('/me', {
-    schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围' },
+    schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围', response: { 200: meView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     return { ...presentUser(user), tokenId: user.tokenId };
   });
 
   r.delete('/me/token', {
-    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌' },
+    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌', response: { 204: noContent, ...problemResponses } },
   }, async (request, reply) => {
     const user = currentUser(request);
     await revokeToken(deps.db, user.id, user.tokenId, deps.now());
@@ -134,7 +136,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users', {
-    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery },
+    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery, response: { 200: userList, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const admin = currentUser(request);
@@ -153,7 +155,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.post('/users', {
-    schema: { tags: ['users'], summary: '创建用户（管理员）', body: createUserBody },
+    schema: { tags: ['users'], summary: '创建用户（管理员）', body: createUserBody, response: { 201: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const admin = currentUser(request);
@@ -175,12 +177,12 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users/:id', {
-    schema: { tags: ['users'], summary: '查看用户（管理员）', params: z.object({ id }) },
+    schema: { tags: ['users'], summary: '查看用户（管理员）', params: z.object({ id }), response: { 200: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => presentUser(await loadManaged(currentUser(request), request.params.id)));
 
   r.patch('/users/:id', {
-    schema: { tags: ['users'], summary: '修改用户：角色、范围、停用/启用（管理员）', params: z.object({ id }), body: changeUserBody },
+    schema: { tags: ['users'], summary: '修改用户：角色、范围、停用/启用（管理员）', params: z.object({ id }), body: changeUserBody, response: { 200: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const admin = currentUser(request);
@@ -200,7 +202,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users/:id/tokens', {
-    schema: { tags: ['users'], summary: '用户的访问令牌（不含令牌本身）（管理员）', params: z.object({ id }) },
+    schema: { tags: ['users'], summary: '用户的访问令牌（不含令牌本身）（管理员）', params: z.object({ id }), response: { 200: tokenList, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const target = await loadManaged(currentUser(request), request.params.id);
@@ -209,7 +211,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.post('/users/:id/tokens', {
-    schema: { tags: ['users'], summary: '签发访问令牌（明文只显示这一次）（管理员）', params: z.object({ id }), body: issueTokenBody },
+    schema: { tags: ['users'], summary: '签发访问令牌（明文只显示这一次）（管理员）', params: z.object({ id }), body: issueTokenBody, response: { 201: issuedToken, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const target = await loadManaged(currentUser(request), request.params.id);
@@ -222,7 +224,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.delete('/users/:id/tokens/:tokenId', {
-    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }) },
+    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }), response: { 204: noContent, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const target = await loadManaged(currentUser(request), request.params.id);
