@@ -43,12 +43,12 @@ beforeAll(async () => {
   runtimeLogs.echoFromLevel = Infinity;
   let failed = false;
   stack = await startStack({}, {
-    projectCase: async (input) => {
+    projectCaseEvents: async (input) => {
       if (!failed) {
         failed = true;
         throw new Error('injected projection failure');
       }
-      return createActivities({ db: stack.db }).projectCase(input);
+      return createActivities({ db: stack.db }).projectCaseEvents(input);
     },
   });
   const coordinator = await makeUser(stack.db, 'coordinator', { cityLevel: true });

@@ -52,7 +52,7 @@ describe('replay of recorded case histories', () => {
   });
 
   it('keeps the histories of the frozen serviceCase type', () => {
-    expect(files.filter((f) => !f.startsWith('caseEngine-'))).toHaveLength(9);
+    expect(files.filter((f) => !f.startsWith('caseEngine-') && !f.startsWith('servicePlan-'))).toHaveLength(9);
   });
 
   describe('every path of caseEngine has a recorded history', () => {
