@@ -23,7 +23,7 @@ import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { escalationList, overdueList, stuckList, supervisionSummary, workloadList } from '../schemas/supervision';
+import { escalationList, failingList, overdueList, stuckList, supervisionSummary, workloadList } from '../schemas/supervision';
 
 /** The caller's scope as the queries take it. */
 export function scopeOf(user: AuthUser): Scope {
@@ -143,6 +143,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     schema: {
       tags: ['supervision'],
       summary: '工作流异常：任务连续失败、卡住不动的案件和服务计划（需技术人员处理；其上的办理操作返回 503）',
+      response: { 200: failingList, ...problemResponses },
     },
     preHandler: roles,
   }, async (request) => {

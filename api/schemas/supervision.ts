@@ -74,3 +74,21 @@ export const escalationList = z.object({
   })),
   nextCursor,
 });
+
+/** Workflows Temporal reports as failing (their tasks keep failing): cases and plans in scope, others for the city. */
+export const failingList = z.object({
+  asOf: instant,
+  total: z.number().int(),
+  items: z.array(z.object({
+    workflowId: z.string(),
+    workflowType: z.string(),
+    kind: z.enum(['case', 'plan', 'other']),
+    id: z.string().nullable(),
+    problems: z.array(z.string()),
+    startedAt: instant,
+    item: labelled.nullable(),
+    county: labelled.nullable(),
+    department: labelled.nullable(),
+    step: labelled.nullable(),
+  })),
+});
