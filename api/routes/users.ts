@@ -13,6 +13,7 @@ import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/countie
 import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest, conflict, notFound } from '../problem';
 import { noContent, problemResponses } from '../schemas/common';
 import { issuedToken, meView, tokenList, userList, userView } from '../schemas/users';
@@ -55,7 +56,7 @@ const issueTokenBody = z.object({
 const listQuery = z.object({
   role: z.enum(ROLES).optional(),
   disabled: z.enum(['true', 'false']).optional(),
-  cursor: z.string().min(1).max(64).optional(),
+  cursor: z.string().min(1).max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 }).strict();
 
@@ -147,11 +148,11 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
         q.role ? eq(users.role, q.role) : undefined,
         q.disabled ? eq(users.disabled, q.disabled === 'true') : undefined,
       ),
-      after: q.cursor,
+      after: q.cursor ? decodeCursor(q.cursor, ['key'])[0] : undefined, // username asc
       limit: q.limit + 1,
     });
     const page = rows.slice(0, q.limit);
-    return { items: page.map(presentUser), nextCursor: rows.length > q.limit ? page[page.length - 1].username : null };
+    return { items: page.map(presentUser), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].username]) : null };
   });
 
   r.post('/users', {

@@ -69,7 +69,7 @@ const needFields = {
   notes: z.string().nullable(),
   caseId: z.string().nullable(),
   planId: z.string().nullable(),
-  /** The need's state with its label (api/services/surveys.ts NEED_STATUS_LABELS). */
+  /** The need's state with its label (api/presenters/survey.ts NEED_STATUS_LABELS). */
   status: labelled,
 };
 
