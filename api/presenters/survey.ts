@@ -2,6 +2,7 @@
 import { findAction, findItem } from '../../domain/catalog';
 import type { EligibilityAnswers, EligibilityResult } from '../../domain/eligibility';
 import type { needs, surveys } from '../../db/schema';
+import type { CaseStatus, PlanStatus } from '../../domain/vocabulary';
 import { presentEligibility } from './subject';
 
 type SurveyRow = typeof surveys.$inferSelect;
@@ -19,8 +20,6 @@ export const NEED_STATUS_LABELS: Record<string, string> = {
   closed: '已办结',
 };
 
-const CLOSED_CASE_STATUSES = ['closed', 'cancelled', 'rejected'];
-const CLOSED_PLAN_STATUSES = ['ended', 'closed', 'cancelled', 'completed', 'terminated'];
 const lbl = (code: string) => ({ code, label: NEED_STATUS_LABELS[code] ?? code });
 
 function itemAndAction(itemCode: string, actionCode: string) {
@@ -77,8 +76,9 @@ export function presentSurvey(s: SurveyRow, rows: NeedRow[]) {
 }
 
 /** One need of a subject, with the status of its case or plan (from the read model). */
-export function presentSubjectNeed({ need: n, caseStatus, planStatus }: { need: NeedRow; caseStatus: string | null; planStatus: string | null }) {
-  const closed = n.ongoing ? !!planStatus && CLOSED_PLAN_STATUSES.includes(planStatus) : !!caseStatus && CLOSED_CASE_STATUSES.includes(caseStatus);
+export function presentSubjectNeed({ need: n, caseStatus, planStatus }: { need: NeedRow; caseStatus: CaseStatus | null; planStatus: PlanStatus | null }) {
+  // Closed: its plan has ended, or its case is no longer open (closed, cancelled or rejected).
+  const closed = n.ongoing ? planStatus === 'ended' : caseStatus !== null && caseStatus !== 'open';
   const status = closed ? 'closed' : n.ongoing ? (n.planId ? 'planned' : 'awaiting_plan') : n.caseStartedAt ? 'case_started' : 'case_pending';
   return {
     id: n.id,

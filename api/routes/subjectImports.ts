@@ -27,12 +27,13 @@ import { z } from 'zod';
 import { searchSubjects } from '../../db/queries/subjects';
 import { householdKeys, subjectImportRows, subjectImports, type Subject } from '../../db/schema';
 import { disabilityCategoryLabel, disabilityGradeLabel, type DisabilityCategory, type DisabilityGrade } from '../../domain/certificateNumber';
-import { COUNTIES } from '../../domain/counties';
 import { REASON_HEADER, ROSTER_COLUMNS, type RosterField } from '../../domain/subjectTemplate';
 import { commitImportUpdate, IMPORT_NOT_COMMITTABLE, importWorkflowId } from '../../workflows/subjectImportContract';
 import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
+import { countyL } from '../export/labels';
 import { attachment, streamXlsx, XLSX_TYPE } from '../export/xlsx';
+import { SEX_LABELS } from '../presenters/subject';
 import { detectFormat, FileRejected, readHeaders, type HeaderMapping } from '../import/spreadsheet';
 import { badRequest, conflict, HttpProblem, notFound, type FieldError } from '../problem';
 import { requireIdNumber } from '../services/subjects';
@@ -57,10 +58,10 @@ function fileProblem(e: FileRejected): HttpProblem {
 /** One subject as a template row (the same columns as the import). */
 function templateRow(s: Subject, householdNumber: string | undefined): (string | number | null)[] {
   const value: Record<RosterField, string | null> = {
-    name: s.name, idNumber: s.idNumber, sex: s.sex === 'male' ? '男' : '女', certificateNumber: s.certificateNumber,
+    name: s.name, idNumber: s.idNumber, sex: SEX_LABELS[s.sex] ?? s.sex, certificateNumber: s.certificateNumber,
     disabilityCategory: s.disabilityCategory ? disabilityCategoryLabel(s.disabilityCategory as DisabilityCategory) : null,
     disabilityGrade: s.disabilityGrade ? disabilityGradeLabel(s.disabilityGrade as DisabilityGrade) : null,
-    county: COUNTIES.find((c) => c.code === s.county)?.name ?? s.county, township: s.township, community: s.community, address: s.address,
+    county: countyL(s.county).label, township: s.township, community: s.community, address: s.address,
     phone: s.phone, guardianName: s.guardianName, guardianPhone: s.guardianPhone, guardianRelation: s.guardianRelation,
     householdNumber: householdNumber ?? s.householdId, consentToShare: s.consentToShare ? '是' : '否', notes: s.notes,
   };

@@ -9,8 +9,9 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { users, type User } from '../../db/schema';
 import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/queries/users';
-import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/counties';
-import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import { countyL, departmentL } from '../export/labels';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -69,8 +70,8 @@ export function presentUser(u: User | AuthUser & { disabled?: boolean; createdAt
     role: { code: u.role, label: ROLE_LABELS[u.role as Role] ?? u.role },
     scope: {
       cityLevel: u.cityLevel,
-      counties: u.counties.map((c) => (COUNTY_CODES as readonly string[]).includes(c) ? countyLabel(c as CountyCode) : { code: c, label: c }),
-      departments: u.departments.map((d) => (DEPARTMENT_CODES as readonly string[]).includes(d) ? departmentLabel(d as DepartmentCode) : { code: d, label: d }),
+      counties: u.counties.map(countyL),
+      departments: u.departments.map(departmentL),
     },
     disabled: u.disabled ?? false,
     ...(u.createdAt ? { createdAt: u.createdAt.toISOString() } : {}),
