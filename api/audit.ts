@@ -97,13 +97,16 @@ async function unmaskedRecently(db: Db, userId: string): Promise<number> {
 
 /**
  * The per-user unmask quota: refuses (429) a read that would pass it, and raises the alert — an audit
- * record (QUOTA_ALERT_ACTION, at most one per user per hour) and a warning in the log naming the user id
- * only — so that following cursors one record at a time cannot unmask a whole list unnoticed.
+ * record (QUOTA_ALERT_ACTION, at most one per user per hour), a warning in the log naming the user id
+ * only, and a count in doorstep_personal_data_limit_refusals_total, which the Prometheus alert
+ * DoorstepUnmaskQuotaExceeded watches — so that following cursors one record at a time cannot unmask
+ * a whole list unnoticed.
  */
 export async function checkUnmaskQuota(db: Db, request: FastifyRequest, user: AuthUser, records: number): Promise<void> {
   const quota = request.server.personalDataLimits.unmaskPerDay;
   const used = await unmaskedRecently(db, user.id);
   if (used + records <= quota) return;
+  request.server.limitRefusals.inc({ limit: 'unmask_per_day', role: user.role });
   const [recent] = await db.select({ id: auditLog.id }).from(auditLog)
     .where(and(eq(auditLog.userId, user.id), eq(auditLog.action, QUOTA_ALERT_ACTION), gte(auditLog.at, sql`now() - interval '1 hour'`))).limit(1);
   if (!recent) {
@@ -126,6 +129,7 @@ export async function checkIdNumberSearch(db: Db, request: FastifyRequest, user:
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(auditLog)
     .where(and(eq(auditLog.userId, user.id), eq(auditLog.action, ID_SEARCH_ACTION), gte(auditLog.at, sql`now() - interval '1 hour'`)));
   if (Number(row?.n ?? 0) >= limit) {
+    request.server.limitRefusals.inc({ limit: 'id_search_per_hour', role: user.role });
     throw tooMany(`每小时最多按身份证号码查询 ${limit} 次，请稍后再试 At most ${limit} ID-number searches per hour`);
   }
 }

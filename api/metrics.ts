@@ -22,6 +22,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This app's metrics registry (served by {@link buildMetricsServer}). */
     metrics: Registry;
+    /**
+     * Requests refused by a per-user personal-data limit (api/audit.ts), by limit and role: the
+     * DoorstepUnmaskQuotaExceeded alert. Role only, never the user: who it was is in the audit log.
+     */
+    limitRefusals: Counter<'limit' | 'role'>;
   }
 }
 
@@ -114,6 +119,11 @@ export const metricsPlugin = fp(async (app: FastifyInstance, opts: MetricsOption
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
+
+  app.decorate('limitRefusals', new Counter({
+    name: 'doorstep_personal_data_limit_refusals_total', help: 'Requests refused (429) by a per-user personal-data limit: unmask_per_day, id_search_per_hour; by role',
+    labelNames: ['limit', 'role'] as const, registers: [registry],
+  }));
 
   const errors = new Counter({ name: 'doorstep_business_gauge_errors_total', help: 'Business gauge readings that failed (the gauge is left empty for that scrape)', labelNames: ['gauge'], registers: [registry] });
   const cacheMs = opts.cacheMs ?? 10_000;

@@ -14,8 +14,8 @@
  *   one go. A refusal is an ApplicationFailure: a rejected update (the API answers 409), never a failed
  *   workflow task. A transition that throws anything else is rolled back and rejected too.
  * - Projection: the events not yet projected, with the state that follows them, go to PostgreSQL in one
- *   activity per batch (activities/projection projectCaseEvents: one transaction, idempotent on
- *   (caseId, seq), never moving the row backwards). One batch at a time, in seq order (`writing`):
+ *   local activity per batch (activities/projection projectCaseEvents: one transaction, authoritative
+ *   from its first seq on, so a batch of a task that was never committed is overwritten by the one that is). One batch at a time, in seq order (`writing`):
  *   the update handler that made the events writes them itself when no batch is in flight (so the
  *   write is part of its request's trace), else waits and writes what is left; a background writer
  *   (`flush`) projects what deadlines, the ledger and signals append. Events appended while a batch is
@@ -33,7 +33,7 @@
  * that recorded histories (test/workflows/histories/) still replay.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, setHandler, upsertSearchAttributes,
+  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
@@ -53,13 +53,21 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /**
- * Regular activities, not local ones: a local activity runs inside a workflow task that may never be
- * committed (a speculative update task dropped, a task retried), and its write would then describe a
- * history that did not happen — seen in test/workflows/caseConcurrency.test.ts as one seq projected with
- * two contents. A scheduled activity only runs once its task is in history. Retried with backoff for as
- * long as PostgreSQL is down.
+ * The projection is a local activity: it runs inside the workflow task that made the events, so an
+ * update answers after one workflow task and one transaction, not after an activity's round trips
+ * through the server. A local activity may run in a task that is never committed (a worker dying
+ * mid-task, a task retried); the committed task then writes the same seqs again, and each batch is
+ * authoritative from its first seq on (activities/projection.ts), so the read model ends as the
+ * history says. Retried with backoff for as long as PostgreSQL is down (the SDK keeps the task alive
+ * with timers past the local retry threshold). The ledger row stays a regular activity: it is written
+ * once, in its own step, after the case row is projected.
  */
-const { projectCaseEvents, writeCaseLedgerEntry } = proxyActivities<Activities>({
+const { projectCaseEvents } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+const { writeCaseLedgerEntry } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });

@@ -34,7 +34,8 @@ import { ledgerEntryView, ledgerShareList, ledgerShareView, ledgerView } from '.
 
 export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM');
+/** A month of 1900–2099 (like report quarters): year 0000 has no timestamp in PostgreSQL. */
+const month = z.string().regex(/^(?:19|20)\d{2}-(0[1-9]|1[0-2])$/, 'YYYY-MM（1900–2099 年）');
 const date = z.string().refine(isDateString, 'YYYY-MM-DD');
 const ledgerKey = z.object({ county: z.enum(COUNTY_CODES), department: z.enum(DEPARTMENT_CODES), month });
 

@@ -418,7 +418,7 @@ const EXPECT: Record<string, Expectation> = {
   },
 
   // supervision (lists and sums over cases: the outside county's case must not show)
-  ...Object.fromEntries(['overdue', 'stuck', 'summary', 'workload', 'escalations'].map((name) => [`GET /v1/supervision/${name}`, {
+  ...Object.fromEntries(['overdue', 'stuck', 'summary', 'workload', 'escalations', 'failing'].map((name) => [`GET /v1/supervision/${name}`, {
     roles: ['supervisor', 'admin', 'coordinator'], ok: [200], outside: 'filtered',
     probe: async (c: Ctx, w: Where) => {
       const caseId = await sharedCase(c, w);

@@ -3,8 +3,11 @@
  * the real stack (API, worker, PostgreSQL, Temporal dev server).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ID_SEARCH_ACTION, QUOTA_ALERT_ACTION } from '../../api/audit';
 import { csvField } from '../../api/export/xlsx';
 import { apiTokens, auditLog, cases, subjects } from '../../db/schema';
@@ -83,6 +86,7 @@ describe('exact ID-number search', () => {
     const over = await get(searcher, `/v1/subjects?idNumber=${s.idNumber}`);
     expect(over.statusCode).toBe(429);
     expect(over.json().detail).toContain('每小时最多按身份证号码查询 4 次');
+    expect(await stack.app.metrics.metrics()).toMatch(/doorstep_personal_data_limit_refusals_total\{limit="id_search_per_hour",role="coordinator"\} 1\b/);
   });
 });
 
@@ -184,6 +188,13 @@ describe('the unmask quota', () => {
     const alerts = await stack.db.select().from(auditLog).where(and(eq(auditLog.userId, w.id), eq(auditLog.action, QUOTA_ALERT_ACTION)));
     expect(alerts).toHaveLength(1);
     expect(alerts[0].detail).toMatchObject({ quota: 3, used: 3 });
+    // The Prometheus alert: a counter by limit and role (never the user), and a rule that fires on it.
+    const scrape = await stack.app.metrics.metrics();
+    expect(scrape).toMatch(/doorstep_personal_data_limit_refusals_total\{limit="unmask_per_day",role="worker"\} 2\b/);
+    expect(scrape).not.toContain(w.id);
+    const rules = (parse(readFileSync(resolve(import.meta.dirname, '../../deploy/prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> })
+      .groups.flatMap((g) => g.rules);
+    expect(rules.find((r) => r.alert === 'DoorstepUnmaskQuotaExceeded')?.expr).toContain('doorstep_personal_data_limit_refusals_total{limit="unmask_per_day"}');
   });
 });
 

@@ -13,15 +13,18 @@ import { readHeaders } from '../../api/import/spreadsheet';
 import type { Db } from '../../db/client';
 import { auditLog, subjectImports, subjects } from '../../db/schema';
 import { commitImportUpdate, importWorkflowId, type SubjectImportInput } from '../../workflows/subjectImportContract';
-import { testDb, testWorker, timeSkippingEnv } from '../support/env';
+import { testDb, testWorker } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeUser } from '../support/fixtures';
 import { rosterRow, rosterXlsx } from '../support/roster';
+import { ownTimeSkippingEnv } from './caseSupport';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-beforeAll(async () => { env = await timeSkippingEnv(); db = testDb(); });
-afterAll(async () => { await env?.teardown(); await db?.$client.end({ timeout: 5 }); });
+// Its own time-skipping server: the 30-day expiry must not wait on workflows another file left on the shared one.
+let stopEnv: () => Promise<void>;
+beforeAll(async () => { ({ env, stop: stopEnv } = await ownTimeSkippingEnv()); db = testDb(); });
+afterAll(async () => { await stopEnv?.(); await db?.$client.end({ timeout: 5 }); });
 
 /** Stores an uploaded file as the API does, and returns the import id. */
 async function storeImport(bytes: Buffer, userId: string): Promise<string> {
