@@ -100,7 +100,7 @@ export const catalogRoutes: RouteModule = async (app: FastifyInstance) => {
   r.get('/catalog', {
     schema: {
       tags: ['catalog'], summary: '服务目录（含服务事项、办理事项、部门、时限、送达方式、佐证材料、服务频次及各类代码表）',
-      response: { 200: catalogView, 304: noContent.describe('与 If-None-Match 相同：目录未变 Not Modified'), ...problemResponses },
+      response: { 200: catalogView, 304: noContent('与 If-None-Match 相同：目录未变 Not Modified'), ...problemResponses },
     },
   }, async (request, reply) => {
     reply.header('etag', etag).header('cache-control', 'private, max-age=300');

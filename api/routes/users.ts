@@ -130,7 +130,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.delete('/me/token', {
-    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌', response: { 204: noContent, ...problemResponses } },
+    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌', response: { 204: noContent(), ...problemResponses } },
   }, async (request, reply) => {
     const user = currentUser(request);
     await revokeToken(deps.db, user.id, user.tokenId, deps.now());
@@ -226,7 +226,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.delete('/users/:id/tokens/:tokenId', {
-    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }), response: { 204: noContent, ...problemResponses } },
+    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }), response: { 204: noContent(), ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const target = await loadManaged(currentUser(request), request.params.id);

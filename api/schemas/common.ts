@@ -67,5 +67,8 @@ export function jsonOrFileResponse<T extends z.ZodType>(description: string, jso
   return { description, content };
 }
 
-/** No body (204, 304): `send()` without a payload, so nothing is serialized. */
-export const noContent: z.ZodType<unknown> = z.null().describe('无内容 No Content');
+/**
+ * No body (204, 304): `send()` without a payload, so nothing is serialized. Typed `null` in the document,
+ * which tells @fastify/swagger to list no content (and a fuzzer to expect none).
+ */
+export const noContent = (description = '无内容 No Content'): z.ZodType<unknown> => z.any().meta({ type: 'null', description });
