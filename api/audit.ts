@@ -58,11 +58,6 @@ export function mayUnmask(user: AuthUser): boolean {
 
 export { maskIdNumber, maskPhone };
 
-/** Masks an optional ID number (null stays null). */
-export const maskIdOrNull = (s: string | null | undefined): string | null => (s ? maskIdNumber(s) : null);
-/** Masks an optional phone (null stays null). */
-export const maskPhoneOrNull = (s: string | null | undefined): string | null => (s ? maskPhone(s) : null);
-
 /** True when the request asks for unmasked personal data (`?unmask=true` or `?unmask=1`). */
 export function wantsUnmask(request: FastifyRequest): boolean {
   const v = (request.query as Record<string, unknown> | undefined)?.unmask;

@@ -69,7 +69,10 @@ export const ROLE_LABELS: Readonly<Record<Role, string>> = Object.freeze({
   coordinator: '协调员', worker: '上门工作人员', reviewer: '审核员', supervisor: '督导', admin: '管理员',
 });
 
-/** `{ code, label }` of a code in a label table; a code the table does not know keeps itself as its label. */
-export function labelOf<T extends string>(code: string, table: Readonly<Record<T, string>>): Labelled {
+/**
+ * `{ code, label }` of a code in a label table; a code the table does not know keeps itself as its label.
+ * The code keeps its own type (a `CaseStatus` stays one), so response schemas can name the vocabulary's codes.
+ */
+export function labelOf<T extends string, C extends string = string>(code: C, table: Readonly<Record<T, string>>): Labelled & { code: C } {
   return { code, label: (table as Readonly<Record<string, string>>)[code] ?? code };
 }

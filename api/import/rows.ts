@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { COUNTIES, isCountyCode } from '../../domain/counties';
 import { parseCategoryCell, parseGradeCell, ROSTER_COLUMNS, type RosterField } from '../../domain/subjectTemplate';
-import { createSubjectBody, requireCertificate, requireIdNumber } from '../routes/subjects';
+import { createSubjectBody, requireCertificate, requireIdNumber } from '../services/subjects';
 import type { FieldError } from '../problem';
 
 /** A validated row: what the import would write (fields absent from the file are absent here). */

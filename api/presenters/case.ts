@@ -1,22 +1,18 @@
 /** How a case looks over HTTP: codes travel with their Chinese labels; times are ISO 8601 UTC. */
 import { findAction, findItem } from '../../domain/catalog';
 import { CANCEL_REASON_LABELS, ESCALATION_REASON_LABELS, REVIEW_DECISION_LABELS, VISIT_OUTCOME_LABELS } from '../../domain/caseFlow';
-import { countyLabel, isCountyCode } from '../../domain/counties';
-import { departmentLabel, isDepartmentCode } from '../../domain/departments';
 import {
   CASE_EVENT_LABELS, CASE_STATUS_LABELS, CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf as lbl,
 } from '../../domain/vocabulary';
 import type { CaseRow } from '../../db/schema';
 import type { CaseState } from '../../workflows/contract';
 import type { AuthUser } from '../auth';
+import { countyL, departmentL } from '../export/labels';
 
 /** How a case ended, as its view names it (the ledger's 办理结果 words it its own way: activities/ledger). */
 const OUTCOME_LABELS: Readonly<Record<NonNullable<CaseState['outcome']>, string>> = {
   approved: '审核通过', approved_with_missing: '容缺受理', rejected: '不予办理', cancelled: '已撤销',
 };
-
-const county = (code: string) => (isCountyCode(code) ? countyLabel(code) : { code, label: code });
-const department = (code: string) => (isDepartmentCode(code) ? departmentLabel(code) : { code, label: code });
 
 /** The case view: the workflow's own state, plus the read model's projection marker when there is one. */
 export function presentCase(state: CaseState, row: CaseRow | undefined, _user: AuthUser) {
@@ -31,8 +27,8 @@ export function presentCase(state: CaseState, row: CaseRow | undefined, _user: A
     steps: (state.steps ?? []).map((s) => lbl(s, CASE_STEP_LABELS)),
     item: { code: input.itemCode, label: item?.label ?? input.itemCode },
     action: { code: input.actionCode, label: found?.action.label ?? input.actionCode },
-    county: county(input.county),
-    department: department(input.department),
+    county: countyL(input.county),
+    department: departmentL(input.department),
     catalogVersion: input.catalogVersion,
     greenChannel: state.greenChannel,
     onHold: state.onHold,
@@ -77,8 +73,8 @@ export function presentCaseRow(row: CaseRow) {
     step: lbl(row.step, CASE_STEP_LABELS),
     item: { code: row.itemCode, label: found?.item.label ?? row.itemCode },
     action: { code: row.actionCode, label: found?.action.label ?? row.actionCode },
-    county: county(row.county),
-    department: department(row.department),
+    county: countyL(row.county),
+    department: departmentL(row.department),
     greenChannel: row.greenChannel,
     onHold: row.onHold,
     overdue: row.overdue,

@@ -89,5 +89,3 @@ export function presentSubject(s: Subject, o: SubjectViewOptions) {
     updatedAt: s.updatedAt.toISOString(),
   };
 }
-
-export type SubjectView = ReturnType<typeof presentSubject>;

@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { auditLog, users } from '../../db/schema';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, type AuthUser } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { auditList } from '../schemas/users';
 
 const auditQuery = z.object({
   userId: z.string().min(1).max(64).optional(),
@@ -18,7 +21,7 @@ const auditQuery = z.object({
   resourceId: z.string().min(1).max(200).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'an opaque cursor from nextCursor').optional(),
+  cursor: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 }).strict();
 
@@ -46,6 +49,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
       tags: ['audit'],
       summary: '审计日志（管理员）：按用户、对象、操作、时间筛选，游标分页，最新在前',
       querystring: auditQuery,
+      response: { 200: auditList, ...problemResponses },
     },
     preHandler: requireRole('admin'),
   }, async (request) => {
@@ -54,6 +58,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
     if (q.from && q.to && new Date(q.from) > new Date(q.to)) {
       throw badRequest('时间范围无效', [{ path: 'querystring.from', message: 'from 必须早于 to' }]);
     }
+    const before = q.cursor ? decodeCursor(q.cursor, ['count'])[0] : undefined; // id desc
     const rows = await deps.db.select().from(auditLog).where(and(
       readableUsers(admin),
       q.userId ? eq(auditLog.userId, q.userId) : undefined,
@@ -62,7 +67,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
       q.resourceId ? eq(auditLog.resourceId, q.resourceId) : undefined,
       q.from ? gte(auditLog.at, new Date(q.from)) : undefined,
       q.to ? lt(auditLog.at, new Date(q.to)) : undefined,
-      q.cursor ? lt(auditLog.id, Number(q.cursor)) : undefined,
+      before !== undefined ? lt(auditLog.id, before) : undefined,
     )).orderBy(desc(auditLog.id)).limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
     return {
@@ -70,7 +75,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
         id: String(e.id), at: e.at.toISOString(), userId: e.userId, action: e.action,
         resourceType: e.resourceType, resourceId: e.resourceId, ip: e.ip, detail: e.detail,
       })),
-      nextCursor: rows.length > q.limit ? String(page[page.length - 1].id) : null,
+      nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].id]) : null,
     };
   });
 }

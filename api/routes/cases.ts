@@ -24,7 +24,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { caseEvidence, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
+import { caseEvidence, EVIDENCE_TYPES, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
 import { isDateString } from '../../domain/calendar';
 import { ITEM_CODES } from '../../domain/catalog';
 import {
@@ -49,6 +49,8 @@ import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
 import { openCase } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 import { sendUpdate } from '../workflowUpdates';
+import { caseList, caseView, storedEvidence } from '../schemas/cases';
+import { fileResponse, problemResponses } from '../schemas/common';
 
 
 export const createCaseBody = z.object({
@@ -188,12 +190,15 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   /** Common route options of a step. */
   const stepSchema = <B extends z.ZodType>(summary: string, body: B) => ({
-    tags: ['cases'], summary, params: caseParams, body,
+    tags: ['cases'], summary, params: caseParams, body, response: { 200: caseView, ...problemResponses },
   });
 
   // ---- open, list, read ----
   r.post('/cases', {
-    schema: { tags: ['cases'], summary: '开案：为服务对象的一项服务需求启动案件', body: createCaseBody },
+    schema: {
+      tags: ['cases'], summary: '开案：为服务对象的一项服务需求启动案件', body: createCaseBody,
+      response: { 200: caseView.describe('同一 Idempotency-Key 的重试：首次开的案件'), 201: caseView, ...problemResponses },
+    },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request, reply) => {
     const user = currentUser(request);
@@ -206,7 +211,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   });
 
   r.get('/cases', {
-    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限）', querystring: listQuery },
+    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限）', querystring: listQuery, response: { 200: caseList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
@@ -243,7 +248,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   });
 
   r.get('/cases/:id', {
-    schema: { tags: ['cases'], summary: '查看案件（工作流状态与读模型）', params: caseParams },
+    schema: { tags: ['cases'], summary: '查看案件（工作流状态与读模型）', params: caseParams, response: { 200: caseView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadCase(user, request.params.id);
@@ -374,6 +379,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   r.post('/cases/:id/evidence', {
     schema: {
       tags: ['cases'], summary: '上传佐证材料（multipart/form-data，字段 file；照片、录像、PDF）', params: caseParams, consumes: ['multipart/form-data'],
+      response: { 201: storedEvidence, ...problemResponses },
     },
     preHandler: requireRole(...WORKER_COORD),
   }, async (request, reply) => {
@@ -398,7 +404,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   });
 
   r.get('/cases/:id/evidence/:sha256', {
-    schema: { tags: ['cases'], summary: '下载佐证材料', params: caseParams.extend({ sha256: z.string().min(1).max(64) }) },
+    schema: {
+      tags: ['cases'], summary: '下载佐证材料', params: caseParams.extend({ sha256: z.string().min(1).max(64) }),
+      response: { 200: fileResponse('佐证材料文件（上传时的类型）', Object.keys(EVIDENCE_TYPES)), ...problemResponses },
+    },
   }, async (request, reply) => {
     const user = currentUser(request);
     const { state } = await loadCase(user, request.params.id);

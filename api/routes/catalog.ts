@@ -15,6 +15,8 @@ import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/
 import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
 import { CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf, STEP_KINDS } from '../../domain/vocabulary';
 import type { RouteModule } from '../types';
+import { noContent, problemResponses } from '../schemas/common';
+import { catalogView } from '../schemas/catalog';
 
 const CADENCE_PERIOD_LABELS: Record<Cadence['period'], string> = { month: '每月', week: '每周' };
 
@@ -96,7 +98,10 @@ export const catalogRoutes: RouteModule = async (app: FastifyInstance) => {
   const etag = `"catalog-${CATALOG.version}"`;
 
   r.get('/catalog', {
-    schema: { tags: ['catalog'], summary: '服务目录（含服务事项、办理事项、部门、时限、送达方式、佐证材料、服务频次及各类代码表）' },
+    schema: {
+      tags: ['catalog'], summary: '服务目录（含服务事项、办理事项、部门、时限、送达方式、佐证材料、服务频次及各类代码表）',
+      response: { 200: catalogView, 304: noContent('与 If-None-Match 相同：目录未变 Not Modified'), ...problemResponses },
+    },
   }, async (request, reply) => {
     reply.header('etag', etag).header('cache-control', 'private, max-age=300');
     if (request.headers['if-none-match'] === etag) return reply.status(304).send();

@@ -27,6 +27,8 @@ import type { AppDeps } from '../types';
 import { audit, BULK_UNMASK_ROLES, checkUnmaskQuota, mayUnmask, UNMASK_ROLES } from '../audit';
 import { currentUser, inScope, ROLE_LABELS, type AuthUser } from '../auth';
 import { badRequest, forbidden } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { codecPayloads } from '../schemas/health';
 
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
 const jsonPayload = z.object({
@@ -80,7 +82,10 @@ export async function codecRoutes(app: FastifyInstance, deps: AppDeps & { now: (
   }
 
   r.post('/decode', {
-    schema: { tags: ['codec'], summary: 'Temporal UI 远程解码：按权限范围解密工作流历史中的数据（记入审计日志）', body: codecBody, headers: codecHeaders },
+    schema: {
+      tags: ['codec'], summary: 'Temporal UI 远程解码：按权限范围解密工作流历史中的数据（记入审计日志）', body: codecBody, headers: codecHeaders,
+      response: { 200: codecPayloads, ...problemResponses },
+    },
     preHandler: allowed,
   }, async (request) => {
     const user = currentUser(request);
@@ -117,7 +122,7 @@ export async function codecRoutes(app: FastifyInstance, deps: AppDeps & { now: (
   });
 
   r.post('/encode', {
-    schema: { tags: ['codec'], summary: 'Temporal UI 远程编码：用当前密钥加密数据', body: codecBody, headers: codecHeaders },
+    schema: { tags: ['codec'], summary: 'Temporal UI 远程编码：用当前密钥加密数据', body: codecBody, headers: codecHeaders, response: { 200: codecPayloads, ...problemResponses } },
     preHandler: allowed,
   }, async (request) => {
     const payloads = request.body.payloads.map(fromJson);

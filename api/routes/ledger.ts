@@ -29,6 +29,8 @@ import { countyL, departmentL, unitName } from '../export/labels';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { conflict, notFound } from '../problem';
 import { scopeOf } from './supervision';
+import { jsonOrFileResponse, problemResponses } from '../schemas/common';
+import { ledgerEntryView, ledgerShareList, ledgerShareView, ledgerView } from '../schemas/ledger';
 
 export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
 
@@ -108,6 +110,7 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         limit: z.coerce.number().int().min(1).max(1000).default(200),
         cursor: z.string().min(1).max(200).optional(),
       }),
+      response: { 200: jsonOrFileResponse('工作台账：JSON，或 XLSX / CSV 文件（?format= 或 Accept）', ledgerView, [XLSX_TYPE, 'text/csv']), ...problemResponses },
     },
     preHandler: readers,
   }, async (request, reply) => {
@@ -149,6 +152,7 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['ledger'], summary: '修改台账记录（仅限尚未共享的月份；已共享请提交更正）',
       params: z.object({ id: z.string().min(1).max(64) }), body: z.object({ changes }).strict(),
+      response: { 200: ledgerEntryView, ...problemResponses },
     },
     preHandler: editors,
   }, async (request) => {
@@ -173,6 +177,7 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['ledger'], summary: '台账更正：对已共享月份的记录追加一条更正记录（记入更正当月台账）',
       body: z.object({ ledgerEntryId: z.string().min(1).max(64), changes, reason: z.string().trim().min(2).max(500) }).strict(),
+      response: { 201: ledgerEntryView, ...problemResponses },
     },
     preHandler: editors,
   }, async (request, reply) => {
@@ -192,6 +197,7 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['ledger'], summary: '手动共享某县区某部门已结束月份的台账（冻结：记录行数与内容哈希；幂等）',
       body: ledgerKey.strict(),
+      response: { 200: ledgerShareView.describe('已共享（幂等）'), 201: ledgerShareView, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request, reply) => {
@@ -209,6 +215,7 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['ledger'], summary: '某月台账共享记录（重新校验内容哈希）',
       querystring: z.object({ month, county: z.enum(COUNTY_CODES).optional(), department: z.enum(DEPARTMENT_CODES).optional() }),
+      response: { 200: ledgerShareList, ...problemResponses },
     },
     preHandler: readers,
   }, async (request) => {

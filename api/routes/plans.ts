@@ -3,21 +3,18 @@
  * staff (workers) record sessions, everyone in scope reads. Reads combine the workflow's state (the
  * current period and its progress) with the read model (assessment, past periods, lists).
  */
-import { and, asc, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { planPeriods, plans, planSessions } from '../../db/schema';
+import { findPlan, listPlans, pastPeriods, pendingPlanNeeds, planSessionRows, type PlanRow } from '../../db/queries/plans';
+import { plans } from '../../db/schema';
 import { isDateString } from '../../domain/calendar';
 import { findItem } from '../../domain/catalog';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { EVIDENCE_KINDS, PLAN_STATUSES } from '../../domain/vocabulary';
-import {
-  getPlanStateQuery, PLAN_STEP_NOT_ALLOWED, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState,
-} from '../../workflows/planContract';
+import { getPlanStateQuery, planWorkflowId, recordSessionUpdate, withdrawPlanUpdate, type PlanState } from '../../workflows/planContract';
 import type { AppDeps } from '../types';
 import { mayUnmask } from '../audit';
 import { currentUser, inDepartmentScope, inScope, requireRole, scopeWhere, type AuthUser } from '../auth';
@@ -25,7 +22,10 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { presentPlan, presentPlanRow, presentSession } from '../presenters/plan';
 import { badRequest, conflict, notFound } from '../problem';
+import { sendUpdate } from '../workflowUpdates';
 import { enrolPlan, enrolPlanBody, PLAN_ITEMS } from '../services/enrolPlan';
+import { problemResponses } from '../schemas/common';
+import { pendingNeeds, planList, planView, sessionList, sessionView } from '../schemas/plans';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
@@ -57,19 +57,13 @@ export const listPlansQuery = z.object({
   cursor: z.string().max(200).optional(),
 }).strict();
 
-/** The rejection reason of a plan update, or undefined when the failure is something else. */
-function rejectionReason(e: unknown): string | undefined {
-  if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure && e.cause.type === PLAN_STEP_NOT_ALLOWED) return e.cause.message;
-  return undefined;
-}
-
 export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
 
   /** A plan the user may see: the workflow's state (or the last snapshot once it is gone) and the read-model row. */
-  async function loadPlan(user: AuthUser, id: string): Promise<{ row?: typeof plans.$inferSelect; state: PlanState }> {
-    const [row] = await db.select().from(plans).where(eq(plans.id, id)).limit(1);
+  async function loadPlan(user: AuthUser, id: string): Promise<{ row?: PlanRow; state: PlanState }> {
+    const row = await findPlan(db, id);
     let state: PlanState | undefined;
     try {
       state = await deps.temporal.workflow.getHandle(planWorkflowId(id)).query(getPlanStateQuery);
@@ -83,16 +77,13 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     return { row, state };
   }
 
-  async function pastPeriods(id: string) {
-    return db.select().from(planPeriods).where(eq(planPeriods.planId, id)).orderBy(asc(planPeriods.startDate));
-  }
-
   r.post('/plans', {
     schema: {
       tags: ['plans'],
       summary: '登记持续性服务计划（家庭康复、送康复上门、送教上门、家政服务、居家就业）',
       description: '按服务事项校验评估结果、服务提供方与开始日期，启动服务计划工作流；由摸底需求（needId）登记时关联该需求。支持 Idempotency-Key。',
       body: enrolPlanBody,
+      response: { 200: planView.describe('同一 Idempotency-Key 的重试：首次登记的计划'), 201: planView, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request, reply) => {
@@ -101,55 +92,43 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     const { created, state } = await enrolPlan(
       { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now }, user, request.body, key,
     );
-    const [row] = await db.select().from(plans).where(eq(plans.id, state.input.planId)).limit(1);
+    const row = await findPlan(db, state.input.planId);
     return reply.status(created ? 201 : 200).header('location', `/v1/plans/${state.input.planId}`)
-      .send(presentPlan(state, row, await pastPeriods(state.input.planId), { birthDerived: mayUnmask(user) }));
+      .send(presentPlan(state, row, await pastPeriods(db, state.input.planId), { birthDerived: mayUnmask(user) }));
   });
 
   r.get('/plans', {
-    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）', querystring: listPlansQuery },
+    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）', querystring: listPlansQuery, response: { 200: planList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
-    const where: SQL[] = [];
-    const scope = scopeWhere(user, plans.county, plans.department);
-    if (scope) where.push(scope);
-    if (q.county) where.push(eq(plans.county, q.county));
-    if (q.department) where.push(eq(plans.department, q.department));
-    if (q.itemCode) where.push(eq(plans.itemCode, q.itemCode));
-    if (q.status) where.push(eq(plans.status, q.status));
-    if (q.subjectId) where.push(eq(plans.subjectId, q.subjectId));
-    if (q.lastCompliant !== undefined) where.push(eq(plans.lastPeriodCompliant, q.lastCompliant));
-    if (q.escalated !== undefined) where.push(q.escalated ? gt(plans.escalationLevel, 0) : eq(plans.escalationLevel, 0));
-    if (q.cursor) {
-      const [t, id] = decodeCursor(q.cursor, ['instant', 'key']); // (created_at desc, id desc)
-      where.push(sql`(${plans.createdAt}, ${plans.id}) < (${t.toISOString()}::timestamptz, ${id})`);
-    }
-    const rows = await db.select().from(plans).where(and(...where)).orderBy(desc(plans.createdAt), desc(plans.id)).limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    return { items: page.map(presentPlanRow), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].createdAt, page[page.length - 1].id]) : null };
+    const after = q.cursor ? decodeCursor(q.cursor, ['instant', 'key']) : undefined; // (created_at desc, id desc)
+    const { rows, more } = await listPlans(db, {
+      scope: scopeWhere(user, plans.county, plans.department), county: q.county, department: q.department, itemCode: q.itemCode,
+      status: q.status, subjectId: q.subjectId, lastCompliant: q.lastCompliant, escalated: q.escalated,
+    }, q.limit, after && { createdAt: after[0], id: after[1] });
+    const last = rows.at(-1);
+    return { items: rows.map(presentPlanRow), nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
   });
 
   r.get('/plans/:id', {
-    schema: { tags: ['plans'], summary: '查看服务计划：本期进度（对照服务频次）与历史各期核查结果', params: idParams },
+    schema: { tags: ['plans'], summary: '查看服务计划：本期进度（对照服务频次）与历史各期核查结果', params: idParams, response: { 200: planView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadPlan(user, request.params.id);
-    return presentPlan(state, row, await pastPeriods(request.params.id), { birthDerived: mayUnmask(user) });
+    return presentPlan(state, row, await pastPeriods(db, request.params.id), { birthDerived: mayUnmask(user) });
   });
 
   r.get('/plans/:id/sessions', {
     schema: {
       tags: ['plans'], summary: '服务计划的服务记录（可按周期筛选）', params: idParams,
       querystring: z.object({ period: z.string().regex(/^\d{4}-\d{2}$/, '应为 YYYY-MM').optional() }).strict(),
+      response: { 200: sessionList, ...problemResponses },
     },
   }, async (request) => {
     const user = currentUser(request);
     await loadPlan(user, request.params.id);
-    const where = [eq(planSessions.planId, request.params.id)];
-    if (request.query.period) where.push(eq(planSessions.period, request.query.period));
-    const rows = await db.select().from(planSessions).where(and(...where)).orderBy(asc(planSessions.sessionDate), asc(planSessions.createdAt));
-    return { items: rows.map(presentSession) };
+    return { items: (await planSessionRows(db, request.params.id, request.query.period)).map(presentSession) };
   });
 
   r.post('/plans/:id/sessions', {
@@ -159,6 +138,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
       description: '只能登记本期内、不晚于今天的服务；同一服务人员同一天只能登记一次。送教上门按课时（可为 1.5），其他事项按分钟。支持 Idempotency-Key。',
       params: idParams,
       body: recordSessionBody,
+      response: { 201: sessionView, ...problemResponses },
     },
     preHandler: requireRole('worker', 'admin'),
   }, async (request, reply) => {
@@ -171,39 +151,31 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     } else if (!Number.isInteger(b.units)) {
       throw badRequest('时长无效', [{ path: 'body.units', message: '服务时长按分钟计，应为整数' }]);
     }
-    if (state.status === 'ended') throw conflict(`服务计划已结束${state.end ? `（${state.end.detail}）` : ''}，不能再登记服务`);
-    try {
-      const session = await deps.temporal.workflow.getHandle(planWorkflowId(request.params.id)).executeUpdate(recordSessionUpdate, {
-        args: [{ actor: user.id, date: b.date, units: b.units, providerStaff: b.providerStaff, content: b.content, evidence: b.evidence ?? [] }],
-        ...(key ? { updateId: `session:${user.id}:${key}` } : {}),
-      });
-      return reply.status(201).send(presentSession(session));
-    } catch (e) {
-      const reason = rejectionReason(e);
-      if (reason) throw conflict(reason);
-      if (e instanceof WorkflowNotFoundError) throw conflict('服务计划已结束，不能再登记服务');
-      throw e;
-    }
+    // Whether a session may be recorded now (started, not ended, inside the period, not twice) is the
+    // workflow validator's to say; failures map as for cases (api/workflowUpdates).
+    const session = await sendUpdate(deps.temporal, deps.temporal.workflow.getHandle(planWorkflowId(request.params.id)), recordSessionUpdate, {
+      args: [{ actor: user.id, date: b.date, units: b.units, providerStaff: b.providerStaff, content: b.content, evidence: b.evidence ?? [] }],
+      ...(key ? { updateId: `session:${user.id}:${key}` } : {}),
+    }, {
+      fallbackReason: '不能登记服务', deadlineMs: deps.config.UPDATE_TIMEOUT_MS,
+      onEnded: () => { throw conflict(`服务计划已结束${state.end ? `（${state.end.detail}）` : ''}，不能再登记服务`); },
+    });
+    return reply.status(201).send(presentSession(session));
   });
 
   r.post('/plans/:id/withdraw', {
-    schema: { tags: ['plans'], summary: '退出服务计划（须填写原因）；本期按比例核查后结束', params: idParams, body: withdrawBody },
+    schema: { tags: ['plans'], summary: '退出服务计划（须填写原因）；本期按比例核查后结束', params: idParams, body: withdrawBody, response: { 200: planView, ...problemResponses } },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
-    const { row } = await loadPlan(user, request.params.id);
-    let state: PlanState;
-    try {
-      state = await deps.temporal.workflow.getHandle(planWorkflowId(request.params.id)).executeUpdate(withdrawPlanUpdate, {
-        args: [{ actor: user.id, reason: request.body.reason }],
-      });
-    } catch (e) {
-      const reason = rejectionReason(e);
-      if (reason) throw conflict(reason);
-      if (e instanceof WorkflowNotFoundError) throw conflict('服务计划已结束');
-      throw e;
-    }
-    return presentPlan(state, row, await pastPeriods(request.params.id), { birthDerived: mayUnmask(user) });
+    const { row, state: before } = await loadPlan(user, request.params.id);
+    const state = await sendUpdate(deps.temporal, deps.temporal.workflow.getHandle(planWorkflowId(request.params.id)), withdrawPlanUpdate, {
+      args: [{ actor: user.id, reason: request.body.reason }],
+    }, {
+      fallbackReason: '不能退出服务计划', deadlineMs: deps.config.UPDATE_TIMEOUT_MS,
+      onEnded: () => { throw conflict(`服务计划已结束${before.end ? `（${before.end.detail}）` : ''}`); },
+    });
+    return presentPlan(state, row, await pastPeriods(db, request.params.id), { birthDerived: mayUnmask(user) });
   });
 
   /** Ongoing needs found by surveys and not yet in a plan, in the user's scope: the coordinator's to-do list. */
@@ -215,25 +187,14 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
         subjectId: z.string().min(1).max(64).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }).strict(),
+      response: { 200: pendingNeeds, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
     // Scope in SQL (county; department of the item's implementing unit), so the limit counts visible rows only.
-    const items_ = PLAN_ITEMS.filter((i) => inDepartmentScope(user, findItem(i)!.actions[0].implementing) && (!q.itemCode || q.itemCode === i));
-    const counties = user.cityLevel ? null : user.counties;
-    const rows = items_.length === 0 || counties?.length === 0 ? [] : await db.execute<{ id: string; subject_id: string; item_code: string; survey_id: string; county: string }>(sql`
-      select n.id, n.subject_id, n.item_code, n.survey_id, s.county
-      from needs n join subjects s on s.id = n.subject_id
-      where n.ongoing and n.plan_id is null
-        and n.item_code in (${sql.join(items_.map((i) => sql`${i}`), sql`, `)})
-        ${counties ? sql`and s.county in (${sql.join(counties.map((c) => sql`${c}`), sql`, `)})` : sql``}
-        ${q.subjectId ? sql`and n.subject_id = ${q.subjectId}` : sql``}
-      order by n.created_at asc, n.id asc limit ${q.limit}`);
-    const items = [...rows].map((n) => ({
-      needId: n.id, subjectId: n.subject_id, surveyId: n.survey_id, itemCode: n.item_code, county: n.county,
-    }));
-    return { items };
+    const items = PLAN_ITEMS.filter((i) => inDepartmentScope(user, findItem(i)!.actions[0].implementing) && (!q.itemCode || q.itemCode === i));
+    return { items: await pendingPlanNeeds(db, { items, counties: user.cityLevel ? null : user.counties, subjectId: q.subjectId }, q.limit) };
   });
 }

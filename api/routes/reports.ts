@@ -24,6 +24,8 @@ import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
 import { countyL, departmentL, itemL, unitName } from '../export/labels';
 import { attachment, formXlsx, XLSX_TYPE } from '../export/xlsx';
 import { badRequest, conflict, forbidden, notFound } from '../problem';
+import { jsonOrFileResponse, problemResponses } from '../schemas/common';
+import { quarterlyReport, submissionList, submittedReport } from '../schemas/reports';
 
 export const REPORT_TITLE = '为特殊困难残疾人上门代办服务工作情况统计表';
 
@@ -107,6 +109,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         department: z.enum(DEPARTMENT_CODES).optional(),
         format: z.enum(['json', 'xlsx']).optional(),
       }),
+      response: { 200: jsonOrFileResponse('统计表：JSON（县区表或市级汇总表），或 XLSX 文件（?format= 或 Accept）', quarterlyReport, [XLSX_TYPE]), ...problemResponses },
     },
     preHandler: readers,
   }, async (request, reply) => {
@@ -159,6 +162,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['reports'], summary: '县区部门报送本季度工作情况统计表（冻结数据；季度结束后报送记为逾期）',
       body: z.object({ quarter, county: z.enum(COUNTY_CODES), department: z.enum(DEPARTMENT_CODES) }).strict(),
+      response: { 201: submittedReport, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request, reply) => {
@@ -180,6 +184,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['reports'], summary: '各县区部门统计表报送情况（草稿、已报送、逾期、催报次数）',
       querystring: z.object({ quarter }),
+      response: { 200: submissionList, ...problemResponses },
     },
     preHandler: readers,
   }, async (request) => {

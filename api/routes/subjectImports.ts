@@ -27,16 +27,20 @@ import { z } from 'zod';
 import { searchSubjects } from '../../db/queries/subjects';
 import { householdKeys, subjectImportRows, subjectImports, type Subject } from '../../db/schema';
 import { disabilityCategoryLabel, disabilityGradeLabel, type DisabilityCategory, type DisabilityGrade } from '../../domain/certificateNumber';
-import { COUNTIES } from '../../domain/counties';
 import { REASON_HEADER, ROSTER_COLUMNS, type RosterField } from '../../domain/subjectTemplate';
 import { commitImportUpdate, IMPORT_NOT_COMMITTABLE, importWorkflowId } from '../../workflows/subjectImportContract';
 import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
+import { countyL } from '../export/labels';
 import { attachment, streamXlsx, XLSX_TYPE } from '../export/xlsx';
+import { SEX_LABELS } from '../presenters/subject';
 import { detectFormat, FileRejected, readHeaders, type HeaderMapping } from '../import/spreadsheet';
 import { badRequest, conflict, HttpProblem, notFound, type FieldError } from '../problem';
-import { requireIdNumber, searchQuery } from './subjects';
+import { requireIdNumber } from '../services/subjects';
+import { searchQuery } from './subjects';
 import type { RouteModule } from '../types';
+import { fileResponse, problemResponses } from '../schemas/common';
+import { importView } from '../schemas/subjects';
 
 const importParams = z.object({ id: z.string().uuid('导入编号无效') }).strict();
 const exportQuery = searchQuery.pick({ name: true, idNumber: true, county: true, township: true, community: true, householdId: true });
@@ -54,10 +58,10 @@ function fileProblem(e: FileRejected): HttpProblem {
 /** One subject as a template row (the same columns as the import). */
 function templateRow(s: Subject, householdNumber: string | undefined): (string | number | null)[] {
   const value: Record<RosterField, string | null> = {
-    name: s.name, idNumber: s.idNumber, sex: s.sex === 'male' ? '男' : '女', certificateNumber: s.certificateNumber,
+    name: s.name, idNumber: s.idNumber, sex: SEX_LABELS[s.sex] ?? s.sex, certificateNumber: s.certificateNumber,
     disabilityCategory: s.disabilityCategory ? disabilityCategoryLabel(s.disabilityCategory as DisabilityCategory) : null,
     disabilityGrade: s.disabilityGrade ? disabilityGradeLabel(s.disabilityGrade as DisabilityGrade) : null,
-    county: COUNTIES.find((c) => c.code === s.county)?.name ?? s.county, township: s.township, community: s.community, address: s.address,
+    county: countyL(s.county).label, township: s.township, community: s.community, address: s.address,
     phone: s.phone, guardianName: s.guardianName, guardianPhone: s.guardianPhone, guardianRelation: s.guardianRelation,
     householdNumber: householdNumber ?? s.householdId, consentToShare: s.consentToShare ? '是' : '否', notes: s.notes,
   };
@@ -113,14 +117,14 @@ export const subjectImportRoutes: RouteModule = async (app: FastifyInstance, dep
   };
 
   r.get('/subjects/imports/template', {
-    schema: { tags: ['subjects'], summary: '下载服务对象导入模板（XLSX，含填写说明与残联人口库表头对照）' },
+    schema: { tags: ['subjects'], summary: '下载服务对象导入模板（XLSX，含填写说明与残联人口库表头对照）', response: { 200: fileResponse('导入模板', [XLSX_TYPE]), ...problemResponses } },
     preHandler: coordinator,
   }, async (_request, reply) => {
     return reply.type(XLSX_TYPE).header('content-disposition', attachment('服务对象导入模板.xlsx', 'subject-import-template.xlsx')).send(await templateXlsx());
   });
 
   r.post('/subjects/imports', {
-    schema: { tags: ['subjects'], summary: '上传服务对象名册（XLSX 或 CSV，multipart 字段 file）并开始试导入', consumes: ['multipart/form-data'] },
+    schema: { tags: ['subjects'], summary: '上传服务对象名册（XLSX 或 CSV，multipart 字段 file）并开始试导入', consumes: ['multipart/form-data'], response: { 202: importView, ...problemResponses } },
     preHandler: coordinator,
   }, async (request, reply) => {
     const user = currentUser(request);
@@ -161,12 +165,12 @@ export const subjectImportRoutes: RouteModule = async (app: FastifyInstance, dep
   });
 
   r.get('/subjects/imports/:id', {
-    schema: { tags: ['subjects'], summary: '查看导入进度与试导入结果', params: importParams },
+    schema: { tags: ['subjects'], summary: '查看导入进度与试导入结果', params: importParams, response: { 200: importView, ...problemResponses } },
     preHandler: coordinator,
   }, async (request) => view(await loadImport(currentUser(request).id, request.params.id)));
 
   r.get('/subjects/imports/:id/report', {
-    schema: { tags: ['subjects'], summary: '下载试导入错误报告（XLSX：有错误的行及错误原因）', params: importParams },
+    schema: { tags: ['subjects'], summary: '下载试导入错误报告（XLSX：有错误的行及错误原因）', params: importParams, response: { 200: fileResponse('错误报告', [XLSX_TYPE]), ...problemResponses } },
     preHandler: coordinator,
   }, async (request, reply) => {
     const imp = await loadImport(currentUser(request).id, request.params.id);
@@ -196,7 +200,7 @@ export const subjectImportRoutes: RouteModule = async (app: FastifyInstance, dep
   });
 
   r.post('/subjects/imports/:id/commit', {
-    schema: { tags: ['subjects'], summary: '提交导入（试导入无错误后写入服务对象）', params: importParams },
+    schema: { tags: ['subjects'], summary: '提交导入（试导入无错误后写入服务对象）', params: importParams, response: { 202: importView, ...problemResponses } },
     preHandler: coordinator,
   }, async (request, reply) => {
     const user = currentUser(request);
@@ -218,7 +222,7 @@ export const subjectImportRoutes: RouteModule = async (app: FastifyInstance, dep
   });
 
   r.get('/subjects/export', {
-    schema: { tags: ['subjects'], summary: '导出服务对象（XLSX，与导入模板相同的列；筛选条件同查询）', querystring: exportQuery },
+    schema: { tags: ['subjects'], summary: '导出服务对象（XLSX，与导入模板相同的列；筛选条件同查询）', querystring: exportQuery, response: { 200: fileResponse('服务对象名册', [XLSX_TYPE]), ...problemResponses } },
     preHandler: coordinator,
   }, async (request, reply) => {
     const user = currentUser(request);

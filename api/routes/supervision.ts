@@ -22,6 +22,8 @@ import { failingScopes, listFailingWorkflows } from '../services/failingWorkflow
 import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { escalationList, failingList, overdueList, stuckList, supervisionSummary, workloadList } from '../schemas/supervision';
 
 /** The caller's scope as the queries take it. */
 export function scopeOf(user: AuthUser): Scope {
@@ -83,7 +85,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
   const roles = requireRole('supervisor', 'admin', 'coordinator');
 
   r.get('/supervision/overdue', {
-    schema: { tags: ['supervision'], summary: '逾期案件（按逾期时长排序，游标分页）', querystring: filterQuery.extend(pageQuery.shape) },
+    schema: { tags: ['supervision'], summary: '逾期案件（按逾期时长排序，游标分页）', querystring: filterQuery.extend(pageQuery.shape), response: { 200: overdueList, ...problemResponses } },
     preHandler: roles,
   }, async (request) => {
     const user = currentUser(request);
@@ -104,6 +106,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     schema: {
       tags: ['supervision'], summary: '停滞案件：连续 N 个工作日无任何办理动作（按停滞时长排序）',
       querystring: filterQuery.extend(pageQuery.shape).extend({ days: z.coerce.number().int().min(1).max(250).default(5) }),
+      response: { 200: stuckList, ...problemResponses },
     },
     preHandler: roles,
   }, async (request) => {
@@ -120,7 +123,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
   });
 
   r.get('/supervision/summary', {
-    schema: { tags: ['supervision'], summary: '督办汇总：在办、逾期、本周到期、本月办结、按时办结率（按县区、部门、事项）', querystring: filterQuery },
+    schema: { tags: ['supervision'], summary: '督办汇总：在办、逾期、本周到期、本月办结、按时办结率（按县区、部门、事项）', querystring: filterQuery, response: { 200: supervisionSummary, ...problemResponses } },
     preHandler: roles,
   }, async (request) => {
     const user = currentUser(request);
@@ -140,6 +143,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     schema: {
       tags: ['supervision'],
       summary: '工作流异常：任务连续失败、卡住不动的案件和服务计划（需技术人员处理；其上的办理操作返回 503）',
+      response: { 200: failingList, ...problemResponses },
     },
     preHandler: roles,
   }, async (request) => {
@@ -164,7 +168,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
   });
 
   r.get('/supervision/workload', {
-    schema: { tags: ['supervision'], summary: '工作人员在办案件量及其中逾期数', querystring: filterQuery },
+    schema: { tags: ['supervision'], summary: '工作人员在办案件量及其中逾期数', querystring: filterQuery, response: { 200: workloadList, ...problemResponses } },
     preHandler: roles,
   }, async (request) => {
     const user = currentUser(request);
@@ -189,6 +193,7 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
         acted: boolString.optional(),
         level: z.coerce.number().int().min(1).max(2).optional(),
       }),
+      response: { 200: escalationList, ...problemResponses },
     },
     preHandler: roles,
   }, async (request) => {

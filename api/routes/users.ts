@@ -9,11 +9,15 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { users, type User } from '../../db/schema';
 import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/queries/users';
-import { countyLabel, COUNTY_CODES, type CountyCode } from '../../domain/counties';
-import { departmentLabel, DEPARTMENT_CODES, type DepartmentCode } from '../../domain/departments';
+import { COUNTY_CODES } from '../../domain/counties';
+import { DEPARTMENT_CODES } from '../../domain/departments';
+import { countyL, departmentL } from '../export/labels';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest, conflict, notFound } from '../problem';
+import { noContent, problemResponses } from '../schemas/common';
+import { issuedToken, meView, tokenList, userList, userView } from '../schemas/users';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_TOKEN_DAYS = 90;
@@ -53,7 +57,7 @@ const issueTokenBody = z.object({
 const listQuery = z.object({
   role: z.enum(ROLES).optional(),
   disabled: z.enum(['true', 'false']).optional(),
-  cursor: z.string().min(1).max(64).optional(),
+  cursor: z.string().min(1).max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 }).strict();
 
@@ -66,8 +70,8 @@ export function presentUser(u: User | AuthUser & { disabled?: boolean; createdAt
     role: { code: u.role, label: ROLE_LABELS[u.role as Role] ?? u.role },
     scope: {
       cityLevel: u.cityLevel,
-      counties: u.counties.map((c) => (COUNTY_CODES as readonly string[]).includes(c) ? countyLabel(c as CountyCode) : { code: c, label: c }),
-      departments: u.departments.map((d) => (DEPARTMENT_CODES as readonly string[]).includes(d) ? departmentLabel(d as DepartmentCode) : { code: d, label: d }),
+      counties: u.counties.map(countyL),
+      departments: u.departments.map(departmentL),
     },
     disabled: u.disabled ?? false,
     ...(u.createdAt ? { createdAt: u.createdAt.toISOString() } : {}),
@@ -119,14 +123,14 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   }
 
   r.get('/me', {
-    schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围' },
+    schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围', response: { 200: meView, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     return { ...presentUser(user), tokenId: user.tokenId };
   });
 
   r.delete('/me/token', {
-    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌' },
+    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌', response: { 204: noContent(), ...problemResponses } },
   }, async (request, reply) => {
     const user = currentUser(request);
     await revokeToken(deps.db, user.id, user.tokenId, deps.now());
@@ -134,7 +138,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users', {
-    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery },
+    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery, response: { 200: userList, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const admin = currentUser(request);
@@ -145,15 +149,15 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
         q.role ? eq(users.role, q.role) : undefined,
         q.disabled ? eq(users.disabled, q.disabled === 'true') : undefined,
       ),
-      after: q.cursor,
+      after: q.cursor ? decodeCursor(q.cursor, ['key'])[0] : undefined, // username asc
       limit: q.limit + 1,
     });
     const page = rows.slice(0, q.limit);
-    return { items: page.map(presentUser), nextCursor: rows.length > q.limit ? page[page.length - 1].username : null };
+    return { items: page.map(presentUser), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1].username]) : null };
   });
 
   r.post('/users', {
-    schema: { tags: ['users'], summary: '创建用户（管理员）', body: createUserBody },
+    schema: { tags: ['users'], summary: '创建用户（管理员）', body: createUserBody, response: { 201: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const admin = currentUser(request);
@@ -175,12 +179,12 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users/:id', {
-    schema: { tags: ['users'], summary: '查看用户（管理员）', params: z.object({ id }) },
+    schema: { tags: ['users'], summary: '查看用户（管理员）', params: z.object({ id }), response: { 200: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => presentUser(await loadManaged(currentUser(request), request.params.id)));
 
   r.patch('/users/:id', {
-    schema: { tags: ['users'], summary: '修改用户：角色、范围、停用/启用（管理员）', params: z.object({ id }), body: changeUserBody },
+    schema: { tags: ['users'], summary: '修改用户：角色、范围、停用/启用（管理员）', params: z.object({ id }), body: changeUserBody, response: { 200: userView, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const admin = currentUser(request);
@@ -200,7 +204,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users/:id/tokens', {
-    schema: { tags: ['users'], summary: '用户的访问令牌（不含令牌本身）（管理员）', params: z.object({ id }) },
+    schema: { tags: ['users'], summary: '用户的访问令牌（不含令牌本身）（管理员）', params: z.object({ id }), response: { 200: tokenList, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const target = await loadManaged(currentUser(request), request.params.id);
@@ -209,7 +213,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.post('/users/:id/tokens', {
-    schema: { tags: ['users'], summary: '签发访问令牌（明文只显示这一次）（管理员）', params: z.object({ id }), body: issueTokenBody },
+    schema: { tags: ['users'], summary: '签发访问令牌（明文只显示这一次）（管理员）', params: z.object({ id }), body: issueTokenBody, response: { 201: issuedToken, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const target = await loadManaged(currentUser(request), request.params.id);
@@ -222,7 +226,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.delete('/users/:id/tokens/:tokenId', {
-    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }) },
+    schema: { tags: ['users'], summary: '吊销访问令牌（管理员）', params: z.object({ id, tokenId: id }), response: { 204: noContent(), ...problemResponses } },
     preHandler: adminOnly,
   }, async (request, reply) => {
     const target = await loadManaged(currentUser(request), request.params.id);

@@ -48,11 +48,6 @@ export const PROVIDERS_BY_ITEM: Record<PlanItem, ProviderType[]> = {
   HOME_EMPLOYMENT: ['service_company', 'volunteer_team'],
 };
 
-export const FUNDING_LABELS = { sunshine_home: '阳光家园计划', volunteers: '志愿服务', government_purchase: '政府购买服务' } as const;
-export const HOUSEKEEPING_SERVICE_LABELS = { cleaning: '助洁', meals: '助餐', haircut: '理发', shopping: '代购', other: '其他' } as const;
-export const SCHOOL_BASIS_LABELS = { household_registration: '按户籍所在地分配', residence: '按居住地分配（流动人口）' } as const;
-export const LABOUR_CAPACITY_LABELS = { full: '具备劳动能力', partial: '部分劳动能力', none: '无劳动能力' } as const;
-
 const str = (max: number) => z.string().trim().min(1, '不能为空').max(max);
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
 const assessed = { assessedBy: str(100), assessedOn: day };

@@ -1,6 +1,6 @@
 /** Users and their bearer tokens (tokens are stored as SHA-256 hashes only; the plain token is shown once). */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users, type User } from '../schema';
 import type { Role } from '../../domain/vocabulary';
@@ -107,10 +107,4 @@ export async function revokeAllTokens(db: Pick<Db, 'update'>, userId: string, no
   const rows = await db.update(apiTokens).set({ revokedAt: now, updatedAt: now })
     .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).returning({ id: apiTokens.id });
   return rows.length;
-}
-
-/** The number of users (for the admin CLI's summary). */
-export async function countUsers(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
-  return row?.n ?? 0;
 }

@@ -23,6 +23,8 @@ const LISTS: Array<{ url: string; farFuture: unknown[]; wrongType: unknown[] }> 
   { url: '/v1/supervision/stuck', farFuture: [FAR, 'x'], wrongType: ['2026-01-01T00:00:00.000Z', ['x']] },
   { url: '/v1/supervision/escalations', farFuture: [FAR, 'x'], wrongType: [true, 'x'] },
   { url: '/v1/ledger?county=640104&department=DPF&month=2026-01', farFuture: [Number.MAX_VALUE], wrongType: ['3'] },
+  { url: '/v1/users', farFuture: ['x'.repeat(201)], wrongType: [5] },
+  { url: '/v1/audit', farFuture: [Number.MAX_VALUE], wrongType: ['3'] },
 ];
 
 describe('tampered cursors', () => {

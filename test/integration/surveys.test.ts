@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, needs, subjects, surveys } from '../../db/schema';
 import { buildApp } from '../../api/app';
-import { createSurveyBody, needCaseKey, surveyRequestHash } from '../../api/routes/surveys';
+import { createSurveyBody, needCaseKey, surveyRequestHash } from '../../api/services/surveys';
 import { caseIdFor } from '../../api/services/openCase';
 import { makeCertificateNumber } from '../../domain/certificateNumber';
 import { caseWorkflowId } from '../../workflows/contract';

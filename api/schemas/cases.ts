@@ -1,0 +1,131 @@
+/** What /v1/cases answers: the case view (api/presenters/case.ts presentCase), a list row, a stored evidence file. */
+import { z } from 'zod';
+import { CANCEL_REASONS, REVIEW_DECISIONS, VISIT_OUTCOMES } from '../../domain/caseFlow';
+import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
+import { instant, labelled, labelledOf, pageOf, day } from './common';
+
+const caseStatus = labelledOf(CASE_STATUSES);
+const caseStep = labelledOf(CASE_STEPS);
+const evidenceKind = labelledOf(EVIDENCE_KINDS);
+const sha256 = z.string().describe('文件的 sha256');
+
+const visit = z.object({
+  n: z.number().int(),
+  scheduledAt: instant.optional(),
+  scheduledBy: z.string().optional(),
+  outcome: labelledOf(VISIT_OUTCOMES).nullable(),
+  reportedAt: instant.optional(),
+  reportedBy: z.string().optional(),
+  evidence: z.array(z.object({ sha256, kind: evidenceKind })),
+  notes: z.string().optional(),
+});
+
+const review = z.object({
+  decision: labelledOf(REVIEW_DECISIONS),
+  at: instant,
+  by: z.string(),
+  reason: z.string().optional(),
+  missing: z.array(z.string()).optional(),
+});
+
+const supplement = z.object({
+  missing: z.array(z.string()),
+  supplied: z.array(z.string()),
+  dueDate: day,
+  dueAt: instant,
+  status: z.enum(['pending', 'overdue', 'supplied']),
+  suppliedAt: instant.optional(),
+  late: z.boolean().optional(),
+  escalationLevel: z.number().int(),
+  evidence: z.array(z.object({ sha256, kind: z.enum(EVIDENCE_KINDS) })),
+});
+
+const delivery = z.object({
+  method: labelledOf(DELIVERY_METHODS),
+  trackingNumber: z.string().optional(),
+  dispatchedAt: instant,
+  dispatchedBy: z.string(),
+  receivedAt: instant.optional(),
+  confirmedBy: z.string().optional(),
+});
+
+const hold = z.object({ from: instant, to: instant.optional(), reason: z.string(), workingMs: z.number().optional() });
+
+const escalation = z.object({
+  level: z.number().int(),
+  reason: labelled,
+  step: z.enum(CASE_STEPS),
+  at: instant,
+  target: z.object({ code: z.string(), label: z.string(), county: z.string().optional() }),
+});
+
+const timelineEvent = z.object({
+  seq: z.number().int(),
+  type: z.enum(CASE_EVENT_TYPES),
+  label: z.string(),
+  at: instant,
+  actor: z.string().optional(),
+  step: z.enum(CASE_STEPS).optional(),
+  data: z.record(z.string(), z.unknown()).optional().describe('事件数据（随事件类型而定）'),
+});
+
+/** What the case view and a list row both show. */
+const caseFields = {
+  id: z.string(),
+  subjectId: z.string(),
+  status: caseStatus,
+  step: caseStep,
+  item: labelled,
+  action: labelled,
+  county: labelled,
+  department: labelled,
+  greenChannel: z.boolean(),
+  onHold: z.boolean(),
+  overdue: z.boolean(),
+  escalationLevel: z.number().int(),
+  assignee: z.string().nullable(),
+  dueAt: instant.nullable(),
+};
+
+/** One case: the workflow's state with labels, plus the read model's projection marker. */
+export const caseView = z.object({
+  ...caseFields,
+  steps: z.array(caseStep),
+  catalogVersion: z.string(),
+  stepStartedAt: instant.nullable(),
+  stepWorkingDays: z.number().nullable(),
+  supplementDueAt: instant.nullable(),
+  openedAt: instant,
+  openedBy: z.string(),
+  closedAt: instant.nullable(),
+  outcome: labelled.nullable(),
+  completedOnTime: z.boolean().nullable(),
+  lateSteps: z.array(caseStep),
+  visits: z.array(visit),
+  failedVisits: z.number().int(),
+  evidence: z.array(z.object({ sha256, kind: evidenceKind, url: z.string() })),
+  reviews: z.array(review),
+  supplement: supplement.nullable(),
+  delivery: delivery.nullable(),
+  holds: z.array(hold),
+  escalations: z.array(escalation),
+  cancellation: z.object({ reason: labelledOf(CANCEL_REASONS), detail: z.string().optional() }).nullable(),
+  timeline: z.array(timelineEvent),
+  readModel: z.object({ lastEventSeq: z.number().int(), status: z.enum(CASE_STATUSES), step: z.enum(CASE_STEPS), updatedAt: instant }).nullable(),
+});
+
+/** One row of the case list (read model only). */
+export const caseRowView = z.object({
+  ...caseFields,
+  supplementDueAt: instant.nullable(),
+  openedAt: instant,
+  closedAt: instant.nullable(),
+  outcome: labelled.nullable(),
+  lastEventSeq: z.number().int(),
+  lastEventAt: instant,
+});
+
+export const caseList = pageOf(caseRowView);
+
+/** An evidence file as stored. */
+export const storedEvidence = z.object({ sha256, size: z.number().int(), contentType: z.string() });

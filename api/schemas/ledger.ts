@@ -1,0 +1,60 @@
+/** What /v1/ledger answers: a 工作台账 page, an entry, a share (freeze) record. */
+import { z } from 'zod';
+import { day, instant, labelled, nextCursor } from './common';
+
+/** The content of a ledger row (domain/ledger LedgerRow): what the county department shares with the DPF. */
+export const ledgerRow = z.object({
+  subjectName: z.string(),
+  idNumberMasked: z.string(),
+  disabilityCategory: z.string(),
+  disabilityGrade: z.string(),
+  item: labelled,
+  action: labelled,
+  askedOn: day,
+  visitedOn: day.nullable(),
+  handledBy: z.string().nullable(),
+  result: z.string(),
+  deliveryMethod: z.string().nullable().describe('送达方式（中文）'),
+  deliveredOn: day.nullable(),
+  remarks: z.string(),
+});
+
+export const ledgerEntryView = z.object({
+  id: z.string(),
+  serial: z.number().int().nullable(),
+  month: z.string(),
+  county: labelled,
+  department: labelled,
+  source: z.object({ type: z.string(), id: z.string() }),
+  row: ledgerRow,
+  amendsId: z.string().nullable(),
+  amendReason: z.string().nullable(),
+  sharedAt: instant.nullable(),
+  createdAt: instant,
+});
+
+export const ledgerShareView = z.object({
+  county: labelled,
+  department: labelled,
+  month: z.string(),
+  rowCount: z.number().int(),
+  contentHash: z.string(),
+  sharedAt: instant,
+  sharedBy: z.string(),
+  sharedWith: labelled,
+  verified: z.boolean().optional().describe('重新计算的内容哈希与冻结时一致'),
+});
+
+export const ledgerView = z.object({
+  title: z.string(),
+  unit: z.string(),
+  county: labelled,
+  department: labelled,
+  month: z.string(),
+  headers: z.array(z.object({ key: z.string(), label: z.string() })),
+  share: ledgerShareView.nullable(),
+  items: z.array(ledgerEntryView),
+  nextCursor,
+});
+
+export const ledgerShareList = z.object({ month: z.string(), items: z.array(ledgerShareView) });

@@ -1,0 +1,94 @@
+/** What /v1/supervision answers: overdue and stuck cases, the summary, workload, escalations. */
+import { z } from 'zod';
+import { instant, labelled, nextCursor } from './common';
+
+const caseRow = z.object({
+  id: z.string(),
+  subject: z.object({ id: z.string(), name: z.string() }),
+  item: labelled,
+  action: labelled,
+  county: labelled,
+  department: labelled,
+  step: labelled,
+  assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
+  greenChannel: z.boolean(),
+  onHold: z.boolean(),
+  escalationLevel: z.number().int(),
+  dueAt: instant.nullable(),
+  openedAt: instant,
+  lastEventAt: instant,
+});
+
+export const overdueList = z.object({
+  asOf: instant,
+  items: z.array(caseRow.extend({ late: z.object({ workingDays: z.number(), hours: z.number() }) })),
+  nextCursor,
+});
+
+export const stuckList = z.object({
+  asOf: instant,
+  days: z.number().int(),
+  items: z.array(caseRow.extend({ idleWorkingDays: z.number() })),
+  nextCursor,
+});
+
+const summaryFigures = z.object({
+  open: z.number(), overdue: z.number(), dueThisWeek: z.number(), closedThisMonth: z.number(),
+  closedOnTimeThisMonth: z.number(), onTimeRate: z.number().nullable(),
+});
+
+export const supervisionSummary = z.object({
+  asOf: instant,
+  totals: summaryFigures,
+  byCounty: z.array(summaryFigures.extend({ county: labelled })),
+  byDepartment: z.array(summaryFigures.extend({ department: labelled })),
+  byItem: z.array(summaryFigures.extend({ item: labelled })),
+});
+
+export const workloadList = z.object({
+  asOf: instant,
+  items: z.array(z.object({
+    assignee: z.object({ id: z.string(), name: z.string() }).nullable(),
+    label: z.string(),
+    open: z.number(), overdue: z.number(), dueThisWeek: z.number(), nextDueAt: instant.nullable(),
+  })),
+});
+
+export const escalationList = z.object({
+  items: z.array(z.object({
+    kind: z.enum(['case', 'plan']),
+    at: instant,
+    level: z.number().int(),
+    reason: z.string(),
+    target: z.unknown().describe('升级对象（部门或领导小组办公室）'),
+    caseId: z.string().nullable(),
+    planId: z.string().nullable(),
+    period: z.string().nullable(),
+    step: labelled.nullable(),
+    county: labelled,
+    department: labelled,
+    item: labelled,
+    action: labelled,
+    status: z.string(),
+    actedOn: z.object({ by: z.object({ id: z.string(), name: z.string() }), at: instant, with: z.string().nullable() }).nullable(),
+  })),
+  nextCursor,
+});
+
+/** Workflows Temporal reports as failing (their tasks keep failing): cases and plans in scope, others for the city. */
+export const failingList = z.object({
+  asOf: instant,
+  total: z.number().int(),
+  items: z.array(z.object({
+    workflowId: z.string(),
+    workflowType: z.string(),
+    kind: z.enum(['case', 'plan', 'other']),
+    id: z.string().nullable(),
+    problems: z.array(z.string()),
+    startedAt: instant,
+    item: labelled.nullable(),
+    county: labelled.nullable(),
+    department: labelled.nullable(),
+    step: labelled.nullable(),
+  })),
+});
