@@ -21,6 +21,7 @@ import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
+import { installShutdown } from './shutdown';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'dev' });
@@ -35,16 +36,16 @@ mkdirSync(dataDir, { recursive: true });
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
+// Ctrl-C / SIGTERM: everything started below stops in reverse order, within SHUTDOWN_TIMEOUT_MS.
+const shutdown = installShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  stop: async () => {
     stopping = true;
-    logger.info('stopping');
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
     await tracing?.shutdown();
-  }
-  process.exit(code);
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown(0));
+  },
+});
 
 /**
  * The payload keys: PAYLOAD_KEYS, or else a key generated once and kept in DATA_DIR (git-ignored), so

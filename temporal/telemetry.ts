@@ -119,6 +119,11 @@ async function otlpExporter(endpoint: string): Promise<tracing.SpanExporter> {
   return new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
 }
 
+/** Whether tracing is on in this process. */
+export function tracingActive(): boolean {
+  return active !== undefined;
+}
+
 /** The workflow client's interceptors: the start/update spans, their context sent in the headers. */
 export function clientInterceptors(): { workflow: WorkflowClientInterceptor[] } | undefined {
   return active ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;

@@ -29,13 +29,21 @@ describe('docker-compose.yml agrees with the app configuration', () => {
     });
   }
 
-  it('the API and worker run the entry points that exist, on the same task queue', () => {
+  it('the API and worker run compiled entry points of the build (plain node, no tsx), on the same task queue', () => {
+    const build = readFileSync(resolve(root, 'bin/build.ts'), 'utf8');
     for (const name of ['api', 'worker']) {
       const cmd = compose.services[name].command as string[];
-      const entry = cmd.find((c) => c.startsWith('bin/'))!;
-      expect(() => readFileSync(resolve(root, entry))).not.toThrow();
+      expect(cmd).toEqual(['node', `dist/bin/${name}.js`]);
+      expect(build).toContain(`'bin/${name}.ts'`);
+      expect(existsSync(resolve(root, `bin/${name}.ts`))).toBe(true);
       expect(compose.services[name].environment.TEMPORAL_TASK_QUEUE).toBe('doorstep');
     }
+    const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).not.toMatch(/--import[ ",]+tsx/);
+    expect(dockerfile).toMatch(/CMD \["node", "dist\/bin\/api.js"\]/);
   });
 
   it('the Temporal UI points at the codec endpoint the API serves and at the Temporal frontend', () => {
