@@ -28,6 +28,12 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().optional(),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, auth-failure limits):
+   * `true` (any: only when the API is reachable through the proxy alone, as in docker-compose.yml) or a
+   * comma-separated list of addresses/CIDRs. Unset: none.
+   */
+  TRUST_PROXY: z.string().optional(),
   /** Public base URL of the API (links in responses, Location headers). */
   PUBLIC_URL: z.string().optional(),
   /** Payload encryption keys: `keyId:base64key[,keyId:base64key...]`; the first encrypts, all decrypt. */
