@@ -12,14 +12,14 @@
  * Run: `node dist/bin/api.js`, `node dist/bin/worker.js` (no tsx, no TypeScript at run time).
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../temporal/client';
 import { WORKFLOW_INTERCEPTORS } from '../temporal/telemetry';
 
 const root = resolve(import.meta.dirname, '..');
-const outDir = resolve(process.argv[2] ?? resolve(root, 'dist'));
 const ENTRY_POINTS = ['bin/api.ts', 'bin/worker.ts', 'bin/migrate.ts', 'bin/admin.ts'];
 
 /** Rewrites `import.meta.url` / `.dirname` in the project's files to their mirrored place under OUT_DIR. */
@@ -46,29 +46,43 @@ const banner = [
   'const __sourceUrl = (file) => __pathToFileURL(__resolvePath(__outRoot, file)).href;',
 ].join('\n');
 
-const t0 = Date.now();
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
-await build({
-  absWorkingDir: root,
-  entryPoints: ENTRY_POINTS,
-  outdir: resolve(outDir, 'bin'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  banner: { js: banner },
-  plugins: [sourcePlaces],
-  logLevel: 'warning',
-});
-cpSync(resolve(root, 'db/migrations'), resolve(outDir, 'db/migrations'), { recursive: true });
-writeFileSync(resolve(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+/**
+ * Compiles `entryPoints` (paths from the project root) into OUT_DIR/bin/<name>.js, copies the migrations,
+ * and, unless `workflows` is false, writes the two prebuilt workflow bundles. B4 (bench/b4Export.ts)
+ * compiles its export child this way, to measure the process as production runs it.
+ */
+export async function compile(opts: { outDir: string; entryPoints?: string[]; workflows?: boolean }): Promise<void> {
+  const outDir = resolve(opts.outDir);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    // Every entry point lands in OUT_DIR/bin (the banner counts on it), wherever its source is.
+    entryPoints: (opts.entryPoints ?? ENTRY_POINTS).map((e) => ({ in: e, out: basename(e, '.ts') })),
+    outdir: resolve(outDir, 'bin'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    banner: { js: banner },
+    plugins: [sourcePlaces],
+    logLevel: 'warning',
+  });
+  cpSync(resolve(root, 'db/migrations'), resolve(outDir, 'db/migrations'), { recursive: true });
+  writeFileSync(resolve(outDir, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+  if (opts.workflows === false) return;
+  const quiet = { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} } as never;
+  const plain = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  writeFileSync(resolve(outDir, 'workflows.bundle.js'), plain.code);
+  const traced = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS], logger: quiet });
+  writeFileSync(resolve(outDir, 'workflows-traced.bundle.js'), traced.code);
+}
 
-const quiet = { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} } as never;
-const plain = await bundleWorkflowCode({ workflowsPath, logger: quiet });
-writeFileSync(resolve(outDir, 'workflows.bundle.js'), plain.code);
-const traced = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS], logger: quiet });
-writeFileSync(resolve(outDir, 'workflows-traced.bundle.js'), traced.code);
-console.log(`build: ${relative(process.cwd(), outDir) || '.'} in ${Date.now() - t0} ms`);
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const outDir = resolve(process.argv[2] ?? resolve(root, 'dist'));
+  const t0 = Date.now();
+  await compile({ outDir });
+  console.log(`build: ${relative(process.cwd(), outDir) || '.'} in ${Date.now() - t0} ms`);
+}

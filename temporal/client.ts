@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+// Types only at load time: the worker package (and its native core) is loaded when a worker is created,
+// not by every process that imports this file (the API, through the schedules, never needs it).
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../workflows/contract';
 import { dataConverter } from './dataConverter';
@@ -42,6 +44,7 @@ export function prebuiltWorkflowBundle(): WorkerOptions['workflowBundle'] | unde
 export async function createWorker(
   t: TemporalTarget & { taskQueue?: string; activities: Activities; workflowBundle?: WorkerOptions['workflowBundle']; connection?: NativeConnection; shutdownGraceTime?: WorkerOptions['shutdownGraceTime'] },
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { NativeConnection, Worker } = await import('@temporalio/worker');
   const connection = t.connection ?? (await NativeConnection.connect({ address: t.address }));
   const workflowBundle = t.workflowBundle ?? prebuiltWorkflowBundle();
   const telemetry = workerTelemetryOptions();

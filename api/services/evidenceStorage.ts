@@ -11,7 +11,7 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config';
 
 export interface EvidenceStorage {
@@ -66,35 +66,45 @@ export interface S3Settings {
   forcePathStyle: boolean;
 }
 
-const isMissing = (e: unknown) =>
-  e instanceof S3ServiceException && (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404);
+/** An S3 error saying there is no such object (HEAD answers a bare 404, GET a NoSuchKey). */
+const isMissing = (e: unknown) => {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404;
+};
 
 /** Objects in an S3-compatible bucket (which must exist: docker-compose.yml's minio-bucket job creates it). */
 export function s3EvidenceStorage(s: S3Settings): EvidenceStorage {
-  const client = new S3Client({
-    region: s.region,
-    forcePathStyle: s.forcePathStyle,
-    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-    ...(s.accessKeyId && s.secretAccessKey ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
-  });
+  // The SDK (~20 MB resident) is loaded on first use, so the local default never pays for it.
+  let sdk: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
+  const connect = () => (sdk ??= import('@aws-sdk/client-s3').then((s3) => ({
+    s3,
+    client: new s3.S3Client({
+      region: s.region,
+      forcePathStyle: s.forcePathStyle,
+      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+      ...(s.accessKeyId && s.secretAccessKey ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
+    }),
+  })));
   return {
     kind: 's3',
     tmpDir: join(tmpdir(), 'doorstep-uploads'),
     async put(sha256, file) {
       const Key = evidenceKey(sha256);
+      const { s3, client } = await connect();
       try {
-        await client.send(new HeadObjectCommand({ Bucket: s.bucket, Key }));
+        await client.send(new s3.HeadObjectCommand({ Bucket: s.bucket, Key }));
         return; // those bytes are there already (content addressing: same key, same bytes)
       } catch (e) {
         if (!isMissing(e)) throw e;
       }
-      await client.send(new PutObjectCommand({
+      await client.send(new s3.PutObjectCommand({
         Bucket: s.bucket, Key, Body: createReadStream(file.path), ContentLength: file.size, ContentType: file.contentType,
       }));
     },
     async get(sha256) {
+      const { s3, client } = await connect();
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket: s.bucket, Key: evidenceKey(sha256) }));
+        const res = await client.send(new s3.GetObjectCommand({ Bucket: s.bucket, Key: evidenceKey(sha256) }));
         return res.Body as Readable;
       } catch (e) {
         if (isMissing(e)) return undefined;
@@ -102,7 +112,7 @@ export function s3EvidenceStorage(s: S3Settings): EvidenceStorage {
       }
     },
     async close() {
-      client.destroy();
+      if (sdk) (await sdk).client.destroy();
     },
   };
 }
