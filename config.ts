@@ -53,6 +53,8 @@ export const configSchema = z.object({
   /** Largest accepted evidence upload in bytes. */
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest accepted roster file (subject import, XLSX or CSV) in bytes. */
+  /** How long a step waits for its workflow's answer before a 503 (the update may still apply: retry with the same Idempotency-Key). */
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   IMPORT_LIMIT_BYTES: z.coerce.number().int().positive().default(30 * 1024 * 1024),
   /** Where uploaded evidence files are stored, content-addressed. */
   FILES_DIR: z.string().optional(),

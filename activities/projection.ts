@@ -3,7 +3,7 @@
  * activity inserts nothing twice and never moves the case row backwards (the row is only replaced by
  * a snapshot with a higher seq, so projections that land out of order leave the newest one).
  */
-import { sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseEvents, cases } from '../db/schema';
 import type { CaseEvent, CaseState } from '../workflows/contract';
@@ -57,14 +57,39 @@ export async function projectCase(db: Db, { event, state }: ProjectCaseInput): P
 
 /**
  * Writes a batch of a case's events (seq `fromSeq` up to its last) and the case row snapshot that
- * follows the last of them, in one transaction: one statement per table, idempotent on (caseId, seq),
- * and the row only moves forward.
+ * follows the last of them, in one transaction: one statement per table.
+ *
+ * caseEngine runs this as a local activity, so a batch may run in a workflow task that is never
+ * committed (a worker that dies before completing it, a task retried): the task that does commit then
+ * writes the same seqs again, perhaps with other content (its own clock, another order of updates).
+ * So a batch is authoritative for its case from `fromSeq` on: its events replace what those seqs hold,
+ * any later seq a lost task wrote is removed, and the row is the batch's snapshot. The workflow writes
+ * one batch at a time, in order, so the last batch committed is the workflow's truth.
  */
 export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseEventsInput): Promise<void> {
   const events = state.events.filter((e) => e.seq >= fromSeq);
-  if (events.length > 0) await writeProjection(db, state, events);
+  if (events.length === 0) return;
+  const last = events.at(-1)!;
+  const row = caseRowFromState(state, last);
+  const caseId = state.input.caseId;
+  await db.transaction(async (tx) => {
+    await tx.insert(cases).values(row).onConflictDoUpdate({ target: cases.id, set: { ...row, createdBy: sql`${cases.createdBy}` } });
+    await tx.delete(caseEvents).where(and(eq(caseEvents.caseId, caseId), gt(caseEvents.seq, last.seq)));
+    await tx
+      .insert(caseEvents)
+      .values(events.map(eventRow(caseId)))
+      .onConflictDoUpdate({
+        target: [caseEvents.caseId, caseEvents.seq],
+        set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data` },
+      });
+  });
 }
 
+const eventRow = (caseId: string) => (e: CaseEvent) => ({
+  caseId, seq: e.seq, type: e.type, at: new Date(e.at), actor: e.actor ?? null, step: e.step ?? null, data: e.data ?? {},
+});
+
+/** The frozen serviceCase type's write: idempotent on (caseId, seq), the row only moves forward. */
 async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): Promise<void> {
   const event = events.at(-1)!;
   const row = caseRowFromState(state, event);
@@ -77,17 +102,6 @@ async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): P
         set: { ...row, createdBy: sql`${cases.createdBy}` },
         setWhere: sql`${cases.lastEventSeq} < ${event.seq}`,
       });
-    await tx
-      .insert(caseEvents)
-      .values(events.map((e) => ({
-        caseId: state.input.caseId,
-        seq: e.seq,
-        type: e.type,
-        at: new Date(e.at),
-        actor: e.actor ?? null,
-        step: e.step ?? null,
-        data: e.data ?? {},
-      })))
-      .onConflictDoNothing();
+    await tx.insert(caseEvents).values(events.map(eventRow(state.input.caseId))).onConflictDoNothing();
   });
 }

@@ -16,6 +16,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { escalationsToday, openCaseCounts, type ScopeCount } from '../db/queries/metrics';
 import { SCHEDULE_IDS } from '../temporal/schedules';
+import { listFailingWorkflows } from './services/failingWorkflows';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,6 +53,16 @@ export const BUSINESS_GAUGES: BusinessGauge[] = [
   { name: 'doorstep_cases_overdue', help: '超期案件数 Overdue open cases (not on hold, past due), by county and department', labelNames: ['county', 'department'], read: async (s) => byScope((await s.caseCounts()).overdue) },
   { name: 'doorstep_escalations_today', help: '今日督办升级数 Escalations raised since midnight Asia/Shanghai, by county and department', labelNames: ['county', 'department'], read: async (s) => byScope(await escalationsToday(s.db, s.now)) },
   { name: 'doorstep_schedule_last_run_timestamp_seconds', help: 'When each reporting schedule last started its workflow (Unix seconds)', labelNames: ['schedule'], read: perSchedule((s) => s.lastRun) },
+  {
+    name: 'doorstep_workflows_failing', help: '任务持续失败的工作流数 Running workflows Temporal flags with task problems (GET /v1/supervision/failing), by type', labelNames: ['workflow_type'],
+    read: async (s) => {
+      const byType = new Map<string, number>();
+      for (const f of await listFailingWorkflows(s.temporal)) byType.set(f.type, (byType.get(f.type) ?? 0) + 1);
+      // Always a caseEngine series, so "no failing cases" reads 0 rather than no data.
+      if (!byType.has('caseEngine')) byType.set('caseEngine', 0);
+      return [...byType].map(([type, value]) => ({ labels: { workflow_type: type }, value }));
+    },
+  },
   { name: 'doorstep_schedule_next_run_timestamp_seconds', help: 'When each reporting schedule runs next (Unix seconds); in the past means it did not run', labelNames: ['schedule'], read: perSchedule((s) => s.nextRun) },
 ];
 

@@ -30,6 +30,8 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) => new
 const TYPE_BASE = 'https://doorstep.example/problems/';
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>) {
+  // A 503 is temporary: tell clients when to try again (with the same Idempotency-Key).
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '30');
   return reply.status(status).type('application/problem+json').send({ type: `${TYPE_BASE}${status}`, status, ...body });
 }
 
@@ -40,6 +42,18 @@ export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
     message: i.message,
     code: i.code,
   }));
+}
+
+/**
+ * PostgreSQL unreachable, restarting or refusing connections (postgres.js connection errors, and the
+ * server's own "shutting down / cannot connect now / too many clients" codes): temporary, a 503.
+ */
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300']);
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && DB_UNAVAILABLE.has(e.code)) return true;
+  }
+  return false;
 }
 
 /** Registers the one error handler and the 404 handler. */
@@ -65,6 +79,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       // Fastify's own client errors: bad JSON, wrong content type, body too large, rate limit.
       return send(reply, status, { title: fe.code ?? 'Bad Request', detail: fe.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ code: (error as { code?: string }).code, path: request.url.split('?')[0], method: request.method }, 'database unavailable');
+      return send(reply, 503, { title: '暂时无法处理 Service Unavailable', detail: '数据库暂时不可用，此操作未生效，请稍后用同一 Idempotency-Key 重试' });
     }
     request.log.error({ err: error, path: request.url.split('?')[0], method: request.method }, 'unhandled error');
     return send(reply, 500, { title: '服务器内部错误 Internal Server Error', detail: `请求编号 ${request.id}` });

@@ -13,11 +13,14 @@
  *   the transition synchronously: it mutates the state and appends its events (the next seq numbers) in
  *   one go. A refusal is an ApplicationFailure: a rejected update (the API answers 409), never a failed
  *   workflow task. A transition that throws anything else is rolled back and rejected too.
- * - Projection: one writer (`flush`) sends the events not yet projected, with the state that follows
- *   them, to PostgreSQL in one activity per batch (activities/projection projectCaseEvents: one
- *   transaction, idempotent on (caseId, seq), never moving the row backwards). It runs one batch at a
- *   time, in seq order; events appended while a batch is in flight go in the next one. Its retries back
- *   off without end while the database is down; updates answer once their last seq is projected.
+ * - Projection: the events not yet projected, with the state that follows them, go to PostgreSQL in one
+ *   local activity per batch (activities/projection projectCaseEvents: one transaction, authoritative
+ *   from its first seq on, so a batch of a task that was never committed is overwritten by the one that is). One batch at a time, in seq order (`writing`):
+ *   the update handler that made the events writes them itself when no batch is in flight (so the
+ *   write is part of its request's trace), else waits and writes what is left; a background writer
+ *   (`flush`) projects what deadlines, the ledger and signals append. Events appended while a batch is
+ *   in flight go in the next one. Retries back off without end while the database is down; an update
+ *   answers once its last seq is projected (the API gives up with a 503 after its deadline).
  * - The ledger step is the one transition that needs the database first. The transition that lets it
  *   run (reaching it, the last supplement, a resume) reserves it in the same synchronous step; the main
  *   loop then waits for the projection, writes the ledger row (an activity) and applies "ledger
@@ -30,7 +33,7 @@
  * that recorded histories (test/workflows/histories/) still replay.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, setHandler, upsertSearchAttributes,
+  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
@@ -50,13 +53,21 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /**
- * Regular activities, not local ones: a local activity runs inside a workflow task that may never be
- * committed (a speculative update task dropped, a task retried), and its write would then describe a
- * history that did not happen — seen in test/workflows/caseConcurrency.test.ts as one seq projected with
- * two contents. A scheduled activity only runs once its task is in history. Retried with backoff for as
- * long as PostgreSQL is down.
+ * The projection is a local activity: it runs inside the workflow task that made the events, so an
+ * update answers after one workflow task and one transaction, not after an activity's round trips
+ * through the server. A local activity may run in a task that is never committed (a worker dying
+ * mid-task, a task retried); the committed task then writes the same seqs again, and each batch is
+ * authoritative from its first seq on (activities/projection.ts), so the read model ends as the
+ * history says. Retried with backoff for as long as PostgreSQL is down (the SDK keeps the task alive
+ * with timers past the local retry threshold). The ledger row stays a regular activity: it is written
+ * once, in its own step, after the case row is projected.
  */
-const { projectCaseEvents, writeCaseLedgerEntry } = proxyActivities<Activities>({
+const { projectCaseEvents } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+const { writeCaseLedgerEntry } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -107,8 +118,9 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   };
   /** The engine's own bookkeeping (rolled back with the state when a transition fails). */
   let inner = { version: 0, stepOverdue: false, ledgerWriting: false };
-  /** The highest seq written to PostgreSQL. */
+  /** The highest seq written to PostgreSQL, and whether a batch is being written now. */
   let projectedSeq = 0;
+  let writing = false;
 
   const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   const snapshot = (): CaseState => clone(state);
@@ -272,6 +284,9 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
           apply(req);
         });
         let answer = snapshot();
+        // Write this transition's events now, from the handler (so the write belongs to the request's trace),
+        // or after the batch already in flight.
+        await projectThrough(answer.events.length);
         if (inner.ledgerWriting) {
           await condition(() => !inner.ledgerWriting);
           answer = snapshot();
@@ -564,14 +579,36 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     }
   }
 
-  /** The one writer of the read model: projects the events not yet written, one batch at a time, in order. */
-  async function flush(): Promise<void> {
-    for (;;) {
-      await condition(() => state.events.length > projectedSeq || state.status !== 'open');
-      if (state.events.length <= projectedSeq) return;
-      const upTo = state.events.length;
+  /**
+   * Writes the events not yet projected, with the state after them, as one batch (one activity, one
+   * transaction). Only one batch is ever in flight (`writing`), so batches reach PostgreSQL in seq order.
+   */
+  async function writeBatch(): Promise<void> {
+    writing = true;
+    const upTo = state.events.length;
+    try {
       await projectCaseEvents({ fromSeq: projectedSeq + 1, state: snapshot() });
       projectedSeq = upTo;
+    } finally {
+      writing = false;
+    }
+  }
+
+  /** Projects every event up to `seq`: writes the batch itself when none is in flight, else waits for it. */
+  async function projectThrough(seq: number): Promise<void> {
+    while (projectedSeq < seq) {
+      if (writing) await condition(() => !writing);
+      else await writeBatch();
+    }
+  }
+
+  /** The background writer: projects what no handler is writing (deadlines, the ledger, signals), in order. */
+  async function flush(): Promise<void> {
+    for (;;) {
+      await condition(() => !writing && (state.events.length > projectedSeq || state.status !== 'open'));
+      if (writing) continue; // a handler took the turn between the wake-up and now
+      if (state.events.length <= projectedSeq) return;
+      await writeBatch();
     }
   }
 

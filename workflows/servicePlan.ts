@@ -23,7 +23,7 @@
  *   the 7th birthday, whose partial period is checked pro rata like any other.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { addDaysToDate, isDateString, shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
@@ -34,7 +34,7 @@ import {
 import { SA } from './contract';
 import {
   getPlanStateQuery, MAX_SESSIONS_PER_PERIOD, PLAN_STEP_NOT_ALLOWED, RECENT_PERIODS, recordSessionUpdate, withdrawPlanUpdate,
-  type PastPeriod, type PlanCarry, type PlanEnd, type PlanInput, type PlanSession, type PlanState,
+  type PastPeriod, type PlanCarry, type PlanEnd, type PlanInput, type PlanSession, type PlanState, type RecordSessionRequest, type WithdrawRequest,
 } from './planContract';
 
 const { projectPlan, recordPlanPeriod, writePlanPeriodLedgerEntry } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -98,24 +98,72 @@ export async function servicePlan(input: PlanInput, carried?: PlanCarry): Promis
 
   setHandler(getPlanStateQuery, () => snapshot());
 
+  /** Why a session cannot be recorded now (undefined: it can). Checked by the validator and again by the handler. */
+  function sessionRefusal(req: RecordSessionRequest): string | undefined {
+    if (state.status === 'pending') return `服务计划尚未开始（开始日期 ${input.startDate}），不能登记服务`;
+    if (state.status === 'ended' || withdrawal) return `服务计划已结束${state.end ? `（${state.end.detail}）` : withdrawal ? '（已申请退出服务）' : ''}，不能再登记服务`;
+    const period = state.period;
+    if (!period || closing) return `本期${period ? `（${period.key}）` : ''}已截止，正在核查，不能再登记本期服务`;
+    if (!isDateString(req.date)) return `服务日期无效：${req.date}`;
+    const t = today();
+    if (req.date > t) return `服务日期 ${req.date} 晚于今天（${t}），不能登记未来的服务`;
+    if (req.date < period.start || req.date > period.end) {
+      return `服务日期 ${req.date} 不在本期（${period.key}：${period.start} 至 ${period.end}）内，只能登记本期的服务`;
+    }
+    if (!(Number.isFinite(req.units) && req.units > 0)) return '服务时长必须大于0';
+    if (typeof req.providerStaff !== 'string' || !req.providerStaff.trim()) return '请填写服务人员';
+    const key = staffKey(req.providerStaff);
+    if (state.sessions.some((s) => s.date === req.date && staffKey(s.providerStaff) === key)) {
+      return `${req.providerStaff.trim()} 在 ${req.date} 的服务已登记，不能重复登记`;
+    }
+    if (state.sessions.length >= MAX_SESSIONS_PER_PERIOD) return `本期已登记 ${MAX_SESSIONS_PER_PERIOD} 次服务，已达上限`;
+    return undefined;
+  }
+
+  /** Why the plan cannot be withdrawn now (undefined: it can). */
+  function withdrawRefusal(req: WithdrawRequest): string | undefined {
+    if (state.status === 'ended' || withdrawal) return `服务计划已结束${state.end ? `（${state.end.detail}）` : withdrawal ? '（已申请退出服务）' : ''}`;
+    if (typeof req.reason !== 'string' || !req.reason.trim()) return '请填写退出原因';
+    return undefined;
+  }
+
+  /**
+   * Runs a transition synchronously after checking its guard once more (another update may have applied
+   * since the validator ran). A refusal is a rejected update (409); anything else it throws (a bug) is
+   * turned into a rejection too, so no input can fail the workflow task.
+   */
+  function transact<T>(refusal: string | undefined, apply: () => T): T {
+    if (refusal) throw notAllowed(refusal);
+    try {
+      return apply();
+    } catch (e) {
+      if (e instanceof ApplicationFailure) throw e;
+      log.error('plan transition failed', { planId: input.planId, error: (e as Error).message });
+      throw ApplicationFailure.create({ message: '服务计划处理失败，操作未生效，请联系管理员', type: 'TransitionFailed', nonRetryable: true });
+    }
+  }
+
   setHandler(recordSessionUpdate, async (req) => {
-    const period = state.period as PlanPeriod;
-    const session: PlanSession = {
-      id: uuid4(),
-      period: period.key,
-      date: req.date,
-      units: req.units,
-      unit: input.cadence.unit === 'class_hours' ? 'class_hours' : 'minutes',
-      providerStaff: req.providerStaff.trim(),
-      content: req.content,
-      evidence: req.evidence ?? [],
-      recordedBy: req.actor,
-      recordedAt: new Date().toISOString(),
-    };
-    // Pushed before the first await, so the next update's validator already sees it (no duplicate slips in).
-    state.sessions.push(session);
-    carry.totals.sessions += 1;
-    sessionsInFlight += 1;
+    // Guard, session and counters with no await in between: the next update's guard already sees it.
+    const session = transact(sessionRefusal(req), (): PlanSession => {
+      const period = state.period as PlanPeriod;
+      const s: PlanSession = {
+        id: uuid4(),
+        period: period.key,
+        date: req.date,
+        units: req.units,
+        unit: input.cadence.unit === 'class_hours' ? 'class_hours' : 'minutes',
+        providerStaff: req.providerStaff.trim(),
+        content: req.content,
+        evidence: req.evidence ?? [],
+        recordedBy: req.actor,
+        recordedAt: new Date().toISOString(),
+      };
+      state.sessions.push(s);
+      carry.totals.sessions += 1;
+      sessionsInFlight += 1;
+      return s;
+    });
     try {
       await project(session);
     } finally {
@@ -124,36 +172,23 @@ export async function servicePlan(input: PlanInput, carried?: PlanCarry): Promis
     return session;
   }, {
     validator: (req) => {
-      if (state.status === 'pending') throw notAllowed(`服务计划尚未开始（开始日期 ${input.startDate}），不能登记服务`);
-      if (state.status === 'ended' || withdrawal) throw notAllowed(`服务计划已结束${state.end ? `（${state.end.detail}）` : ''}，不能再登记服务`);
-      const period = state.period;
-      if (!period || closing) throw notAllowed(`本期${period ? `（${period.key}）` : ''}已截止，正在核查，不能再登记本期服务`);
-      if (!isDateString(req.date)) throw notAllowed(`服务日期无效：${req.date}`);
-      const t = today();
-      if (req.date > t) throw notAllowed(`服务日期 ${req.date} 晚于今天（${t}），不能登记未来的服务`);
-      if (req.date < period.start || req.date > period.end) {
-        throw notAllowed(`服务日期 ${req.date} 不在本期（${period.key}：${period.start} 至 ${period.end}）内，只能登记本期的服务`);
-      }
-      if (!(Number.isFinite(req.units) && req.units > 0)) throw notAllowed('服务时长必须大于0');
-      if (!req.providerStaff?.trim()) throw notAllowed('请填写服务人员');
-      const key = staffKey(req.providerStaff);
-      if (state.sessions.some((s) => s.date === req.date && staffKey(s.providerStaff) === key)) {
-        throw notAllowed(`${req.providerStaff.trim()} 在 ${req.date} 的服务已登记，不能重复登记`);
-      }
-      if (state.sessions.length >= MAX_SESSIONS_PER_PERIOD) throw notAllowed(`本期已登记 ${MAX_SESSIONS_PER_PERIOD} 次服务，已达上限`);
+      const why = sessionRefusal(req);
+      if (why) throw notAllowed(why);
     },
   });
 
   setHandler(withdrawPlanUpdate, async (req) => {
-    const t = today();
-    // Withdrawing before the start date means no day of service; otherwise today is the last one.
-    withdrawal = { lastDay: t < input.startDate ? addDaysToDate(input.startDate, -1) : t, at: new Date().toISOString(), by: req.actor, reason: req.reason };
+    transact(withdrawRefusal(req), () => {
+      const t = today();
+      // Withdrawing before the start date means no day of service; otherwise today is the last one.
+      withdrawal = { lastDay: t < input.startDate ? addDaysToDate(input.startDate, -1) : t, at: new Date().toISOString(), by: req.actor, reason: req.reason };
+    });
     await condition(() => state.status === 'ended');
     return snapshot();
   }, {
     validator: (req) => {
-      if (state.status === 'ended' || withdrawal) throw notAllowed(`服务计划已结束${state.end ? `（${state.end.detail}）` : ''}`);
-      if (!req.reason?.trim()) throw notAllowed('请填写退出原因');
+      const why = withdrawRefusal(req);
+      if (why) throw notAllowed(why);
     },
   });
 

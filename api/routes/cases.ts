@@ -171,6 +171,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const handle = deps.temporal.workflow.getHandle(caseWorkflowId(id));
     const next = await sendUpdate(deps.temporal, handle, update, { args: [{ ...args, actorRole: user.role }], updateId }, {
       fallbackReason: `不能${CASE_ACTION_LABELS[what]}`,
+      deadlineMs: deps.config.UPDATE_TIMEOUT_MS,
       onEnded: async () => {
         const final = await handle.query(getCaseStateQuery).catch(async () => ((await rowOf(id))?.state as unknown as CaseState | undefined) ?? state);
         if (final.events.some((ev) => ev.data?.updateId === updateId)) return final;

@@ -11,13 +11,14 @@ import { ITEM_CODES } from '../../domain/catalog';
 import { workingDaysBetween } from '../../domain/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
-import { CASE_STEPS } from '../../domain/vocabulary';
+import { CASE_STEPS, type CaseStep } from '../../domain/vocabulary';
 import {
   listEscalations, listOverdue, listStuck, summary, workload,
   type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
 } from '../../db/queries/supervision';
 import type { AppDeps } from '../types';
-import { currentUser, requireRole, type AuthUser } from '../auth';
+import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
+import { failingScopes, listFailingWorkflows } from '../services/failingWorkflows';
 import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
@@ -133,6 +134,33 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
       byDepartment: rows.filter((x) => x.grouping === 'department').sort((a, b) => a.department!.localeCompare(b.department!)).map((x) => ({ department: departmentL(x.department!), ...presentSummaryRow(x) })),
       byItem: rows.filter((x) => x.grouping === 'item').sort((a, b) => a.itemCode!.localeCompare(b.itemCode!)).map((x) => ({ item: itemL(x.itemCode!), ...presentSummaryRow(x) })),
     };
+  });
+
+  r.get('/supervision/failing', {
+    schema: {
+      tags: ['supervision'],
+      summary: '工作流异常：任务连续失败、卡住不动的案件和服务计划（需技术人员处理；其上的办理操作返回 503）',
+    },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const failing = await listFailingWorkflows(deps.temporal);
+    const scopes = await failingScopes(deps.db, failing);
+    const items = failing.flatMap((f) => {
+      const row = f.entityId ? scopes.get(f.entityId) : undefined;
+      // A case or plan is shown within the caller's scope; workflows that are neither (reports, imports)
+      // to city-level supervisors and admins.
+      if (row ? !inScope(user, row.county, row.department) : !(user.cityLevel && user.role !== 'coordinator')) return [];
+      return [{
+        workflowId: f.workflowId, workflowType: f.type, kind: f.kind, id: f.entityId ?? null,
+        problems: f.problems, startedAt: f.startedAt,
+        item: row ? itemL(row.itemCode) : null,
+        county: row ? countyL(row.county) : null,
+        department: row ? departmentL(row.department) : null,
+        step: row && f.kind === 'case' ? stepL(row.step as CaseStep) : null,
+      }];
+    });
+    return { asOf: deps.now().toISOString(), total: items.length, items };
   });
 
   r.get('/supervision/workload', {

@@ -112,6 +112,37 @@ describe('conflicting steps sent at the same moment', () => {
     expect(cancels.find((r) => r.statusCode === 409)!.json().detail).toBe('案件已撤销，不能撤销案件');
     await expectReadModelMatches(stack, coordinator, other);
   });
+
+  it('visit report × cancel, and assign × assign to two workers: the read model matches whichever applied', async () => {
+    const id = await openCase();
+    await post(stack, coordinator, `/v1/cases/${id}/assign`, { assignee: worker.id });
+    const evidence = await consultationEvidence(id);
+    const [report, cancel] = await Promise.all([
+      post(stack, worker, `/v1/cases/${id}/visit-report`, { outcome: 'done', evidence }),
+      post(stack, coordinator, `/v1/cases/${id}/cancel`, { reason: 'declined' }),
+    ]);
+    // At least one applies; a refusal is a 409 with its reason (a report after the cancel, or a cancel once
+    // the report has moved the case into writing its ledger row).
+    expect([report.statusCode, cancel.statusCode].sort()).not.toEqual([409, 409]);
+    for (const r of [report, cancel]) {
+      expect([200, 409]).toContain(r.statusCode);
+      if (r.statusCode === 409) expect(r.json().detail).toMatch(/[\u4e00-\u9fff]/);
+    }
+    const events = await stack.db.select().from(caseEvents).where(eq(caseEvents.caseId, id));
+    expect(events.filter((e) => e.type === 'visit_done')).toHaveLength(report.statusCode === 200 ? 1 : 0);
+    expect(events.filter((e) => e.type === 'cancelled')).toHaveLength(cancel.statusCode === 200 ? 1 : 0);
+    await expectReadModelMatches(stack, coordinator, id);
+
+    const second = await makeUser(stack.db, 'worker', { counties: [COUNTY], departments: ['JUSTICE'] });
+    const fresh = await openCase();
+    const assigns = await Promise.all([worker, second].map((w) => post(stack, coordinator, `/v1/cases/${fresh}/assign`, { assignee: w.id })));
+    // Both may apply in turn (an assignment, then a reassignment); the case ends with the later one's worker, each recorded once.
+    expect(assigns.every((r) => r.statusCode === 200 || r.statusCode === 409)).toBe(true);
+    const after = await stack.db.select().from(caseEvents).where(eq(caseEvents.caseId, fresh));
+    expect(after.filter((e) => e.type === 'assigned')).toHaveLength(1);
+    expect(after.filter((e) => e.type === 'reassigned')).toHaveLength(assigns.filter((r) => r.statusCode === 200).length - 1);
+    await expectReadModelMatches(stack, coordinator, fresh);
+  });
 });
 
 describe('retries under an Idempotency-Key', () => {

@@ -42,19 +42,29 @@ beforeAll(async () => {
   // The failures below are on purpose: keep their warnings off the console.
   runtimeLogs.echoFromLevel = Infinity;
   let failed = false;
+  let sharingFailed = false;
   stack = await startStack({}, {
-    projectCase: async (input) => {
+    projectCaseEvents: async (input) => {
       if (!failed) {
         failed = true;
         throw new Error('injected projection failure');
       }
-      return createActivities({ db: stack.db }).projectCase(input);
+      return createActivities({ db: stack.db }).projectCaseEvents(input);
+    },
+    // A regular activity that fails once too (the projection is a local activity, counted apart).
+    shareLedgerMonth: async (input) => {
+      if (!sharingFailed) {
+        sharingFailed = true;
+        throw new Error('injected sharing failure');
+      }
+      return createActivities({ db: stack.db }).shareLedgerMonth(input);
     },
   });
   const coordinator = await makeUser(stack.db, 'coordinator', { cityLevel: true });
   const subject = await makeSubject(stack.db, { county: '640106' });
   const opened = await stack.app.inject({ method: 'POST', url: '/v1/cases', headers: coordinator.auth, payload: { subjectId: subject.id, itemCode: 'DISABILITY_CERT', actionCode: 'RENEW' } });
   expect(opened.statusCode).toBe(201);
+  await stack.client.workflow.execute('shareMonthlyLedgers', { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: `share-${randomUUID()}`, args: [{ month: '2019-01' }] });
   // A workflow task that fails (its type is unknown to the worker), for the failing-workflow counters.
   const broken = await stack.client.workflow.start('noSuchWorkflow', { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: `broken-${randomUUID()}` });
   const server = await buildMetricsServer(stack.app.metrics);
@@ -62,7 +72,7 @@ beforeAll(async () => {
   await server.close();
   const sdk = await eventually(async () => {
     const text = await (await fetch(`http://127.0.0.1:${temporalMetrics.port}/metrics`)).text();
-    return /^temporal_activity_execution_failed\{/m.test(text) && /^temporal_workflow_task_execution_failed\{/m.test(text) ? text : undefined;
+    return /^temporal_activity_execution_failed\{/m.test(text) && /^temporal_local_activity_execution_failed\{/m.test(text) && /^temporal_workflow_task_execution_failed\{/m.test(text) ? text : undefined;
   });
   await broken.terminate('test over');
   exported = new Set([...exportedNames(api), ...exportedNames(sdk)]);

@@ -103,7 +103,7 @@ describe('logs hold no personal data', () => {
     // The workflow lines reach the runtime logger through sinks, a moment after the task completes.
     const workerLines = await eventually(async () => {
       const mine = runtimeLogs.records().filter((r) => caseIds.includes(r.caseId as string));
-      return mine.some((r) => r.activityType === 'projectCase') && caseIds.every((id) => mine.some((r) => r.caseId === id && r.msg === 'Workflow completed')) ? mine : undefined;
+      return mine.some((r) => r.activityType === 'projectCaseEvents') && caseIds.every((id) => mine.some((r) => r.caseId === id && r.msg === 'Workflow completed')) ? mine : undefined;
     });
 
     const all = [...apiLogs.lines, ...runtimeLogs.lines].join('\n');

@@ -69,7 +69,7 @@ describe('tracing', () => {
       const root = all.find((s) => s.name === 'POST /v1/cases/:id/assign');
       if (!root) return undefined;
       const trace = all.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
-      return trace.some((s) => s.name === 'RunActivity:projectCase') && trace.some((s) => s.name.startsWith('HandleUpdate')) ? { root, trace } : undefined;
+      return trace.some((s) => s.name === 'RunActivity:projectCaseEvents') && trace.some((s) => s.name.startsWith('HandleUpdate')) ? { root, trace } : undefined;
     });
     const { root, trace } = spans;
     const byId = new Map(trace.map((s) => [s.spanContext().spanId, s]));
@@ -87,7 +87,7 @@ describe('tracing', () => {
     expect(update.attributes['temporalWorkflowId']).toBe(`case-${caseId}`);
     const [handler] = named('HandleUpdate:');
     expect(handler).toBeDefined();
-    const [activity] = named('RunActivity:projectCase');
+    const [activity] = named('RunActivity:projectCaseEvents');
     // The activity descends from the workflow's handler, which descends from the client's update call.
     const ancestors = (s: sdk.ReadableSpan): string[] => {
       const out: string[] = [];

@@ -53,7 +53,8 @@ export interface TestStack {
 /** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities (or some replaced). */
 export async function startStack(overrides: Partial<Config> = {}, activityOverrides: Partial<Activities> = {}): Promise<TestStack> {
   const address = inject('devServerAddress');
-  const db = testDb();
+  // A DATABASE_URL override (e.g. through a proxy that can cut the connection) is used by the API and the activities.
+  const db = overrides.DATABASE_URL ? createDb(overrides.DATABASE_URL, { max: 4 }) : testDb();
   const taskQueue = `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });

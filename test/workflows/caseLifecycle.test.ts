@@ -355,6 +355,9 @@ describe('caseEngine: deadlines and escalation', () => {
       expect(s.dueAt).toBe(addWorkingDays(start, 5, calendar).toISOString());
       expect(s.events.at(-1)).toMatchObject({ type: 'calendar_updated', data: { sources: ['test'], dueAt: s.dueAt } });
       await eventually(async () => projectedEvents(seen).length === s.events.length);
+      // A step after the signal answers with the state that shows it (the replay test reads states from answers).
+      const held = await h.executeUpdate(holdUpdate, { args: [{ actor: 'lead-1', reason: '服务对象住院' }] });
+      expect(held.events.map((e) => e.type)).toEqual(expect.arrayContaining(['calendar_updated', 'held']));
       await maybeRecordHistory(h, 'set-calendar');
     });
   });

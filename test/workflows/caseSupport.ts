@@ -40,22 +40,18 @@ export function caseInput(itemCode: string, actionCode: string, extra: Partial<C
 export interface Recorded { projected: ProjectCaseEventsInput[]; ledger: Array<{ caseId: string; at: string }> }
 
 /**
- * The events the projection batches wrote, each once, in the order they were first written. A local
- * activity runs at least once (a batch whose workflow task did not complete runs again; the real
- * projection is idempotent on (caseId, seq)), so a batch may repeat — but only with the same events,
- * and never with a gap or out of order: that is checked here.
+ * The events the read model holds after the projection's batches, applied as PostgreSQL applies them
+ * (activities/projection.ts): a batch replaces its seqs and drops any later one. A local activity can
+ * run in a workflow task that is never committed; the committed task writes those seqs again, so what
+ * counts is the result, checked against the workflow's state by the callers. A batch never leaves a gap.
  */
 export function projectedEvents(rec: Recorded): CaseEvent[] {
-  const written: CaseEvent[] = [];
+  let written: CaseEvent[] = [];
   for (const p of rec.projected) {
     if (p.fromSeq > written.length + 1) throw new Error(`projection gap: batch from seq ${p.fromSeq} after ${written.length}`);
-    for (const e of p.state.events.filter((x) => x.seq >= p.fromSeq)) {
-      if (e.seq <= written.length) {
-        if (JSON.stringify(written[e.seq - 1]) !== JSON.stringify(e)) throw new Error(`seq ${e.seq} projected twice with different content`);
-      } else {
-        written.push(e);
-      }
-    }
+    const batch = p.state.events.filter((x) => x.seq >= p.fromSeq);
+    if (batch.length === 0) continue;
+    written = [...written.slice(0, p.fromSeq - 1), ...batch];
   }
   return written;
 }
