@@ -19,4 +19,5 @@ USER node
 EXPOSE 3000
 # SIGTERM drains in-flight requests (or the worker's tasks) within SHUTDOWN_TIMEOUT_MS, then exits.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/bin/api.js"]
+# The API with a bounded old space (see docker-compose.yml); the worker runs `node dist/bin/worker.js`.
+CMD ["node", "--max-old-space-size=128", "dist/bin/api.js"]

@@ -45,6 +45,9 @@ const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 const NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
+/** Sheet XML goes to the zip in pieces of about this many characters. */
+const PIECE_CHARS = 16_384;
+
 /** Cell styles of the streamed sheet (xl/styles.xml cellXfs order). */
 const STYLE = { plain: 0, title: 1, header: 2 } as const;
 
@@ -129,6 +132,9 @@ export function streamXlsx(opts: {
         let cells = '';
         for (let i = 0; i < values.length; i++) cells += cellXml(`${letters[i] ?? columnLetters(i + 1)}${r}`, values[i], STYLE.plain);
         xml += `<row r="${r}">${cells}</row>`;
+        // Out in small pieces: a piece dies young (V8's scavenger frees it), a whole batch's XML lived long
+        // enough to be promoted, and the old space then grew with garbage (+68 MB against +30 MB on 100,000 rows).
+        if (xml.length > PIECE_CHARS) { yield xml; xml = ''; }
       }
       if (xml) yield xml;
     }
