@@ -28,6 +28,12 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().optional(),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, auth-failure limits):
+   * `true` (any: only when the API is reachable through the proxy alone, as in docker-compose.yml) or a
+   * comma-separated list of addresses/CIDRs. Unset: none.
+   */
+  TRUST_PROXY: z.string().optional(),
   /** Public base URL of the API (links in responses, Location headers). */
   PUBLIC_URL: z.string().optional(),
   /** Payload encryption keys: `keyId:base64key[,keyId:base64key...]`; the first encrypts, all decrypt. */
@@ -52,6 +58,24 @@ export const configSchema = z.object({
   IMPORT_LIMIT_BYTES: z.coerce.number().int().positive().default(30 * 1024 * 1024),
   /** Where uploaded evidence files are stored, content-addressed. */
   FILES_DIR: z.string().optional(),
+  /** Where evidence files live: `local` (FILES_DIR, one machine) or `s3` (an S3-compatible bucket: MinIO, AWS S3...). */
+  EVIDENCE_STORE: z.enum(['local', 's3']).default('local'),
+  /** The S3 endpoint URL (e.g. http://minio:9000); unset means AWS S3 of S3_REGION. */
+  S3_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** The bucket holding the evidence files (required with EVIDENCE_STORE=s3). */
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style addressing (`endpoint/bucket/key`), as MinIO and most S3-compatible servers want. */
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  /**
+   * /readyz counts a worker as polling when it polled the task queue this recently. Temporal long-polls
+   * for up to a minute, so an idle, healthy worker can look a minute old: keep this above that.
+   */
+  READY_POLLER_MAX_AGE_MS: z.coerce.number().int().positive().default(90_000),
+  /** The bound on a graceful shutdown (drain in-flight requests, let the worker finish its tasks); past it the process exits with status 1. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000),
   /**
    * Where the metrics listeners bind: the API's /metrics (METRICS_PORT) and the worker's Temporal SDK
    * /metrics (TEMPORAL_METRICS_PORT). Never the public port: scrape them from the monitoring network.

@@ -24,6 +24,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // Behind the reverse proxy (deploy/Caddyfile) the client's address comes from X-Forwarded-For.
+    ...(deps.config.TRUST_PROXY ? { trustProxy: deps.config.TRUST_PROXY === 'true' ? true : deps.config.TRUST_PROXY } : {}),
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // Errors raised before routing (a malformed URL, a path parameter over 100 characters) are problems too.

@@ -66,8 +66,9 @@ export async function freshDatabase(server: PgServer, name: string): Promise<{ u
 /** A child process that prints lines; resolves `ready` when `isReady(line)` matches one of them. */
 export interface Child { process: ChildProcess; pid: number; stop: Stopper; output: string[] }
 
-export function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, log: (s: string) => void): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `node --import tsx ...args` (TypeScript sources), or with `compiled`, plain `node ...args` (a build's JS). */
+export function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, opts: { compiled?: boolean } = {}): Child {
+  const child = spawn(process.execPath, [...(opts.compiled ? [] : ['--import', 'tsx']), ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (d: Buffer) => {
     for (const line of String(d).split('\n').filter(Boolean)) {

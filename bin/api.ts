@@ -1,4 +1,8 @@
-/** The HTTP API process: builds the app and listens (and /metrics on its own address); closes gracefully on SIGINT/SIGTERM. */
+/**
+ * The HTTP API process: builds the app and listens (and /metrics on its own address). On SIGINT/SIGTERM
+ * it stops accepting, lets in-flight requests finish, then closes its connections, all within
+ * SHUTDOWN_TIMEOUT_MS (bin/shutdown.ts).
+ */
 import { buildApp } from '../api/app';
 import { buildMetricsServer } from '../api/metrics';
 import { loadConfig } from '../config';
@@ -7,6 +11,7 @@ import { runMigrations } from '../db/migrate';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/client';
 import { startTracing } from '../temporal/telemetry';
+import { installShutdown } from './shutdown';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
@@ -21,12 +26,15 @@ await app.listen({ host: config.API_HOST, port: config.API_PORT });
 const metrics = config.METRICS_PORT > 0 ? await buildMetricsServer(app.metrics) : undefined;
 await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 if (metrics) logger.info({ address: `${config.METRICS_HOST}:${config.METRICS_PORT}` }, 'metrics listening');
-const close = async () => {
-  await app.close();
-  await metrics?.close();
-  await temporal.connection.close();
-  await closeDb(db);
-  await tracing?.shutdown();
-  process.exit(0);
-};
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void close());
+installShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  stop: async () => {
+    // Fastify: the listener closes (new connections refused), idle keep-alive sockets end, in-flight requests finish.
+    await app.close();
+    await metrics?.close();
+    await temporal.connection.close();
+    await closeDb(db);
+    await tracing?.shutdown();
+  },
+});

@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { createActivities } from '../activities';
 import { buildApp } from '../api/app';
 import { buildMetricsServer } from '../api/metrics';
+import { workerMetrics } from '../activities/projectionLag';
+import { Registry } from 'prom-client';
 import { loadConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
@@ -21,6 +23,7 @@ import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, loadDemoData } from './demoData';
+import { installShutdown } from './shutdown';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'dev' });
@@ -35,16 +38,16 @@ mkdirSync(dataDir, { recursive: true });
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
+// Ctrl-C / SIGTERM: everything started below stops in reverse order, within SHUTDOWN_TIMEOUT_MS.
+const shutdown = installShutdown({
+  logger,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  stop: async () => {
     stopping = true;
-    logger.info('stopping');
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
     await tracing?.shutdown();
-  }
-  process.exit(code);
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown(0));
+  },
+});
 
 /**
  * The payload keys: PAYLOAD_KEYS, or else a key generated once and kept in DATA_DIR (git-ignored), so
@@ -111,7 +114,8 @@ try {
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
-  const metrics = config.METRICS_PORT > 0 ? await buildMetricsServer(app.metrics) : undefined;
+  // One process here: the API's metrics and the in-process worker's (projection lag) on one listener.
+  const metrics = config.METRICS_PORT > 0 ? await buildMetricsServer(Registry.merge([app.metrics, workerMetrics])) : undefined;
   if (metrics) stops.push(() => metrics.close());
   await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 

@@ -22,7 +22,8 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import { Runtime, type WorkerOptions } from '@temporalio/worker';
+// Types only at load time: the worker package (and its native core) loads when a runtime is installed.
+import type { Runtime, WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../logger';
 import { instrumentPostgres } from '../db/tracing';
 import { caseWorkflowId } from '../workflows/contract';
@@ -71,6 +72,7 @@ const TEMPORAL_LEVEL: Record<string, LogLevel> = { fatal: 'ERROR', error: 'ERROR
 export function installTemporalRuntime(opts: { logger: Logger; metricsAddress?: string; shutdownSignals?: NodeJS.Signals[] }): Runtime {
   const level = TEMPORAL_LEVEL[opts.logger.level] ?? 'INFO';
   const coreLevel: LogLevel = level === 'ERROR' ? 'ERROR' : 'WARN';
+  const { Runtime } = createRequire(import.meta.url)('@temporalio/worker') as typeof import('@temporalio/worker');
   return Runtime.install({
     logger: new PinoTemporalLogger(opts.logger),
     ...(opts.shutdownSignals ? { shutdownSignals: opts.shutdownSignals } : {}),
@@ -117,6 +119,11 @@ export async function startTracing(opts: { serviceName: string; otlpEndpoint?: s
 async function otlpExporter(endpoint: string): Promise<tracing.SpanExporter> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
+}
+
+/** Whether tracing is on in this process. */
+export function tracingActive(): boolean {
+  return active !== undefined;
 }
 
 /** The workflow client's interceptors: the start/update spans, their context sent in the headers. */

@@ -24,7 +24,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { caseEvidence, EVIDENCE_TYPES, EvidenceRejected, filesDirFor, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
+import { caseEvidence, EVIDENCE_TYPES, EvidenceRejected, openEvidence, storeEvidence, type EvidenceStore } from '../services/evidence';
+import { evidenceStorageFor } from '../services/evidenceStorage';
 import { isDateString } from '../../domain/calendar';
 import { ITEM_CODES } from '../../domain/catalog';
 import {
@@ -120,7 +121,8 @@ type Deps = AppDeps & { now: () => Date };
 
 export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const store: EvidenceStore = { db: deps.db, filesDir: filesDirFor(deps.config), maxBytes: deps.config.UPLOAD_LIMIT_BYTES };
+  const store: EvidenceStore = { db: deps.db, storage: evidenceStorageFor(deps.config), maxBytes: deps.config.UPLOAD_LIMIT_BYTES };
+  app.addHook('onClose', () => store.storage.close());
   // Multipart only for this plugin's routes (the evidence upload).
   await app.register(multipart, { limits: { fileSize: deps.config.UPLOAD_LIMIT_BYTES, files: 1, fields: 0, parts: 2 } });
 
@@ -412,6 +414,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const user = currentUser(request);
     const { state } = await loadCase(user, request.params.id);
     const found = await openEvidence(store, state.input.caseId, request.params.sha256);
+    if (found === 'missing') {
+      request.log.error({ caseId: state.input.caseId, sha256: request.params.sha256, store: store.storage.kind }, 'evidence file recorded but not in the store');
+      throw new HttpProblem(404, '未找到 Not Found', '佐证材料的文件不在存储中（已登记但文件缺失），请联系运维人员');
+    }
     if (!found) throw notFound('佐证材料');
     // Photos and videos of a person at home are personal data: every download is audited.
     await audit(deps.db, {

@@ -1,21 +1,23 @@
 /**
- * The evidence store: files of home visits (photos, videos, documents), stored content-addressed
- * under FILES_DIR (default `<DATA_DIR>/files`) as `<sha256[0..2]>/<sha256>`, so a file uploaded twice
- * is stored once; the `evidence_files` table links each file to the cases it was uploaded to.
+ * The evidence store: files of home visits (photos, videos, documents), stored content-addressed as
+ * `<sha256[0..2]>/<sha256>` in the configured storage (api/services/evidenceStorage.ts: a local folder
+ * or an S3-compatible bucket), so a file uploaded twice is stored once; the `evidence_files` table
+ * links each file to the cases it was uploaded to, and a download is served only through that link.
  *
  * Limits: the size limit (UPLOAD_LIMIT_BYTES) is enforced while streaming (nothing larger is ever
  * kept), and only the types below are accepted — checked against the file's first bytes too, so a
  * renamed executable is not stored as a "photo".
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { evidenceFiles } from '../../db/schema';
+import type { EvidenceStorage } from './evidenceStorage';
 
 /** Accepted content types, with a Chinese label and a check of the file's first bytes. */
 export const EVIDENCE_TYPES: Readonly<Record<string, { label: string; sniff: (head: Buffer) => boolean }>> = Object.freeze({
@@ -35,20 +37,9 @@ export class EvidenceRejected extends Error {
   }
 }
 
-export interface EvidenceStore { db: Db; filesDir: string; maxBytes: number }
-
-/** The files directory for a configuration: FILES_DIR, or `<DATA_DIR>/files`. */
-export function filesDirFor(config: { FILES_DIR?: string; DATA_DIR: string }): string {
-  return resolve(config.FILES_DIR ?? join(config.DATA_DIR, 'files'));
-}
+export interface EvidenceStore { db: Db; storage: EvidenceStorage; maxBytes: number }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
-
-/** Where a file with this sha256 lives. */
-export function evidencePath(filesDir: string, sha256: string): string {
-  if (!SHA256_RE.test(sha256)) throw new RangeError('not a sha256');
-  return join(filesDir, sha256.slice(0, 2), sha256);
-}
 
 /** A stored file's description. */
 export interface StoredEvidence { sha256: string; size: number; contentType: string }
@@ -67,9 +58,8 @@ export async function storeEvidence(
     upload.stream.resume();
     throw new EvidenceRejected('type_not_allowed', `不支持的文件类型 ${contentType}，可上传：${Object.keys(EVIDENCE_TYPES).join('、')}`);
   }
-  const tmpDir = join(store.filesDir, 'tmp');
-  await mkdir(tmpDir, { recursive: true });
-  const tmp = join(tmpDir, randomUUID());
+  await mkdir(store.storage.tmpDir, { recursive: true });
+  const tmp = join(store.storage.tmpDir, randomUUID());
   const hash = createHash('sha256');
   let size = 0;
   let head = Buffer.alloc(0);
@@ -89,9 +79,7 @@ export async function storeEvidence(
     if (size === 0) throw new EvidenceRejected('empty', '文件为空');
     if (!type.sniff(head)) throw new EvidenceRejected('content_mismatch', `文件内容与声明的类型 ${contentType} 不符`);
     const sha256 = hash.digest('hex');
-    const path = evidencePath(store.filesDir, sha256);
-    await mkdir(join(store.filesDir, sha256.slice(0, 2)), { recursive: true });
-    await rename(tmp, path); // same content, same name: replacing an existing copy changes nothing
+    await store.storage.put(sha256, { path: tmp, size, contentType });
     await store.db.insert(evidenceFiles)
       .values({ caseId: upload.caseId, sha256, size, contentType, uploadedBy: upload.uploadedBy })
       .onConflictDoNothing();
@@ -101,16 +89,19 @@ export async function storeEvidence(
   }
 }
 
-/** The case's evidence row for a sha256 and a stream of its bytes; undefined when the case has no such file. */
-export async function openEvidence(store: EvidenceStore, caseId: string, sha256: string): Promise<(StoredEvidence & { stream: Readable }) | undefined> {
+/**
+ * The case's evidence row for a sha256 and a stream of its bytes: `undefined` when the case has no such
+ * file, `missing` when the case has it but the storage does not (lost or not yet replicated: a 404 to
+ * the client, an error line for the operators).
+ */
+export async function openEvidence(store: EvidenceStore, caseId: string, sha256: string): Promise<(StoredEvidence & { stream: Readable }) | 'missing' | undefined> {
   if (!SHA256_RE.test(sha256)) return undefined;
   const [row] = await store.db.select().from(evidenceFiles)
     .where(and(eq(evidenceFiles.caseId, caseId), eq(evidenceFiles.sha256, sha256))).limit(1);
   if (!row) return undefined;
-  const path = evidencePath(store.filesDir, sha256);
-  const found = await stat(path).catch(() => undefined);
-  if (!found) return undefined;
-  return { sha256, size: row.size, contentType: row.contentType, stream: createReadStream(path) };
+  const stream = await store.storage.get(sha256);
+  if (!stream) return 'missing';
+  return { sha256, size: row.size, contentType: row.contentType, stream };
 }
 
 /** Which of these sha256s were uploaded to the case. */

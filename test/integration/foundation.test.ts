@@ -17,9 +17,9 @@ afterAll(async () => { await stack?.close(); });
 describe('the thin slice: HTTP → Temporal dev server → PostgreSQL', () => {
   it('health and readiness answer', async () => {
     expect((await stack.app.inject('/healthz')).statusCode).toBe(200);
-    const ready = await stack.app.inject('/readyz');
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: { postgres: true, temporal: true } });
+    // Ready once the stack's worker has polled its task queue (a moment after it starts).
+    const ready = await eventually(async () => { const r = await stack.app.inject('/readyz'); return r.statusCode === 200 && r; });
+    expect(ready.json()).toMatchObject({ status: 'ready', checks: { postgres: true, temporal: true, workflowWorker: true, activityWorker: true } });
   });
 
   it('serves the OpenAPI document and its UI at /docs', async () => {
