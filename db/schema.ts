@@ -393,6 +393,31 @@ export const householdKeys = pgTable('household_keys', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('household_keys_household_idx').on(t.householdId)]);
 
+/**
+ * Eligibility decisions of the cases and plans that were opened (domain/eligibility.ts, one rule per
+ * item): on which ground, and when a coordinator opened despite a refusal (override) with the reason.
+ * One row per case or plan; the quarterly statistics count the open ground and the overrides.
+ */
+export const eligibilityDecisions = pgTable('eligibility_decisions', {
+  /** `case:<id>` or `plan:<id>`. */
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<'case' | 'plan'>().notNull(),
+  refId: text('ref_id').notNull(),
+  subjectId: text('subject_id').notNull(),
+  itemCode: text('item_code').notNull(),
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  /** 'item_target' | 'programme_group' | 'other_difficulty' | 'override'. */
+  ground: text('ground').notNull(),
+  groups: jsonb('groups').notNull(),
+  /** The written reason of an other special difficulty or of an override. */
+  reason: text('reason'),
+  /** The refusal an override went past (Chinese). */
+  refusal: text('refusal'),
+  decidedBy: text('decided_by').notNull(),
+  decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
+}, (t) => [index('eligibility_decisions_scope_idx').on(t.county, t.department, t.decidedAt)]);
+
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;

@@ -99,7 +99,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     const user = currentUser(request);
     const key = readIdempotencyKey(request.headers);
     const { created, state } = await enrolPlan(
-      { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now }, user, request.body, key,
+      { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip }, user, request.body, key,
     );
     const [row] = await db.select().from(plans).where(eq(plans.id, state.input.planId)).limit(1);
     return reply.status(created ? 201 : 200).header('location', `/v1/plans/${state.input.planId}`)

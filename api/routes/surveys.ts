@@ -13,8 +13,9 @@
  * workflow with the same request as success). The same key with a different body is a 409.
  *
  * Decisions:
- * - An ineligible subject's survey (or one whose answers do not settle eligibility) is recorded,
- *   with its needs in the survey, but no need rows are made and nothing starts; `notice` says why.
+ * - Each need is judged by its own item's rule (domain/eligibility.ts; plan 三 names several items'
+ *   targets, section 二 the rest, with its open list). A need its rule refuses (or cannot settle) is
+ *   recorded in the survey with that verdict, but gets no need row and starts nothing; `notice` says why.
  * - An empty needs list is allowed: a survey may find no needs, and it still records eligibility.
  * - Answers left out are filled from the subject: the certificate's category and grade, and the
  *   household size from the household links (一户多残 is derived, never asked twice).
@@ -30,16 +31,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { householdSizes } from '../../db/queries/subjects';
 import { cases, needs, plans, subjects, surveys } from '../../db/schema';
-import { startOfShanghaiDay } from '../../domain/calendar';
+import { shanghaiDate, startOfShanghaiDay } from '../../domain/calendar';
 import { findAction, findItem } from '../../domain/catalog';
-import { assessEligibility, type EligibilityAnswers, type EligibilityResult } from '../../domain/eligibility';
+import { assessEligibility, assessItemEligibility, type EligibilityAnswers, type EligibilityResult } from '../../domain/eligibility';
+import { ageOn } from '../../domain/idNumber';
 import { currentUser, inCountyScope, requireRole, type AuthUser } from '../auth';
 import { readIdempotencyKey } from '../idempotency';
 import { presentEligibility, type StoredEligibility } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import { caseOpeningRefusal } from '../services/casePermissions';
+import { effectiveAnswers, eligibilityAnswers } from '../services/eligibility';
 import { caseIdFor, openCase, requestHash } from '../services/openCase';
 import type { RouteModule } from '../types';
 import { loadSubject, text } from './subjects';
@@ -49,16 +51,7 @@ const PLAN_START = startOfShanghaiDay('2023-04-21');
 const CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_NEEDS = 30;
 
-export const eligibilityAnswers = z.object({
-  disabilityCategory: z.number().int().min(1).max(7).optional(),
-  disabilityGrade: z.number().int().min(1).max(4).optional(),
-  limitedMobility: z.boolean().optional(),
-  noCapableCarer: z.boolean().optional(),
-  householdDisabledCount: z.number().int().min(1).max(30).optional(),
-  elderlyParentCarer: z.boolean().optional(),
-  schizophrenia: z.boolean().optional(),
-  blind: z.boolean().optional(),
-}).strict();
+export { eligibilityAnswers };
 
 const needBody = z.object({
   itemCode: z.string().min(1).max(64),
@@ -79,7 +72,11 @@ type SurveyRow = typeof surveys.$inferSelect;
 type NeedRow = typeof needs.$inferSelect;
 
 /** What a survey stores of each need found (also for ineligible subjects, who get no need rows). */
-interface FoundNeed { itemCode: string; actionCode: string; ongoing: boolean; greenChannel: boolean; notes?: string }
+interface FoundNeed {
+  itemCode: string; actionCode: string; ongoing: boolean; greenChannel: boolean; notes?: string;
+  /** The item's own verdict (domain/eligibility.ts, one rule per item); absent in surveys recorded before it. */
+  eligibility?: EligibilityResult;
+}
 
 /** The idempotency key of the case a survey's need starts: fixed by the survey id and the need's index. */
 export const needCaseKey = (surveyId: string, index: number): string => `survey:${surveyId}:${index}`;
@@ -126,18 +123,27 @@ function presentSurvey(s: SurveyRow, rows: NeedRow[]) {
       caseId: n && n.caseStartedAt ? n.caseId : null,
       planId: n?.planId ?? null,
       status: lbl(status),
+      eligibility: f.eligibility ? presentEligibility(f.eligibility) : null,
     };
   });
   const started = rows.length > 0;
+  const refused = needViews.filter((v) => v.eligibility && !v.eligibility.eligible).length;
   let notice: string;
-  if (!eligibility.eligible) {
-    const why = eligibility.missing.length > 0 ? '摸底信息不全，暂不能认定为服务对象' : '经摸底不符合上门代办服务对象条件';
-    notice = `${why}：已记录摸底结果，未启动任何服务 Not eligible: the survey is recorded and nothing was started`;
-  } else if (found.length === 0) {
-    notice = '符合服务对象条件；本次摸底未发现服务需求 Eligible; no needs found';
+  if (!started) {
+    let why: string;
+    if (!eligibility.eligible && (found.length === 0 || refused === found.length || found.some((f) => !f.eligibility))) {
+      why = eligibility.missing.length > 0 ? '摸底信息不全，暂不能认定为服务对象' : '经摸底不符合上门代办服务对象条件';
+    } else {
+      why = '所列需求均不符合该服务事项的服务对象条件';
+    }
+    notice = found.length === 0 && eligibility.eligible
+      ? '符合服务对象条件；本次摸底未发现服务需求 Eligible; no needs found'
+      : `${why}：已记录摸底结果，未启动任何服务 Not eligible: the survey is recorded and nothing was started`;
   } else {
-    const oneOff = needViews.filter((v) => !v.ongoing).length;
-    notice = `符合服务对象条件：已启动 ${oneOff} 个案件，${needViews.length - oneOff} 项持续性服务待制定服务计划`;
+    const oneOff = needViews.filter((v) => !v.ongoing && v.id).length;
+    const ongoing = needViews.filter((v) => v.ongoing && v.id).length;
+    notice = `${eligibility.eligible ? '符合服务对象条件' : '按各服务事项的服务对象条件'}：已启动 ${oneOff} 个案件，${ongoing} 项持续性服务待制定服务计划`
+      + (refused > 0 ? `；${refused} 项需求不符合该服务事项的服务对象条件，未启动` : '');
   }
   return {
     id: s.id,
@@ -155,19 +161,6 @@ function presentSurvey(s: SurveyRow, rows: NeedRow[]) {
 
 async function loadNeeds(db: Db, surveyId: string): Promise<NeedRow[]> {
   return db.select().from(needs).where(eq(needs.surveyId, surveyId)).orderBy(asc(needs.needIndex));
-}
-
-/** Answers with what the subject's record already says filled in (the survey's own answers win). */
-async function effectiveAnswers(db: Db, subject: typeof subjects.$inferSelect, given: z.infer<typeof eligibilityAnswers>): Promise<EligibilityAnswers> {
-  const a = { ...given } as EligibilityAnswers;
-  if (a.disabilityCategory === undefined && subject.disabilityCategory) a.disabilityCategory = subject.disabilityCategory as EligibilityAnswers['disabilityCategory'];
-  if (a.disabilityGrade === undefined && subject.disabilityGrade && a.disabilityCategory === (subject.disabilityCategory ?? undefined)) {
-    a.disabilityGrade = subject.disabilityGrade as EligibilityAnswers['disabilityGrade'];
-  }
-  if (a.householdDisabledCount === undefined) {
-    a.householdDisabledCount = subject.householdId ? (await householdSizes(db, [subject.householdId])).get(subject.householdId) ?? 1 : 1;
-  }
-  return a;
 }
 
 export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
@@ -269,8 +262,11 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
     if (refusals.length > 0) throw forbidden(refusals.join('; '));
 
-    const answers = await effectiveAnswers(db, subject!, b.answers);
+    const answers = await effectiveAnswers(db, subject!, b.answers as EligibilityAnswers);
     const eligibility = assessEligibility(answers);
+    // One rule per item: each need is judged by its own item's rule (a child's age on the survey day).
+    const age = ageOn(subject!.birthDate, shanghaiDate(surveyedAt));
+    for (const f of found) f.eligibility = assessItemEligibility(f.itemCode, answers, { age });
     const surveyId = randomUUID();
     const inserted = await db.transaction(async (tx) => {
       const [row] = await tx.insert(surveys).values({
@@ -278,8 +274,9 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
         idempotencyKey: key ?? null, requestHash: hash, createdAt: now, updatedAt: now,
       }).onConflictDoNothing({ target: [surveys.surveyedBy, surveys.idempotencyKey] }).returning();
       if (!row) return undefined; // a concurrent request with the same key won
-      if (eligibility.eligible && found.length > 0) {
-        await tx.insert(needs).values(found.map((f, i) => ({
+      const owed = found.map((f, i) => ({ f, i })).filter(({ f }) => f.eligibility?.eligible);
+      if (owed.length > 0) {
+        await tx.insert(needs).values(owed.map(({ f, i }) => ({
           id: randomUUID(), surveyId, subjectId: subject!.id, itemCode: f.itemCode, actionCode: f.actionCode, needIndex: i,
           ongoing: f.ongoing, greenChannel: f.greenChannel, notes: f.notes ?? null,
           caseId: f.ongoing ? null : caseIdFor(user.id, needCaseKey(surveyId, i)), planId: null, createdAt: now, updatedAt: now,
@@ -289,7 +286,7 @@ export const surveyRoutes: RouteModule = async (app: FastifyInstance, deps) => {
       const [current] = await tx.select({ e: subjects.eligibility }).from(subjects).where(eq(subjects.id, subject!.id)).for('update');
       const prev = current?.e as StoredEligibility | null;
       if (!prev || new Date(prev.surveyedAt) <= surveyedAt) {
-        const stored: StoredEligibility = { surveyId, surveyedAt: surveyedAt.toISOString(), ...eligibility };
+        const stored: StoredEligibility = { surveyId, surveyedAt: surveyedAt.toISOString(), ...eligibility, answers };
         await tx.update(subjects).set({ eligibility: stored, updatedAt: now }).where(eq(subjects.id, subject!.id));
       }
       return row;

@@ -29,6 +29,8 @@ import {
 } from '../../workflows/planContract';
 import { inCountyScope, inDepartmentScope, type AuthUser } from '../auth';
 import { badRequest, conflict, forbidden, zodFieldErrors, type FieldError } from '../problem';
+import type { EligibilityAnswers } from '../../domain/eligibility';
+import { decideEligibility, eligibilityAnswers, eligibilityOverride, recordEligibilityDecision } from './eligibility';
 import { requestHash } from './openCase';
 
 /** The ongoing items a plan can be made for. */
@@ -97,10 +99,14 @@ export const enrolPlanBody = z.object({
   provider: z.object({ type: z.enum(PROVIDER_TYPES), name: str(200) }).strict(),
   startDate: day,
   endDate: day.optional(),
+  /** Eligibility answers over the surveyed ones (api/services/eligibility.ts). */
+  answers: eligibilityAnswers.optional(),
+  /** A coordinator enrols despite the item's eligibility rule refusing, with the reason (audited, counted). */
+  override: eligibilityOverride.optional(),
 }).strict();
 export type EnrolPlanBody = z.infer<typeof enrolPlanBody>;
 
-export interface EnrolDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date }
+export interface EnrolDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date; ip?: string }
 
 /** The plan id for a request: from the need, from the idempotency key, or fresh. */
 export function planIdFor(scope: string, key: string | undefined): string {
@@ -202,6 +208,11 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
   if (existing) return replay(existing);
 
   if (tooOld) throw conflict(tooOld);
+  // One eligibility rule per item, the same as for cases and surveys (409 when refused).
+  const decision = await decideEligibility(deps.db, user, subject, item.label, {
+    itemCode, on: body.startDate, ...(body.answers ? { answers: body.answers as EligibilityAnswers } : {}),
+    ...(body.override ? { override: body.override } : {}), ...(need ? { surveyId: need.surveyId } : {}),
+  });
   if (need?.planId) throw conflict(`该需求已纳入服务计划 ${need.planId}`, { planId: need.planId });
   const [running] = await deps.db.select({ id: plans.id }).from(plans)
     .where(and(eq(plans.subjectId, subjectId), eq(plans.itemCode, itemCode), inArray(plans.status, ['pending', 'active']))).limit(1);
@@ -233,6 +244,10 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
     return replay(await handle.query(getPlanStateQuery));
   }
   await recordEnrolment(deps.db, input, assessment);
+  await recordEligibilityDecision(deps.db, user, decision, {
+    kind: 'plan', id: planId, subjectId, itemCode, county: subject.county, department: action.implementing,
+    at: new Date(input.enrolledAt), ...(deps.ip ? { ip: deps.ip } : {}),
+  });
   const state = await handle.query(getPlanStateQuery);
   return { created: true, state };
 

@@ -39,7 +39,8 @@ describe('GET /v1/catalog', () => {
     expect(c.disabilityCategories.map((x: Labelled) => x.code)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(c.disabilityCategories[3]).toMatchObject({ code: 4, label: '肢体残疾' });
     expect(c.disabilityGrades.map((x: Labelled) => x.label)).toEqual(['一级', '二级', '三级', '四级']);
-    expect(c.eligibilityGroups.map((x: Labelled) => x.label)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症']);
+    // 二 ends its list with 等: the open ground sits beside the four named groups.
+    expect(c.eligibilityGroups.map((x: Labelled) => x.label)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症', '其他特殊困难（须写明原因）']);
     expect(c.eligibilityQuestions.map((x: Labelled) => x.code)).toContain('noCapableCarer');
     expect(c.leadershipOffice).toEqual({ code: 'LEADERSHIP_OFFICE', label: '领导小组办公室' });
   });
