@@ -275,6 +275,13 @@ export function monthRange(month: string): InstantRange {
   return { start: startOfShanghaiDay(monthStartDate(y, mo)), end: startOfShanghaiDay(monthStartDate(y, mo + 1)) };
 }
 
+/** The quarter before `quarter` ('2026-Q1' → '2025-Q4'). */
+export function previousQuarter(quarter: string): string {
+  const year = Number(quarter.slice(0, 4));
+  const n = Number(quarter.slice(6));
+  return n === 1 ? `${year - 1}-Q4` : `${year}-Q${n - 1}`;
+}
+
 /** The instants of a quarter 'YYYY-Qn', half-open, on Asia/Shanghai day boundaries, for period queries. */
 export function quarterRange(quarter: string): InstantRange {
   const m = QUARTER_RE.exec(quarter);
