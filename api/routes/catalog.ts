@@ -13,7 +13,9 @@ import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certifica
 import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
-import { CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf, STEP_KINDS } from '../../domain/vocabulary';
+import {
+  CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, HOUSEKEEPING_DELIVERY_LABELS, HOUSEKEEPING_FUNDING_LABELS, labelOf, STEP_KINDS,
+} from '../../domain/vocabulary';
 import type { RouteModule } from '../types';
 
 const CADENCE_PERIOD_LABELS: Record<Cadence['period'], string> = { month: '每月', week: '每周' };
@@ -87,6 +89,9 @@ export function presentCatalog() {
     stepKinds: STEP_KINDS.map((k) => labelOf(k, CASE_STEP_LABELS)),
     deliveryMethods: pairs(DELIVERY_METHOD_LABELS),
     evidenceKinds: pairs(EVIDENCE_KIND_LABELS),
+    // Item 11: where the money comes from, and how the service is delivered (separate fields of the plan's assessment).
+    housekeepingFundingSources: pairs(HOUSEKEEPING_FUNDING_LABELS),
+    housekeepingDeliveryWays: pairs(HOUSEKEEPING_DELIVERY_LABELS),
   };
 }
 

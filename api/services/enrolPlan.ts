@@ -23,6 +23,7 @@ import { addDaysToDate, isDateString, shanghaiDate } from '../../domain/calendar
 import { CATALOG_VERSION, findItem, type ServiceItem } from '../../domain/catalog';
 import { ageOn } from '../../domain/idNumber';
 import { ageOutDate } from '../../domain/planPeriods';
+import { HOUSEKEEPING_DELIVERY_WAYS, HOUSEKEEPING_FUNDING_SOURCES } from '../../domain/vocabulary';
 import { SA } from '../../workflows/contract';
 import {
   getPlanStateQuery, planWorkflowId, PROVIDER_TYPES, type PlanInput, type PlanState, type ProviderType,
@@ -50,7 +51,6 @@ export const PROVIDERS_BY_ITEM: Record<PlanItem, ProviderType[]> = {
   HOME_EMPLOYMENT: ['service_company', 'volunteer_team'],
 };
 
-export const FUNDING_LABELS = { sunshine_home: '阳光家园计划', volunteers: '志愿服务', government_purchase: '政府购买服务' } as const;
 export const HOUSEKEEPING_SERVICE_LABELS = { cleaning: '助洁', meals: '助餐', haircut: '理发', shopping: '代购', other: '其他' } as const;
 export const SCHOOL_BASIS_LABELS = { household_registration: '按户籍所在地分配', residence: '按居住地分配（流动人口）' } as const;
 export const LABOUR_CAPACITY_LABELS = { full: '具备劳动能力', partial: '部分劳动能力', none: '无劳动能力' } as const;
@@ -87,7 +87,14 @@ export const ASSESSMENTS = {
       ...assessed,
       services: z.array(z.enum(['cleaning', 'meals', 'haircut', 'shopping', 'other'])).min(1, '至少选择一项服务内容'),
     }).strict(),
-    funding: z.enum(['sunshine_home', 'volunteers', 'government_purchase']),
+    // Plan 三（四）11: the funding source and the delivery way are separate fields (domain/vocabulary.ts).
+    funding: z.object({ source: z.enum(HOUSEKEEPING_FUNDING_SOURCES), note: str(200).optional() }).strict()
+      .refine((f) => f.source !== 'other' || f.note !== undefined, { message: '其他资金须注明来源', path: ['note'] }),
+    delivery: z.object({
+      ways: z.array(z.enum(HOUSEKEEPING_DELIVERY_WAYS)).min(1, '至少选择一种服务方式')
+        .refine((w) => new Set(w).size === w.length, '服务方式不能重复'),
+      note: str(200).optional(),
+    }).strict().refine((d) => !d.ways.includes('other') || d.note !== undefined, { message: '其他方式须注明', path: ['note'] }),
   }).strict(),
 } as const;
 

@@ -203,7 +203,7 @@ const sharedPlan = (c: Ctx, where: Where) => once(c, `plan-${where}`, () => enro
 const shanghaiToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const planBody = (subjectId: string) => ({
   subjectId, itemCode: 'HOUSEKEEPING', provider: { type: 'volunteer_team', name: '邻里守望志愿队' }, startDate: shanghaiToday(),
-  assessment: { needsAssessment: { assessedBy: '社区', assessedOn: shanghaiToday(), services: ['cleaning'] }, funding: 'sunshine_home' },
+  assessment: { needsAssessment: { assessedBy: '社区', assessedOn: shanghaiToday(), services: ['cleaning'] }, funding: { source: 'sunshine_home_funds' }, delivery: { ways: ['volunteer_service'] } },
 });
 /** An ongoing need from an eligible survey (recorded as a city-level coordinator). */
 async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectId: string }> {
@@ -216,6 +216,9 @@ async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectI
   return { id: res.json().needs[0].id, subjectId: s.id };
 }
 
+let regionSends = 0;
+/** A city-level user of the role (memoized). */
+const cityUser = (c: Ctx, role: Role) => once(c, `city-${role}`, () => makeUser(c.stack.db, role, { cityLevel: true }));
 const quarterUnique = () => `19${String(randomInt(10, 99))}-Q${randomInt(1, 5)}`;
 
 // ---- the expectation table: one entry per registered /v1 route ---------------------------------
@@ -411,6 +414,21 @@ const EXPECT: Record<string, Expectation> = {
   'POST /v1/reports/quarterly/submit': {
     roles: ['coordinator', 'supervisor', 'admin'], ok: [201], outside: 'hidden',
     probe: async (_c, w) => ({ method: 'POST', url: '/v1/reports/quarterly/submit', payload: { quarter: quarterUnique(), county: countyOf(w), department: 'EDUCATION' } }),
+  },
+  // 报送至自治区: city-level users only (a county-level user of an admitted role gets 403 from the route).
+  'POST /v1/reports/quarterly/region': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [201], outside: 'unscoped',
+    probe: async (c, _w, role) => ({ method: 'POST', url: '/v1/reports/quarterly/region', payload: { quarter: `${1950 + regionSends++}-Q1` }, as: await cityUser(c, role) }),
+  },
+  'GET /v1/reports/quarterly/region': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'unscoped',
+    probe: async (c, _w, role) => {
+      await once(c, 'region-sent', async () => {
+        const res = await c.stack.app.inject({ method: 'POST', url: '/v1/reports/quarterly/region', headers: c.cityAdmin.auth, payload: { quarter: '1949-Q4' } });
+        if (res.statusCode !== 201) throw new Error(`sending to the region: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/reports/quarterly/region?quarter=1949-Q4', as: await cityUser(c, role) };
+    },
   },
   'GET /v1/reports/quarterly/submissions': {
     roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'filtered',

@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => { await app?.close(); await stack?.close(); });
 
 /** The statistics recounted from the generated events alone (the definitions of db/queries/statistics.ts). */
-function recount(g: Generated, quarter: string, now: Date): Map<string, Figures> {
+function recount(g: Generated, quarter: string, now: Date): Map<string, Figures & { people: Set<string> }> {
   const { start, end } = quarterRange(quarter);
   const cut = now < end ? now : end;
   const byCase = new Map<string, typeof g.events>();
