@@ -418,6 +418,36 @@ export const eligibilityDecisions = pgTable('eligibility_decisions', {
   decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
 }, (t) => [index('eligibility_decisions_scope_idx').on(t.county, t.department, t.decidedAt)]);
 
+/**
+ * Working-day calendars entered by admins (PUT /v1/calendar/:year): one row per version of a year's
+ * holidays and make-up working days. The latest version of a year wins over the table in the code
+ * (domain/calendar.ts HOLIDAY_CALENDAR); earlier versions stay as the history.
+ */
+export const holidayCalendars = pgTable('holiday_calendars', {
+  year: integer('year').notNull(),
+  version: integer('version').notNull(),
+  source: text('source').notNull(),
+  holidays: jsonb('holidays').notNull(),
+  makeUpWorkdays: jsonb('make_up_workdays').notNull(),
+  enteredBy: text('entered_by').notNull(),
+  enteredAt: timestamp('entered_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.year, t.version] })]);
+
+/**
+ * Versioned policy rules (domain/policy.ts): the figures the plan sets ('plan', with its clause) and
+ * those it does not ('local', with who set them and when). A local rule is advisory until an admin
+ * enforces it. One row per version of a rule; the latest version is in force.
+ */
+export const policyRules = pgTable('policy_rules', {
+  key: text('key').notNull(),
+  version: integer('version').notNull(),
+  value: jsonb('value').notNull(),
+  enforced: boolean('enforced').notNull(),
+  note: text('note'),
+  setBy: text('set_by').notNull(),
+  setAt: timestamp('set_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.key, t.version] })]);
+
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;

@@ -14,6 +14,7 @@ import { subjectImportRoutes } from './subjectImports';
 import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
+import { calendarRoutes } from './calendar';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -27,4 +28,5 @@ export const v1Routes: RouteModule[] = [
   surveyRoutes,
   userRoutes,
   auditRoutes,
+  calendarRoutes,
 ];

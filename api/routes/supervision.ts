@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ITEM_CODES } from '../../domain/catalog';
-import { workingDaysBetween } from '../../domain/calendar';
+import { calendarWarnings, shanghaiDate, workingDaysBetween } from '../../domain/calendar';
+import { effectiveCalendar } from '../../db/queries/calendar';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STEPS } from '../../domain/vocabulary';
@@ -128,6 +129,8 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const total = rows.find((x) => x.grouping === 'total');
     return {
       asOf: now.toISOString(),
+      // Deadlines count working days: a year without its holidays counts every weekday (see /v1/calendar).
+      calendarWarnings: calendarWarnings(await effectiveCalendar(deps.db), shanghaiDate(now)),
       totals: presentSummaryRow(total ?? { open: 0, overdue: 0, dueThisWeek: 0, closedThisMonth: 0, closedOnTimeThisMonth: 0 } as SummaryRow),
       byCounty: rows.filter((x) => x.grouping === 'county').sort((a, b) => a.county!.localeCompare(b.county!)).map((x) => ({ county: countyL(x.county!), ...presentSummaryRow(x) })),
       byDepartment: rows.filter((x) => x.grouping === 'department').sort((a, b) => a.department!.localeCompare(b.department!)).map((x) => ({ department: departmentL(x.department!), ...presentSummaryRow(x) })),

@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { HOLIDAY_CALENDAR, shanghaiDate } from '../../domain/calendar';
+import { shanghaiDate } from '../../domain/calendar';
+import { effectiveCalendar } from '../../db/queries/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
@@ -90,8 +91,8 @@ export async function openCase(
     openedAt: deps.now().toISOString(),
     openedBy: user.id,
     requestHash: hash,
-    // The holiday table in force travels with the case (see CaseInput.calendar).
-    calendar: HOLIDAY_CALENDAR.map((y) => ({ ...y, holidays: [...y.holidays], makeUpWorkdays: [...y.makeUpWorkdays] })),
+    // The holiday table in force (the code's, with the years admins entered) travels with the case (see CaseInput.calendar).
+    calendar: await effectiveCalendar(deps.db),
     ...(req.surveyId ? { surveyId: req.surveyId } : {}),
     ...(req.notes ? { notes: req.notes } : {}),
   };

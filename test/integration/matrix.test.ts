@@ -217,6 +217,7 @@ async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectI
 }
 
 let regionSends = 0;
+const MATRIX_CALENDAR = { source: '国务院办公厅关于2032年部分节假日安排的通知（测试）', holidays: [{ name: '元旦', from: '2032-01-01', to: '2032-01-01' }], makeUpWorkdays: [] };
 /** A city-level user of the role (memoized). */
 const cityUser = (c: Ctx, role: Role) => once(c, `city-${role}`, () => makeUser(c.stack.db, role, { cityLevel: true }));
 const quarterUnique = () => `19${String(randomInt(10, 99))}-Q${randomInt(1, 5)}`;
@@ -446,6 +447,22 @@ const EXPECT: Record<string, Expectation> = {
   } satisfies Expectation])),
 
   // users
+  // calendar: everyone reads it; admins enter years (a far year: it changes no deadline of the run)
+  'GET /v1/calendar': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/calendar' }) },
+  'PUT /v1/calendar/:year': {
+    roles: ['admin'], ok: [200, 201], outside: 'unscoped',
+    probe: async () => ({ method: 'PUT', url: '/v1/calendar/2032', payload: MATRIX_CALENDAR }),
+  },
+  'GET /v1/calendar/:year/history': {
+    roles: ['admin'], ok: [200], outside: 'unscoped',
+    probe: async (c) => {
+      await once(c, 'calendar-2032', async () => {
+        const res = await c.stack.app.inject({ method: 'PUT', url: '/v1/calendar/2032', headers: c.cityAdmin.auth, payload: MATRIX_CALENDAR });
+        if (res.statusCode >= 300) throw new Error(`entering a calendar: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/calendar/2032/history' };
+    },
+  },
   'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
   'DELETE /v1/me/token': {
     roles: ALL, ok: [204], outside: 'unscoped',
