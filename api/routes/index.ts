@@ -15,6 +15,7 @@ import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
 import { calendarRoutes } from './calendar';
+import { policyRoutes } from './policy';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -29,4 +30,5 @@ export const v1Routes: RouteModule[] = [
   userRoutes,
   auditRoutes,
   calendarRoutes,
+  policyRoutes,
 ];

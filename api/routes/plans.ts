@@ -98,12 +98,12 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   }, async (request, reply) => {
     const user = currentUser(request);
     const key = readIdempotencyKey(request.headers);
-    const { created, state } = await enrolPlan(
+    const { created, state, warnings } = await enrolPlan(
       { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip }, user, request.body, key,
     );
     const [row] = await db.select().from(plans).where(eq(plans.id, state.input.planId)).limit(1);
     return reply.status(created ? 201 : 200).header('location', `/v1/plans/${state.input.planId}`)
-      .send(presentPlan(state, row, await pastPeriods(state.input.planId), { birthDerived: mayUnmask(user) }));
+      .send({ ...presentPlan(state, row, await pastPeriods(state.input.planId), { birthDerived: mayUnmask(user) }), warnings });
   });
 
   r.get('/plans', {

@@ -83,6 +83,8 @@ describe('GET /v1/catalog', () => {
     expect(byCode('REAL_ESTATE').actions[0].deliveryMethods.map((m: Labelled) => m.label)).toEqual(['电子证照', '快递']);
     expect(byCode('CHILD_REHAB').cadence).toEqual({
       period: { code: 'month', label: '每月' }, minSessions: 4, minUnitsPerSession: null, unit: null, label: '每月不少于4次',
+      // The plan sets this cadence (三（二）6); GET /v1/policy holds the rules in force.
+      rule: { key: 'cadence.CHILD_REHAB', tag: { code: 'plan', label: '方案规定' }, clause: '三（二）6 “每月开展康复训练不少于4次”' },
     });
     expect(byCode('HOME_SCHOOLING').cadence).toMatchObject({
       period: { code: 'week', label: '每周' }, minSessions: 1, minUnitsPerSession: 2, unit: { code: 'class_hours', label: '课时' },

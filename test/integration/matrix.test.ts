@@ -463,6 +463,22 @@ const EXPECT: Record<string, Expectation> = {
       return { method: 'GET', url: '/v1/calendar/2032/history' };
     },
   },
+  // policy rules: everyone reads them; admins change local ones (the note explains; here an unchanged value)
+  'GET /v1/policy': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/policy' }) },
+  'PUT /v1/policy/:key': {
+    roles: ['admin'], ok: [201], outside: 'unscoped',
+    probe: async () => ({ method: 'PUT', url: '/v1/policy/cadence.HOME_EMPLOYMENT', payload: { note: '权限矩阵测试：不改变数值' } }),
+  },
+  'GET /v1/policy/:key/history': {
+    roles: ['admin'], ok: [200], outside: 'unscoped',
+    probe: async (c) => {
+      await once(c, 'policy-changed', async () => {
+        const res = await c.stack.app.inject({ method: 'PUT', url: '/v1/policy/cadence.HOME_EMPLOYMENT', headers: c.cityAdmin.auth, payload: { note: '权限矩阵测试：不改变数值' } });
+        if (res.statusCode !== 201) throw new Error(`changing a rule: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/policy/cadence.HOME_EMPLOYMENT/history' };
+    },
+  },
   'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
   'DELETE /v1/me/token': {
     roles: ALL, ok: [204], outside: 'unscoped',
