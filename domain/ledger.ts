@@ -3,6 +3,8 @@
 export interface LedgerRow {
   subjectName: string;
   idNumberMasked: string;
+  /** The full ID number: only in a download of the frozen copy by a role that may unmask (audited), never stored. */
+  idNumber?: string;
   disabilityCategory: string;
   disabilityGrade: string;
   item: { code: string; label: string };

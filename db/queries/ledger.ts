@@ -194,3 +194,22 @@ export async function amendLedgerEntry(db: Db, original: LedgerEntry, changes: L
       ${original.itemCode}, ${original.actionCode}, ${JSON.stringify(row)}::jsonb, ${original.id}, ${reason}, ${by}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz)`;
   return (await findLedgerEntry(db, id))!;
 }
+
+/** The distinct people of a month's ledger (for auditing a download with full ID numbers). */
+export async function ledgerSubjectIds(db: Db, key: LedgerKey): Promise<string[]> {
+  const sql = db.$client;
+  const rows = await sql<Array<{ id: string }>>`
+    select distinct subject_id as id from ledger_entries
+    where county = ${key.county} and department = ${key.department} and month = ${key.month} and subject_id is not null`;
+  return rows.map((r) => r.id);
+}
+
+/** The rows with the full ID number beside the masked one (`row.idNumber`; the stored row keeps only the masked one). */
+export async function withFullIdNumbers(db: Db, rows: NumberedLedgerEntry[]): Promise<NumberedLedgerEntry[]> {
+  const ids = [...new Set(rows.map((r) => r.subjectId).filter((x): x is string => !!x))];
+  if (ids.length === 0) return rows;
+  const sql = db.$client;
+  const found = await sql<Array<{ id: string; idNumber: string }>>`select id, id_number as "idNumber" from subjects where id in ${sql(ids)}`;
+  const byId = new Map(found.map((f) => [f.id, f.idNumber]));
+  return rows.map((r) => (r.subjectId && byId.has(r.subjectId) ? { ...r, row: { ...r.row, idNumber: byId.get(r.subjectId)! } } : r));
+}
