@@ -12,11 +12,9 @@ import { and, eq, gte } from 'drizzle-orm';
 import { findAction, findItem } from '../domain/catalog';
 import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from '../domain/vocabulary';
 import { monthOf, shanghaiDate } from '../domain/calendar';
-import { disabilityCategoryLabel, disabilityGradeLabel, isDisabilityCategory, isDisabilityGrade } from '../domain/certificateNumber';
-import { maskIdNumber } from '../domain/idNumber';
 import type { Db } from '../db/client';
 import { cases, ledgerEntries, ledgerShares, plans, subjects, users } from '../db/schema';
-import type { LedgerRow } from '../domain/ledger';
+import { subjectLedgerColumns, type LedgerRow } from '../domain/ledger';
 import { officialPeriodVerdict } from './policy';
 
 export const OUTCOME_LABELS: Record<string, string> = {
@@ -28,15 +26,7 @@ const day = (d: Date | null | undefined) => (d ? shanghaiDate(d) : null);
 /** The ledger row id of a source in the month it belongs to: deterministic, so a retried write finds its row. */
 export const ledgerEntryId = (parts: string[]) => createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32);
 
-/** The subject columns of a ledger row (ID number masked: the ledger leaves the department). */
-export function subjectLedgerColumns(s: { name: string; idNumber: string; disabilityCategory: number | null; disabilityGrade: number | null }) {
-  return {
-    subjectName: s.name,
-    idNumberMasked: maskIdNumber(s.idNumber),
-    disabilityCategory: isDisabilityCategory(s.disabilityCategory) ? disabilityCategoryLabel(s.disabilityCategory) : '',
-    disabilityGrade: isDisabilityGrade(s.disabilityGrade) ? disabilityGradeLabel(s.disabilityGrade) : '',
-  };
-}
+export { subjectLedgerColumns };
 
 /** The case fields a ledger row reads. */
 export interface CaseLedgerSource {
