@@ -130,6 +130,9 @@ export const cases = pgTable('cases', {
   index('cases_assignee_idx').on(t.assignee).where(sql`status = 'open'`),
   index('cases_opened_idx').on(t.openedAt),
   index('cases_closed_idx').on(t.closedAt),
+  // When an ended case ended (closed, or its last event for cancelled/rejected): the quarterly statistics
+  // find the quarter's ended cases through it (db/queries/statistics.ts).
+  index('cases_ended_idx').on(sql`coalesce(${t.closedAt}, ${t.lastEventAt})`).where(sql`status <> 'open'`),
   // GET /v1/cases keyset order: green channel first, then due time (none last), then id.
   index('cases_list_order_idx').on(sql`(not green_channel)`, sql`coalesce(due_at, 'infinity'::timestamptz)`, t.id),
 ]);

@@ -36,4 +36,5 @@ CREATE TABLE "policy_rules" (
 	CONSTRAINT "policy_rules_key_version_pk" PRIMARY KEY("key","version")
 );
 --> statement-breakpoint
-CREATE INDEX "eligibility_decisions_scope_idx" ON "eligibility_decisions" USING btree ("county","department","decided_at");
+CREATE INDEX "eligibility_decisions_scope_idx" ON "eligibility_decisions" USING btree ("county","department","decided_at");--> statement-breakpoint
+CREATE INDEX "cases_ended_idx" ON "cases" USING btree (coalesce("closed_at", "last_event_at")) WHERE status <> 'open';

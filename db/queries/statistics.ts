@@ -89,10 +89,17 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
   const cond = (alias: 'c' | 'p') => (alias === 'c' ? scopeCond(sql`c.county`, sql`c.department`) : scopeCond(sql`p.county`, sql`p.department`));
   const rows = await sql<Array<StatsRow>>`
     with cs as (
-      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time,
-        coalesce(c.closed_at, case when c.status <> 'open' then c.last_event_at end) as ended_at
+      -- The cases active in the quarter, found through two indexes so the cost grows with the quarter's
+      -- work and the open backlog, not with every case ever recorded: the open ones, and the ended ones
+      -- that ended at or after the quarter's start (cases_ended_idx).
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time, null::timestamptz as ended_at
       from cases c
-      where c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+      where c.status = 'open' and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+      union all
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time, coalesce(c.closed_at, c.last_event_at)
+      from cases c
+      where c.status <> 'open' and coalesce(c.closed_at, c.last_event_at) >= ${iso(start)}::timestamptz
+        and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
     ), act as (
       select county, department, item_code, subject_id,
         (opened_at >= ${iso(start)}::timestamptz)::int as opened,
