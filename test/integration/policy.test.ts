@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { ledgerEntries, planPeriods, plans } from '../../db/schema';
+import { caseEvents, cases, ledgerEntries, planPeriods, plans } from '../../db/schema';
 import { findItem } from '../../domain/catalog';
 import { shanghaiDate } from '../../domain/calendar';
 import { planPeriod } from '../../domain/planPeriods';
@@ -122,6 +122,20 @@ describe('policy as data (plan vs local)', () => {
     });
     const [p] = await stack.db.select().from(planPeriods).where(eq(planPeriods.planId, local));
     expect(p).toMatchObject({ compliant: false, escalatedTo: null, shortfall: { advisory: true } });
+  });
+
+  it('a case escalated for a passed step deadline (a local rule) is shown as a reminder, not an official escalation', async () => {
+    const subject = await makeSubject(stack.db, { county: '640105' });
+    const caseId = randomUUID();
+    await stack.db.insert(cases).values({
+      id: caseId, subjectId: subject.id, itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION', county: '640105', department: 'JUSTICE', catalogVersion: 'test',
+      status: 'open', step: 'visit', openedAt: new Date('2026-11-02T02:00:00Z'), lastEventAt: new Date('2026-11-10T02:00:00Z'), state: {},
+    });
+    await stack.db.insert(caseEvents).values({ caseId, seq: 1, type: 'escalated', at: new Date('2026-11-10T02:00:00Z'), data: { level: 1, reason: 'step_overdue', target: 'JUSTICE' } });
+    const supervisor = await makeUser(stack.db, 'supervisor', { cityLevel: true });
+    const res = await stack.app.inject({ url: '/v1/supervision/escalations?county=640105&department=JUSTICE', headers: supervisor.auth });
+    const mine = res.json().items.find((e: { caseId: string }) => e.caseId === caseId);
+    expect(mine).toMatchObject({ kind: 'case', advisory: true, rule: { key: 'deadlines.steps', tag: 'local', enforced: false } });
   });
 
   it('item 7 "原则上每周不少于1次": configured school-holiday weeks are not shortfalls', async () => {
