@@ -100,17 +100,26 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
       from cases c
       where c.status <> 'open' and coalesce(c.closed_at, c.last_event_at) >= ${iso(start)}::timestamptz
         and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+    ), cso as (
+      -- Whether a case pending at the cut-off had been overdue: looked up per pending case (never a
+      -- scan of every overdue event in history), through the events' primary key.
+      select cs.*, (ov.x is not null) as was_overdue
+      from cs left join lateral (
+        select 1 as x from case_events e
+        where (cs.ended_at is null or cs.ended_at >= ${iso(cut)}::timestamptz)
+          and e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz
+        limit 1
+      ) ov on true
     ), act as (
       select county, department, item_code, subject_id,
         (opened_at >= ${iso(start)}::timestamptz)::int as opened,
         (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz)::int as completed,
         (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is true)::int as on_time,
         ((status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is false)
-          or ((ended_at is null or ended_at >= ${iso(cut)}::timestamptz) and exists (
-            select 1 from case_events e where e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz)))::int as overdue,
+          or was_overdue)::int as overdue,
         (ended_at is null or ended_at >= ${iso(cut)}::timestamptz)::int as pending,
         0 as periods, 0 as compliant, 0 as other, 0 as overrides
-      from cs
+      from cso
       where ended_at is null or ended_at >= ${iso(start)}::timestamptz
       union all
       select p.county, p.department, p.item_code, p.subject_id, 0, 0, 0, 0, 0, 1, pp.compliant::int, 0, 0
