@@ -18,6 +18,8 @@ import {
   cityTables, effectiveCountyTables, FIGURES, listSubmissions, regionExport, sendToRegion, submitCountyTable, sumDistinct,
   type DepartmentTable, type Figure, type Figures, type Submission, type TableRow,
 } from '../../db/queries/statistics';
+import { loadPolicy } from '../../db/queries/policy';
+import { ruleOf } from '../../domain/policy';
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
@@ -123,6 +125,11 @@ async function sendForm(reply: import('fastify').FastifyReply, opts: {
 export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const readers = requireRole('coordinator', 'supervisor', 'admin');
+  /** What a reader must know of the rules behind the figures: the step deadlines are local (the plan sets none). */
+  const policyNotes = async () => {
+    const deadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
+    return deadlines.enforced ? [] : ['逾期件数按本地设定的办理时限计算（实施方案未规定办理时限），仅供参考，不作为正式考核依据'];
+  };
 
   r.get('/reports/quarterly', {
     schema: {
@@ -158,7 +165,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         });
       }
       return {
-        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit,
+        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(),
         totals: allTotals(tables.map((t) => t.table)),
         tables: tables.map((t) => ({
           ...presentTable(t.table), unit: unitName(CITY.code, t.department),
@@ -178,7 +185,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       });
     }
     return {
-      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county),
+      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(),
       totals: allTotals(tables.map((t) => t.table)),
       tables: tables.map((t) => ({
         ...presentTable(t.table, { code: `${t.county}/${t.department}`, label: unitName(t.county, t.department) }),
