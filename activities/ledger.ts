@@ -12,11 +12,10 @@ import { and, eq, gte } from 'drizzle-orm';
 import { findAction, findItem } from '../domain/catalog';
 import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from '../domain/vocabulary';
 import { monthOf, shanghaiDate } from '../domain/calendar';
-import { disabilityCategoryLabel, disabilityGradeLabel, isDisabilityCategory, isDisabilityGrade } from '../domain/certificateNumber';
-import { maskIdNumber } from '../domain/idNumber';
 import type { Db } from '../db/client';
 import { cases, ledgerEntries, ledgerShares, plans, subjects, users } from '../db/schema';
-import type { LedgerRow } from '../domain/ledger';
+import { subjectLedgerColumns, type LedgerRow } from '../domain/ledger';
+import { officialPeriodVerdict } from './policy';
 
 export const OUTCOME_LABELS: Record<string, string> = {
   approved: '已办结', approved_with_missing: '已办结（容缺后补）', rejected: '不予办理', cancelled: '已撤销', closed: '已办结',
@@ -27,15 +26,7 @@ const day = (d: Date | null | undefined) => (d ? shanghaiDate(d) : null);
 /** The ledger row id of a source in the month it belongs to: deterministic, so a retried write finds its row. */
 export const ledgerEntryId = (parts: string[]) => createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32);
 
-/** The subject columns of a ledger row (ID number masked: the ledger leaves the department). */
-export function subjectLedgerColumns(s: { name: string; idNumber: string; disabilityCategory: number | null; disabilityGrade: number | null }) {
-  return {
-    subjectName: s.name,
-    idNumberMasked: maskIdNumber(s.idNumber),
-    disabilityCategory: isDisabilityCategory(s.disabilityCategory) ? disabilityCategoryLabel(s.disabilityCategory) : '',
-    disabilityGrade: isDisabilityGrade(s.disabilityGrade) ? disabilityGradeLabel(s.disabilityGrade) : '',
-  };
-}
+export { subjectLedgerColumns };
 
 /** The case fields a ledger row reads. */
 export interface CaseLedgerSource {
@@ -65,7 +56,7 @@ export function caseLedgerRow(
 /** The ledger row of one checked plan period (pure). */
 export function planPeriodLedgerRow(
   p: { itemCode: string; actionCode: string; startDate: string }, subject: Parameters<typeof subjectLedgerColumns>[0],
-  input: { period: string; sessions: number; compliant: boolean; shortfall?: string; lastSessionOn?: string | null; providerName?: string },
+  input: { period: string; sessions: number; compliant: boolean; shortfall?: string; lastSessionOn?: string | null; providerName?: string; advisory?: boolean },
 ): LedgerRow {
   const item = findItem(p.itemCode);
   const found = findAction(p.itemCode, p.actionCode);
@@ -76,10 +67,12 @@ export function planPeriodLedgerRow(
     askedOn: p.startDate,
     visitedOn: input.lastSessionOn ?? null,
     handledBy: input.providerName ?? null,
-    result: input.compliant ? `${input.period} 达标（${input.sessions} 次）` : `${input.period} 未达标（${input.sessions} 次）`,
+    // A local cadence not enforced is a recommendation: short of it is never an official 未达标 (domain/policy.ts).
+    result: input.compliant ? `${input.period} 达标（${input.sessions} 次）`
+      : input.advisory ? `${input.period} 已服务 ${input.sessions} 次（未达到本地建议频次；方案未规定频次，仅作提示）` : `${input.period} 未达标（${input.sessions} 次）`,
     deliveryMethod: null,
     deliveredOn: null,
-    remarks: input.shortfall ?? '',
+    remarks: input.advisory && input.shortfall ? `本地建议：${input.shortfall}` : input.shortfall ?? '',
   };
 }
 
@@ -141,7 +134,8 @@ export async function writePlanPeriodLedgerEntry(db: Db, input: {
   const [p] = await db.select().from(plans).where(eq(plans.id, input.planId)).limit(1);
   if (!p) throw new Error(`plan ${input.planId} is not in the read model`);
   const month = monthOf(new Date(input.at));
-  const row = planPeriodLedgerRow(p, await loadSubject(db, p.subjectId), input);
+  const official = await officialPeriodVerdict(db, p, input);
+  const row = planPeriodLedgerRow(p, await loadSubject(db, p.subjectId), { ...input, compliant: official.compliant, shortfall: official.shortfall, advisory: official.advisory });
   return insertOnce(db, ledgerEntryId(['plan_period', p.id, input.period]), {
     county: p.county, department: p.department, month, sourceType: 'plan_period', sourceId: `${p.id}:${input.period}`,
     subjectId: p.subjectId, itemCode: p.itemCode, actionCode: p.actionCode, row,

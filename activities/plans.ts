@@ -3,10 +3,11 @@
  * by a later one: seq increases across runs), `plan_sessions` (one row per session, keyed by the
  * workflow's session id) and `plan_periods` (one verdict per plan and period). All idempotent.
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { planPeriods, plans, planSessions } from '../db/schema';
 import type { PlanPeriodVerdictInput, PlanSession, PlanState } from '../workflows/planContract';
+import { officialPeriodVerdict } from './policy';
 
 export interface ProjectPlanInput { seq: number; state: PlanState; session?: PlanSession }
 
@@ -73,9 +74,17 @@ export async function projectPlan(db: Db, { seq, state, session }: ProjectPlanIn
   });
 }
 
-/** Writes one period's verdict (once). */
+/**
+ * Writes one period's verdict (once), as the policy rules make it official (activities/policy.ts):
+ * item 7's school-holiday weeks are not shortfalls, and a period short of a local cadence that is
+ * not enforced is marked advisory and not recorded as escalated.
+ */
 export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): Promise<void> {
-  const { period, verdict } = input;
+  const { period } = input;
+  const [plan] = await db.select().from(plans).where(eq(plans.id, input.planId)).limit(1);
+  const official = plan ? await officialPeriodVerdict(db, plan, { period: period.key, compliant: input.verdict.compliant, shortfall: input.verdict.shortfall }, period) : undefined;
+  const verdict = { ...input.verdict, ...(official ? { compliant: official.compliant, shortfall: official.shortfall || null } : {}) };
+  const advisory = official?.advisory ?? false;
   await db.insert(planPeriods).values({
     planId: input.planId,
     period: period.key,
@@ -87,9 +96,9 @@ export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): P
     units: verdict.units,
     partial: period.partial,
     compliant: verdict.compliant,
-    shortfall: verdict.shortfall ? { text: verdict.shortfall, summary: verdict.summary } : {},
+    shortfall: verdict.shortfall ? { text: verdict.shortfall, summary: verdict.summary, ...(advisory ? { advisory: true } : {}) } : {},
     weeks: verdict.weeks ?? [],
-    escalatedTo: input.escalatedTo,
+    escalatedTo: advisory || verdict.compliant ? null : input.escalatedTo,
     ledgerEntryId: input.ledgerEntryId,
     checkedAt: new Date(input.checkedAt),
   }).onConflictDoNothing();

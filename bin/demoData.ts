@@ -49,8 +49,9 @@ export async function loadDemoData(db: Db, app: FastifyInstance): Promise<boolea
     }).onConflictDoNothing();
   }
   const demoCases = [
-    { subjectId: 'demo-subject-1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW' },
-    { subjectId: 'demo-subject-2', itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', greenChannel: true },
+    // The answers a coordinator would record at opening: both people cannot travel and have no capable carer.
+    { subjectId: 'demo-subject-1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', answers: { limitedMobility: true, noCapableCarer: true } },
+    { subjectId: 'demo-subject-2', itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', greenChannel: true, answers: { limitedMobility: true, noCapableCarer: true } },
   ];
   for (const [i, body] of demoCases.entries()) {
     const res = await app.inject({

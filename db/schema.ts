@@ -130,6 +130,9 @@ export const cases = pgTable('cases', {
   index('cases_assignee_idx').on(t.assignee).where(sql`status = 'open'`),
   index('cases_opened_idx').on(t.openedAt),
   index('cases_closed_idx').on(t.closedAt),
+  // When an ended case ended (closed, or its last event for cancelled/rejected): the quarterly statistics
+  // find the quarter's ended cases through it (db/queries/statistics.ts).
+  index('cases_ended_idx').on(sql`coalesce(${t.closedAt}, ${t.lastEventAt})`).where(sql`status <> 'open'`),
   // GET /v1/cases keyset order: green channel first, then due time (none last), then id.
   index('cases_list_order_idx').on(sql`(not green_channel)`, sql`coalesce(due_at, 'infinity'::timestamptz)`, t.id),
 ]);
@@ -392,6 +395,61 @@ export const householdKeys = pgTable('household_keys', {
   householdId: text('household_id').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('household_keys_household_idx').on(t.householdId)]);
+
+/**
+ * Eligibility decisions of the cases and plans that were opened (domain/eligibility.ts, one rule per
+ * item): on which ground, and when a coordinator opened despite a refusal (override) with the reason.
+ * One row per case or plan; the quarterly statistics count the open ground and the overrides.
+ */
+export const eligibilityDecisions = pgTable('eligibility_decisions', {
+  /** `case:<id>` or `plan:<id>`. */
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<'case' | 'plan'>().notNull(),
+  refId: text('ref_id').notNull(),
+  subjectId: text('subject_id').notNull(),
+  itemCode: text('item_code').notNull(),
+  county: text('county').notNull(),
+  department: text('department').notNull(),
+  /** 'item_target' | 'programme_group' | 'other_difficulty' | 'override'. */
+  ground: text('ground').notNull(),
+  groups: jsonb('groups').notNull(),
+  /** The written reason of an other special difficulty or of an override. */
+  reason: text('reason'),
+  /** The refusal an override went past (Chinese). */
+  refusal: text('refusal'),
+  decidedBy: text('decided_by').notNull(),
+  decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
+}, (t) => [index('eligibility_decisions_scope_idx').on(t.county, t.department, t.decidedAt)]);
+
+/**
+ * Working-day calendars entered by admins (PUT /v1/calendar/:year): one row per version of a year's
+ * holidays and make-up working days. The latest version of a year wins over the table in the code
+ * (domain/calendar.ts HOLIDAY_CALENDAR); earlier versions stay as the history.
+ */
+export const holidayCalendars = pgTable('holiday_calendars', {
+  year: integer('year').notNull(),
+  version: integer('version').notNull(),
+  source: text('source').notNull(),
+  holidays: jsonb('holidays').notNull(),
+  makeUpWorkdays: jsonb('make_up_workdays').notNull(),
+  enteredBy: text('entered_by').notNull(),
+  enteredAt: timestamp('entered_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.year, t.version] })]);
+
+/**
+ * Versioned policy rules (domain/policy.ts): the figures the plan sets ('plan', with its clause) and
+ * those it does not ('local', with who set them and when). A local rule is advisory until an admin
+ * enforces it. One row per version of a rule; the latest version is in force.
+ */
+export const policyRules = pgTable('policy_rules', {
+  key: text('key').notNull(),
+  version: integer('version').notNull(),
+  value: jsonb('value').notNull(),
+  enforced: boolean('enforced').notNull(),
+  note: text('note'),
+  setBy: text('set_by').notNull(),
+  setAt: timestamp('set_at', { withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.key, t.version] })]);
 
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;

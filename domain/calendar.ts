@@ -275,6 +275,13 @@ export function monthRange(month: string): InstantRange {
   return { start: startOfShanghaiDay(monthStartDate(y, mo)), end: startOfShanghaiDay(monthStartDate(y, mo + 1)) };
 }
 
+/** The quarter before `quarter` ('2026-Q1' → '2025-Q4'). */
+export function previousQuarter(quarter: string): string {
+  const year = Number(quarter.slice(0, 4));
+  const n = Number(quarter.slice(6));
+  return n === 1 ? `${year - 1}-Q4` : `${year}-Q${n - 1}`;
+}
+
 /** The instants of a quarter 'YYYY-Qn', half-open, on Asia/Shanghai day boundaries, for period queries. */
 export function quarterRange(quarter: string): InstantRange {
   const m = QUARTER_RE.exec(quarter);
@@ -282,4 +289,77 @@ export function quarterRange(quarter: string): InstantRange {
   const y = Number(m[1]);
   const firstMonth = (Number(m[2]) - 1) * 3 + 1;
   return { start: startOfShanghaiDay(monthStartDate(y, firstMonth)), end: startOfShanghaiDay(monthStartDate(y, firstMonth + 3)) };
+}
+
+/**
+ * What is wrong with a year's schedule entered by an admin (empty when it is sound), as
+ * `{ path, message }` with Chinese messages: every date real and in the year (a holiday may run
+ * into the next January), a holiday's end not before its start, no two holidays overlapping, every
+ * make-up working day a Saturday or Sunday that is not itself a holiday, and no date twice.
+ */
+export function holidayYearProblems(y: HolidayYear): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  const inYear = (d: string) => d.startsWith(`${y.year}-`);
+  const taken = new Map<string, number>();
+  y.holidays.forEach((h, i) => {
+    if (!isDateString(h.from)) out.push({ path: `holidays.${i}.from`, message: '应为 YYYY-MM-DD 格式的日期' });
+    if (!isDateString(h.to)) out.push({ path: `holidays.${i}.to`, message: '应为 YYYY-MM-DD 格式的日期' });
+    if (!isDateString(h.from) || !isDateString(h.to)) return;
+    if (!inYear(h.from)) out.push({ path: `holidays.${i}.from`, message: `假期应从 ${y.year} 年内开始` });
+    if (h.to < h.from) out.push({ path: `holidays.${i}.to`, message: '结束日期不能早于开始日期' });
+    else if (h.to > `${y.year + 1}-01-31` || dayNumber(h.to) - dayNumber(h.from) > 15) out.push({ path: `holidays.${i}.to`, message: '假期过长（不超过16天）' });
+    else {
+      for (let d = h.from; d <= h.to; d = addDaysToDate(d, 1)) {
+        const other = taken.get(d);
+        if (other !== undefined) {
+          out.push({ path: `holidays.${i}`, message: `与第 ${other + 1} 个假期重叠（${d}）` });
+          break;
+        }
+        taken.set(d, i);
+      }
+    }
+  });
+  const seen = new Set<string>();
+  y.makeUpWorkdays.forEach((w, i) => {
+    if (!isDateString(w.date)) {
+      out.push({ path: `makeUpWorkdays.${i}.date`, message: '应为 YYYY-MM-DD 格式的日期' });
+      return;
+    }
+    if (!inYear(w.date)) out.push({ path: `makeUpWorkdays.${i}.date`, message: `调休上班日应在 ${y.year} 年内` });
+    if (dayOfWeek(w.date) < 6) out.push({ path: `makeUpWorkdays.${i}.date`, message: '调休上班日应为周六或周日（工作日本来就上班）' });
+    if (taken.has(w.date)) out.push({ path: `makeUpWorkdays.${i}.date`, message: '调休上班日不能同时是假期' });
+    if (seen.has(w.date)) out.push({ path: `makeUpWorkdays.${i}.date`, message: '日期重复' });
+    seen.add(w.date);
+  });
+  return out;
+}
+
+/** The code's table with the given years laid over it (a year given replaces the code's year), sorted by year. */
+export function mergeCalendars(base: readonly HolidayYear[], entered: readonly HolidayYear[]): HolidayYear[] {
+  const byYear = new Map<number, HolidayYear>(base.map((y) => [y.year, y]));
+  for (const y of entered) byYear.set(y.year, y);
+  return [...byYear.values()].sort((a, b) => a.year - b.year)
+    .map((y) => ({ ...y, holidays: y.holidays.map((h) => ({ ...h })), makeUpWorkdays: y.makeUpWorkdays.map((w) => ({ ...w })) }));
+}
+
+/** Days before a new year within which admins are warned that its calendar is missing. */
+export const CALENDAR_WARNING_DAYS = 60;
+
+/**
+ * Warnings for admins (Chinese): the current year without a calendar (every weekday counts as a
+ * working day), or the next year starting within {@link CALENDAR_WARNING_DAYS} days without one.
+ */
+export function calendarWarnings(calendar: readonly HolidayYear[], today: string): Array<{ year: number; startsOn: string; daysLeft: number; message: string }> {
+  const years = new Set(calendar.map((y) => y.year));
+  const year = Number(today.slice(0, 4));
+  const out: Array<{ year: number; startsOn: string; daysLeft: number; message: string }> = [];
+  if (!years.has(year)) {
+    out.push({ year, startsOn: `${year}-01-01`, daysLeft: 0, message: `${year} 年的节假日安排尚未录入：目前周一至周五均按工作日计算期限，请尽快录入` });
+  }
+  const next = `${year + 1}-01-01`;
+  const daysLeft = dayNumber(next) - dayNumber(today);
+  if (!years.has(year + 1) && daysLeft <= CALENDAR_WARNING_DAYS) {
+    out.push({ year: year + 1, startsOn: next, daysLeft, message: `${year + 1} 年将于 ${daysLeft} 天后开始，其节假日安排尚未录入：请在国务院办公厅通知发布后录入` });
+  }
+  return out;
 }

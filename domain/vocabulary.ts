@@ -62,6 +62,23 @@ export const CASE_EVENT_LABELS: Readonly<Record<CaseEventType, string>> = Object
   green_channel_on: '开启绿色通道', overdue: '超期', escalated: '督办升级', calendar_updated: '节假日安排更新',
 });
 
+/**
+ * Item 11 (家政服务), plan 三（四）11: "利用'阳光家园计划'残疾人托养服务项目资金，通过政府购买服务或民政部门社区
+ * 居家养老、社区'阳光家园''邻里守望'及志愿服务等方式". Where the money comes from and how the service
+ * is delivered are two separate things: one funding source, one or more delivery ways.
+ */
+export const HOUSEKEEPING_FUNDING_SOURCES = ['sunshine_home_funds', 'other'] as const;
+export type HousekeepingFundingSource = (typeof HOUSEKEEPING_FUNDING_SOURCES)[number];
+export const HOUSEKEEPING_FUNDING_LABELS: Readonly<Record<HousekeepingFundingSource, string>> = Object.freeze({
+  sunshine_home_funds: '“阳光家园计划”残疾人托养服务项目资金', other: '其他资金（须注明）',
+});
+export const HOUSEKEEPING_DELIVERY_WAYS = ['government_purchase', 'community_home_care', 'community_sunshine_home', 'neighbourhood_watch', 'volunteer_service', 'other'] as const;
+export type HousekeepingDeliveryWay = (typeof HOUSEKEEPING_DELIVERY_WAYS)[number];
+export const HOUSEKEEPING_DELIVERY_LABELS: Readonly<Record<HousekeepingDeliveryWay, string>> = Object.freeze({
+  government_purchase: '政府购买服务', community_home_care: '民政部门社区居家养老', community_sunshine_home: '社区“阳光家园”',
+  neighbourhood_watch: '“邻里守望”', volunteer_service: '志愿服务', other: '其他方式（须注明）',
+});
+
 /** Roles of the staff who use doorstep (api/auth decides what each may do). */
 export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -5,7 +5,7 @@
  */
 import { type DisabilityCategory, type DisabilityGrade, disabilityCategoryLabel, disabilityGradeLabel } from '../../domain/certificateNumber';
 import { countyLabel, type CountyCode } from '../../domain/counties';
-import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, type EligibilityGroup, type EligibilityQuestion } from '../../domain/eligibility';
+import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, type EligibilityAnswers, type EligibilityGroup, type EligibilityQuestion } from '../../domain/eligibility';
 import { ageOn, maskIdNumber, maskPhone } from '../../domain/idNumber';
 import type { Subject } from '../../db/schema';
 
@@ -19,6 +19,8 @@ export interface StoredEligibility {
   groups: EligibilityGroup[];
   reasons: string[];
   missing: EligibilityQuestion[];
+  /** The effective answers the verdict was made on (the facts of later case and plan openings). */
+  answers?: EligibilityAnswers;
 }
 
 /** An eligibility verdict with labels on its group and question codes. */

@@ -9,7 +9,11 @@ type SurveyRow = typeof surveys.$inferSelect;
 type NeedRow = typeof needs.$inferSelect;
 
 /** What a survey stores of each need found (also for ineligible subjects, who get no need rows). */
-export interface FoundNeed { itemCode: string; actionCode: string; ongoing: boolean; greenChannel: boolean; notes?: string }
+export interface FoundNeed {
+  itemCode: string; actionCode: string; ongoing: boolean; greenChannel: boolean; notes?: string;
+  /** The item's own verdict (domain/eligibility.ts, one rule per item); absent in surveys recorded before it. */
+  eligibility?: EligibilityResult;
+}
 
 export const NEED_STATUS_LABELS: Record<string, string> = {
   case_started: '已启动案件',
@@ -48,18 +52,27 @@ export function presentSurvey(s: SurveyRow, rows: NeedRow[]) {
       caseId: n && n.caseStartedAt ? n.caseId : null,
       planId: n?.planId ?? null,
       status: lbl(status),
+      eligibility: f.eligibility ? presentEligibility(f.eligibility) : null,
     };
   });
   const started = rows.length > 0;
+  const refused = needViews.filter((v) => v.eligibility && !v.eligibility.eligible).length;
   let notice: string;
-  if (!eligibility.eligible) {
-    const why = eligibility.missing.length > 0 ? '摸底信息不全，暂不能认定为服务对象' : '经摸底不符合上门代办服务对象条件';
-    notice = `${why}：已记录摸底结果，未启动任何服务 Not eligible: the survey is recorded and nothing was started`;
-  } else if (found.length === 0) {
-    notice = '符合服务对象条件；本次摸底未发现服务需求 Eligible; no needs found';
+  if (!started) {
+    let why: string;
+    if (!eligibility.eligible && (found.length === 0 || refused === found.length || found.some((f) => !f.eligibility))) {
+      why = eligibility.missing.length > 0 ? '摸底信息不全，暂不能认定为服务对象' : '经摸底不符合上门代办服务对象条件';
+    } else {
+      why = '所列需求均不符合该服务事项的服务对象条件';
+    }
+    notice = found.length === 0 && eligibility.eligible
+      ? '符合服务对象条件；本次摸底未发现服务需求 Eligible; no needs found'
+      : `${why}：已记录摸底结果，未启动任何服务 Not eligible: the survey is recorded and nothing was started`;
   } else {
-    const oneOff = needViews.filter((v) => !v.ongoing).length;
-    notice = `符合服务对象条件：已启动 ${oneOff} 个案件，${needViews.length - oneOff} 项持续性服务待制定服务计划`;
+    const oneOff = needViews.filter((v) => !v.ongoing && v.id).length;
+    const ongoing = needViews.filter((v) => v.ongoing && v.id).length;
+    notice = `${eligibility.eligible ? '符合服务对象条件' : '按各服务事项的服务对象条件'}：已启动 ${oneOff} 个案件，${ongoing} 项持续性服务待制定服务计划`
+      + (refused > 0 ? `；${refused} 项需求不符合该服务事项的服务对象条件，未启动` : '');
   }
   return {
     id: s.id,

@@ -47,7 +47,8 @@ import { presentCase, presentCaseRow } from '../presenters/case';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
 import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
-import { openCase } from '../services/openCase';
+import { eligibilityAnswers, eligibilityOverride } from '../services/eligibility';
+import { openCase, type OpenCaseRequest } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 import { sendUpdate } from '../workflowUpdates';
 import { caseList, caseView, storedEvidence } from '../schemas/cases';
@@ -60,6 +61,10 @@ export const createCaseBody = z.object({
   actionCode: z.string().min(1).max(64),
   greenChannel: z.boolean().default(false),
   notes: z.string().max(2000).optional(),
+  /** Eligibility answers over the surveyed ones, e.g. otherDifficulty with its reason. */
+  answers: eligibilityAnswers.optional(),
+  /** A coordinator opens despite the item's eligibility rule refusing, with the reason (audited, counted). */
+  override: eligibilityOverride.optional(),
 }).strict();
 
 const caseParams = z.object({ id: z.string().min(1).max(64) });
@@ -206,8 +211,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const user = currentUser(request);
     const key = readIdempotencyKey(request.headers);
     const { created, state } = await openCase(
-      { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now },
-      user, request.body, key,
+      { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip },
+      user, request.body as OpenCaseRequest, key,
     );
     return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined, user));
   });

@@ -4,6 +4,7 @@
  * eligibility groups and questions). Any authenticated role may read it; it changes only with
  * CATALOG_VERSION, so it is served with an ETag and answers 304 to a matching If-None-Match.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
@@ -12,8 +13,11 @@ import {
 import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certificateNumber';
 import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
-import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS } from '../../domain/eligibility';
-import { CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf, STEP_KINDS } from '../../domain/vocabulary';
+import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, ITEM_ELIGIBILITY } from '../../domain/eligibility';
+import { POLICY_RULES, POLICY_TAG_LABELS } from '../../domain/policy';
+import {
+  CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, HOUSEKEEPING_DELIVERY_LABELS, HOUSEKEEPING_FUNDING_LABELS, labelOf, STEP_KINDS,
+} from '../../domain/vocabulary';
 import type { RouteModule } from '../types';
 import { noContent, problemResponses } from '../schemas/common';
 import { catalogView } from '../schemas/catalog';
@@ -34,6 +38,13 @@ function presentCadence(c: Cadence | undefined) {
   };
 }
 
+/** Where a rule comes from: the plan (its clause) or a local setting (advisory by default; current values at GET /v1/policy). */
+function ruleTag(key: string) {
+  const def = POLICY_RULES.find((r) => r.key === key);
+  if (!def) return null;
+  return { key, tag: { code: def.tag, label: POLICY_TAG_LABELS[def.tag] }, clause: def.clause ?? null };
+}
+
 function presentAction(a: ActionDef) {
   return {
     code: a.code,
@@ -47,6 +58,7 @@ function presentAction(a: ActionDef) {
       label: s.label,
       deadlineWorkingDays: s.deadlineWorkingDays,
       greenChannelWorkingDays: s.greenChannelWorkingDays,
+      rule: ruleTag('deadlines.steps'),
     })),
     totalWorkingDays: actionDeadlineWorkingDays(a, false),
     totalGreenChannelWorkingDays: actionDeadlineWorkingDays(a, true),
@@ -65,10 +77,11 @@ function presentItem(i: ServiceItem) {
     label: i.label,
     labelEn: i.labelEn,
     ongoing: i.ongoing,
-    cadence: presentCadence(i.cadence),
+    cadence: i.cadence ? { ...presentCadence(i.cadence), rule: ruleTag(`cadence.${i.code}`) } : null,
     responsible: depts(i.responsible),
     cooperating: depts(i.cooperating),
     actions: i.actions.map(presentAction),
+    eligibility: ITEM_ELIGIBILITY[i.code] ? { label: ITEM_ELIGIBILITY[i.code].label, clause: ITEM_ELIGIBILITY[i.code].clause } : null,
   };
 }
 
@@ -89,13 +102,22 @@ export function presentCatalog() {
     stepKinds: STEP_KINDS.map((k) => labelOf(k, CASE_STEP_LABELS)),
     deliveryMethods: pairs(DELIVERY_METHOD_LABELS),
     evidenceKinds: pairs(EVIDENCE_KIND_LABELS),
+    // Item 11: where the money comes from, and how the service is delivered (separate fields of the plan's assessment).
+    // Which rules the plan sets (with the clause) and which are local (advisory until an admin enforces them; GET /v1/policy).
+    rules: POLICY_RULES.map((r) => ({
+      key: r.key, label: r.label, tag: { code: r.tag, label: POLICY_TAG_LABELS[r.tag] }, clause: r.clause ?? null, rationale: r.rationale ?? null,
+      defaultValue: r.defaultValue, enforcedByDefault: r.tag === 'plan',
+    })),
+    housekeepingFundingSources: pairs(HOUSEKEEPING_FUNDING_LABELS),
+    housekeepingDeliveryWays: pairs(HOUSEKEEPING_DELIVERY_LABELS),
   };
 }
 
 export const catalogRoutes: RouteModule = async (app: FastifyInstance) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const view = presentCatalog();
-  const etag = `"catalog-${CATALOG.version}"`;
+  // The view (catalog, rule tags, labels) changes with the code: the tag names the version and the view's hash.
+  const etag = `"catalog-${CATALOG.version}-${createHash('sha256').update(JSON.stringify(view)).digest('hex').slice(0, 12)}"`;
 
   r.get('/catalog', {
     schema: {

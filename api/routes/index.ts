@@ -14,6 +14,8 @@ import { subjectImportRoutes } from './subjectImports';
 import { surveyRoutes } from './surveys';
 import { userRoutes } from './users';
 import { auditRoutes } from './audit';
+import { calendarRoutes } from './calendar';
+import { policyRoutes } from './policy';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -27,4 +29,6 @@ export const v1Routes: RouteModule[] = [
   surveyRoutes,
   userRoutes,
   auditRoutes,
+  calendarRoutes,
+  policyRoutes,
 ];

@@ -18,11 +18,12 @@ import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { DELIVERY_METHOD_LABELS, DELIVERY_METHODS } from '../../domain/vocabulary';
 import {
-  amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, listShares,
+  amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, ledgerSubjectIds, listShares,
+  withFullIdNumbers,
   monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
 } from '../../db/queries/ledger';
 import type { AppDeps } from '../types';
-import { audit } from '../audit';
+import { audit, revealPersonalData, wantsUnmask } from '../audit';
 import { currentUser, inScope, requireRole } from '../auth';
 import { attachment, CSV_TYPE, streamCsv, streamXlsx, XLSX_TYPE } from '../export/xlsx';
 import { countyL, departmentL, unitName } from '../export/labels';
@@ -58,6 +59,7 @@ function rowChanges(c: z.infer<typeof changes>): LedgerChanges {
 export function ledgerCells(e: NumberedLedgerEntry): Array<string | number | null> {
   return LEDGER_HEADERS.map(([key]) => {
     if (key === 'serial') return e.serial;
+    if (key === 'idNumberMasked' && e.row.idNumber) return e.row.idNumber;
     const v = e.row[key as keyof LedgerRow];
     if (v && typeof v === 'object') return v.label;
     return v ?? '';
@@ -109,6 +111,8 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         format: z.enum(['json', 'xlsx', 'csv']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(200),
         cursor: z.string().min(1).max(200).optional(),
+        /** The frozen (shared) copy with full ID numbers, for the DPF to match records (数据同源); audited. */
+        unmask: z.enum(['true', 'false', '1', '0']).optional(),
       }),
       response: { 200: jsonOrFileResponse('工作台账：JSON，或 XLSX / CSV 文件（?format= 或 Accept）', ledgerView, [XLSX_TYPE, 'text/csv']), ...problemResponses },
     },
@@ -119,11 +123,20 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     if (!inScope(user, q.county, q.department)) throw notFound('台账');
     const key = { county: q.county, department: q.department, month: q.month };
     const format = formatOf(q.format, request.headers.accept);
+    // Full ID numbers: only in the frozen copy of a shared month, for roles that may unmask lists; every download audited.
+    let idNumbers: ((rows: NumberedLedgerEntry[]) => Promise<NumberedLedgerEntry[]>) | undefined;
+    if (wantsUnmask(request)) {
+      const frozen = await findShare(deps.db, key);
+      if (!frozen) throw conflict(`${q.month} 台账尚未与同级残联共享：完整身份证号仅随已冻结的共享台账提供`);
+      const subjectIds = await ledgerSubjectIds(deps.db, key);
+      await revealPersonalData(deps.db, request, user, { type: 'ledger', id: `${q.county}/${q.department}/${q.month}`, ids: subjectIds });
+      idNumbers = (rows) => withFullIdNumbers(deps.db, rows);
+    }
     const unit = unitName(q.county, q.department);
     const [y, m] = q.month.split('-');
     if (format !== 'json') {
       const rows = (async function* () {
-        for await (const batch of ledgerBatches(deps.db, key)) yield batch.map(ledgerCells);
+        for await (const batch of ledgerBatches(deps.db, key)) yield (idNumbers ? await idNumbers(batch) : batch).map(ledgerCells);
       })();
       const base = `工作台账-${unit}-${q.month}`;
       const ascii = `ledger-${q.county}-${q.department}-${q.month}`;
@@ -143,7 +156,8 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       title: LEDGER_TITLE, unit, county: countyL(q.county), department: departmentL(q.department), month: q.month,
       headers: LEDGER_HEADERS.map(([k, label]) => ({ key: k, label })),
       share: share ? presentShare(share) : null,
-      items: page.items.map(presentEntry),
+      unmasked: idNumbers !== undefined,
+      items: (idNumbers ? await idNumbers(page.items) : page.items).map(presentEntry),
       nextCursor: page.next === null ? null : encodeCursor([page.next]),
     };
   });

@@ -89,12 +89,12 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   }, async (request, reply) => {
     const user = currentUser(request);
     const key = readIdempotencyKey(request.headers);
-    const { created, state } = await enrolPlan(
-      { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now }, user, request.body, key,
+    const { created, state, warnings } = await enrolPlan(
+      { db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip }, user, request.body, key,
     );
     const row = await findPlan(db, state.input.planId);
     return reply.status(created ? 201 : 200).header('location', `/v1/plans/${state.input.planId}`)
-      .send(presentPlan(state, row, await pastPeriods(db, state.input.planId), { birthDerived: mayUnmask(user) }));
+      .send({ ...presentPlan(state, row, await pastPeriods(db, state.input.planId), { birthDerived: mayUnmask(user) }), warnings });
   });
 
   r.get('/plans', {

@@ -15,9 +15,11 @@ import { quarterRange, shanghaiDate } from '../../domain/calendar';
 import { CITY, COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import {
-  cityTables, effectiveCountyTables, FIGURES, listSubmissions, submitCountyTable,
-  type DepartmentTable, type Figure, type Figures, type Submission,
+  cityTables, effectiveCountyTables, FIGURES, listSubmissions, regionExport, sendToRegion, submitCountyTable, sumDistinct,
+  type DepartmentTable, type Figure, type Figures, type Submission, type TableRow,
 } from '../../db/queries/statistics';
+import { loadPolicy } from '../../db/queries/policy';
+import { ruleOf } from '../../domain/policy';
 import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
@@ -28,11 +30,17 @@ import { jsonOrFileResponse, problemResponses } from '../schemas/common';
 import { quarterlyReport, submissionList, submittedReport } from '../schemas/reports';
 
 export const REPORT_TITLE = '为特殊困难残疾人上门代办服务工作情况统计表';
+/** The title of the city's table as sent on to the region. */
+export const REGION_TITLE = `${REPORT_TITLE}（报送至自治区）`;
 
 export const FIGURE_LABELS: Record<Figure, string> = {
   peopleServed: '服务对象人数', casesOpened: '受理件数', casesCompleted: '办结件数', completedOnTime: '按时办结件数',
   overdue: '逾期件数', pending: '在办件数', planPeriods: '服务计划期数', planPeriodsCompliant: '达标期数',
+  otherDifficulty: '其他特殊困难（件）', eligibilityOverrides: '说明理由办理（件）',
 };
+
+/** The mark of a row carried from the previous quarter. */
+export const carriedLabel = (from: string) => `${from}报送后至季度末办理（补计）`;
 
 /** City tables are for city-level users (the city departments and the city DPF). */
 function forbiddenUnlessCity(user: AuthUser): void {
@@ -47,14 +55,23 @@ export function periodLabel(q: string): string {
   return `${q.slice(0, 4)}年第${q.slice(6)}季度（${shanghaiDate(start)}至${shanghaiDate(new Date(end.getTime() - 1))}）`;
 }
 
-function presentTable(t: DepartmentTable) {
+/** A table over HTTP: rows (with their 落实单位 at county level), carried rows marked, the plan's groups, totals. People's ids stay inside. */
+function presentTable(t: DepartmentTable, implementingUnit?: { code: string; label: string }) {
+  const row = (r: TableRow) => ({
+    item: itemL(r.itemCode), ...(implementingUnit ? { implementingUnit } : {}), ...figuresOf(r),
+    ...(r.carriedFrom ? { carriedFrom: r.carriedFrom, mark: carriedLabel(r.carriedFrom) } : {}),
+  });
   return {
     department: departmentL(t.department),
-    rows: t.rows.map((r) => ({ item: itemL(r.itemCode), ...figuresOf(r) })),
+    rows: t.rows.map(row),
+    carried: (t.carried ?? []).map(row),
+    groups: (t.groups ?? []).map((g) => ({ code: g.code, label: g.label, items: g.items, subtotal: figuresOf(g.subtotal) })),
     totals: figuresOf(t.totals),
   };
 }
-const figuresOf = (f: Figures) => Object.fromEntries(FIGURES.map((k) => [k, f[k]])) as Figures;
+/** The totals over several departments' tables, people counted once. */
+const allTotals = (tables: DepartmentTable[]) => figuresOf(sumDistinct(tables.flatMap((t) => [...t.rows, ...(t.carried ?? [])])));
+const figuresOf = (f: Figures) => Object.fromEntries(FIGURES.map((k) => [k, f[k] ?? 0])) as Figures;
 
 function presentSubmission(s: Submission | null) {
   if (!s) return { status: 'none', late: false, submittedAt: null, submittedBy: null, draftedAt: null, reminders: 0, remindedAt: null, contentHash: null };
@@ -64,29 +81,41 @@ function presentSubmission(s: Submission | null) {
   };
 }
 
-/** The form's rows: one per department × item, numbered; and the totals row. */
+/**
+ * The form's rows, grouped as the plan groups the items: per department, each group's subtotal row
+ * (小计) then its items, then the rows carried from the previous quarter, marked; and the 合计 row,
+ * people counted once across everything in the form.
+ */
 function formRows(tables: Array<{ unit: string; table: DepartmentTable }>) {
   const rows: Array<Array<string | number>> = [];
-  const totals = Object.fromEntries(FIGURES.map((k) => [k, 0])) as Figures;
+  let n = 0;
   for (const { unit, table } of tables) {
-    for (const r of table.rows) {
-      rows.push([rows.length + 1, unit, itemL(r.itemCode).label, ...FIGURES.map((k) => r[k])]);
-      for (const k of FIGURES) totals[k] += r[k];
+    const carried = table.carried ?? [];
+    for (const g of table.groups ?? []) {
+      rows.push([g.label, unit, '小计', ...FIGURES.map((k) => g.subtotal[k] ?? 0)]);
+      for (const r of table.rows.filter((x) => g.items.includes(x.itemCode))) rows.push([++n, unit, itemL(r.itemCode).label, ...FIGURES.map((k) => r[k] ?? 0)]);
     }
+    if (!table.groups) for (const r of table.rows) rows.push([++n, unit, itemL(r.itemCode).label, ...FIGURES.map((k) => r[k] ?? 0)]);
+    for (const r of carried) rows.push([++n, unit, `${itemL(r.itemCode).label}（${carriedLabel(r.carriedFrom ?? '')}）`, ...FIGURES.map((k) => r[k] ?? 0)]);
   }
-  return { rows, totals: ['合计', '', '', ...FIGURES.map((k) => totals[k])] as Array<string | number> };
+  const all = sumDistinct(tables.flatMap(({ table }) => [...table.rows, ...(table.carried ?? [])]));
+  return { rows, totals: ['合计', '', '', ...FIGURES.map((k) => all[k])] as Array<string | number> };
 }
 
-async function sendForm(reply: import('fastify').FastifyReply, opts: { unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date; file: string; ascii: string }) {
+async function sendForm(reply: import('fastify').FastifyReply, opts: {
+  unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date; file: string; ascii: string;
+  /** 落实单位 for county tables, 责任单位 for the city's. */
+  unitHeader: string; title?: string;
+}) {
   const { rows, totals } = formRows(opts.tables);
   const buf = await formXlsx({
-    title: REPORT_TITLE, unit: opts.unit, period: periodLabel(opts.q),
+    title: opts.title ?? REPORT_TITLE, unit: opts.unit, period: periodLabel(opts.q),
     groups: [
-      { label: '序号', span: 1 }, { label: '责任单位', span: 1 }, { label: '服务事项', span: 1 }, { label: '服务对象人数', span: 1 },
-      { label: '案件办理情况（件）', span: 5 }, { label: '居家服务计划（期）', span: 2 },
+      { label: '序号', span: 1 }, { label: opts.unitHeader, span: 1 }, { label: '服务事项', span: 1 }, { label: '服务对象人数', span: 1 },
+      { label: '案件办理情况（件）', span: 5 }, { label: '居家服务计划（期）', span: 2 }, { label: '服务对象认定（件）', span: 2 },
     ],
     columns: [
-      { header: '序号', width: 6 }, { header: '责任单位', width: 16 }, { header: '服务事项', width: 34 },
+      { header: '序号', width: 14 }, { header: opts.unitHeader, width: 16 }, { header: '服务事项', width: 34 },
       ...FIGURES.map((k) => ({ header: FIGURE_LABELS[k], width: 12 })),
     ],
     rows, totals,
@@ -98,6 +127,11 @@ async function sendForm(reply: import('fastify').FastifyReply, opts: { unit: str
 export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const readers = requireRole('coordinator', 'supervisor', 'admin');
+  /** What a reader must know of the rules behind the figures: the step deadlines are local (the plan sets none). */
+  const policyNotes = async () => {
+    const deadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
+    return deadlines.enforced ? [] : ['逾期件数按本地设定的办理时限计算（实施方案未规定办理时限），仅供参考，不作为正式考核依据'];
+  };
 
   r.get('/reports/quarterly', {
     schema: {
@@ -129,12 +163,13 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       const unit = q.department ? unitName(CITY.code, q.department) : CITY.name;
       if (format === 'xlsx') {
         return sendForm(reply, {
-          unit, q: q.quarter, now, tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })),
+          unit, q: q.quarter, now, unitHeader: '责任单位', tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })),
           file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${CITY.code}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
         });
       }
       return {
-        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit,
+        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(),
+        totals: allTotals(tables.map((t) => t.table)),
         tables: tables.map((t) => ({
           ...presentTable(t.table), unit: unitName(CITY.code, t.department),
           counties: t.counties.map((c) => ({ county: countyL(c.county), submitted: c.submitted, late: c.late, submittedAt: c.submittedAt?.toISOString() ?? null })),
@@ -148,13 +183,17 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     const unit = q.department ? unitName(q.county, q.department) : countyL(q.county).label;
     if (format === 'xlsx') {
       return sendForm(reply, {
-        unit, q: q.quarter, now, tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })),
+        unit, q: q.quarter, now, unitHeader: '落实单位', tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })),
         file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${q.county}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
       });
     }
     return {
-      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county),
-      tables: tables.map((t) => ({ ...presentTable(t.table), unit: unitName(t.county, t.department), submission: presentSubmission(t.submission) })),
+      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(),
+      totals: allTotals(tables.map((t) => t.table)),
+      tables: tables.map((t) => ({
+        ...presentTable(t.table, { code: `${t.county}/${t.department}`, label: unitName(t.county, t.department) }),
+        unit: unitName(t.county, t.department), submission: presentSubmission(t.submission),
+      })),
     };
   });
 
@@ -176,8 +215,62 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     await audit(deps.db, { user, action: 'report.submit', resourceType: 'report_submission', resourceId: sub.id, ip: request.ip, detail: { quarter: b.quarter, late: sub.late } });
     return reply.status(201).send({
       id: sub.id, quarter: sub.quarter, county: countyL(sub.county), department: departmentL(sub.department), unit: unitName(sub.county, sub.department),
-      ...presentSubmission(sub), table: presentTable(sub.table),
+      ...presentSubmission(sub), table: presentTable(sub.table, { code: `${sub.county}/${sub.department}`, label: unitName(sub.county, sub.department) }),
     });
+  });
+
+  // 报送至自治区: the city sums go on to the region's departments, in the same form, with a record of when.
+  const presentRegion = (e: NonNullable<Awaited<ReturnType<typeof regionExport>>>) => ({
+    title: REGION_TITLE, level: 'region', quarter: e.quarter, period: periodLabel(e.quarter), unit: CITY.name, asOf: e.asOf,
+    sentAt: e.sentAt.toISOString(), sentBy: e.sentBy, contentHash: e.contentHash,
+    totals: allTotals(e.tables.map((t) => t.table)),
+    tables: e.tables.map((t) => ({
+      ...presentTable(t.table), unit: unitName(CITY.code, t.department),
+      counties: t.counties.map((c) => ({ county: countyL(c.county), submitted: c.submitted, late: c.late })),
+    })),
+  });
+
+  r.post('/reports/quarterly/region', {
+    schema: {
+      tags: ['reports'], summary: '市级汇总表报送至自治区（季度结束后；冻结各部门市级汇总表并记录报送时间）',
+      body: z.object({ quarter }).strict(),
+    },
+    preHandler: requireRole('coordinator', 'supervisor', 'admin'),
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    forbiddenUnlessCity(user);
+    const now = deps.now();
+    const { end } = quarterRange(request.body.quarter);
+    if (now < end) throw conflict(`${request.body.quarter} 尚未结束，季度结束、市级汇总后方可报送至自治区`);
+    const sent = await sendToRegion(deps.db, request.body.quarter, user.id, now);
+    if (!sent) {
+      const prior = await regionExport(deps.db, request.body.quarter);
+      throw conflict(`${request.body.quarter} 市级汇总表已于 ${prior?.sentAt.toISOString() ?? ''} 报送至自治区，不可重复报送`);
+    }
+    await audit(deps.db, { user, action: 'report.region_send', resourceType: 'report_submission', resourceId: `${request.body.quarter}/region`, ip: request.ip, detail: { contentHash: sent.contentHash } });
+    return reply.status(201).header('location', `/v1/reports/quarterly/region?quarter=${request.body.quarter}`).send(presentRegion(sent));
+  });
+
+  r.get('/reports/quarterly/region', {
+    schema: {
+      tags: ['reports'], summary: '报送至自治区的市级汇总表（与统计表同一格式，含报送时间），JSON / XLSX',
+      querystring: z.object({ quarter, format: z.enum(['json', 'xlsx']).optional() }),
+    },
+    preHandler: readers,
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    forbiddenUnlessCity(user);
+    const e = await regionExport(deps.db, request.query.quarter);
+    if (!e) throw notFound('报送至自治区的统计表');
+    const format = request.query.format ?? (request.headers.accept?.includes('spreadsheetml') ? 'xlsx' : 'json');
+    if (format === 'xlsx') {
+      return sendForm(reply, {
+        unit: CITY.name, q: e.quarter, now: e.sentAt, unitHeader: '责任单位', title: REGION_TITLE,
+        tables: e.tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })),
+        file: `工作情况统计表-报送自治区-${e.quarter}.xlsx`, ascii: `statistics-region-${e.quarter}.xlsx`,
+      });
+    }
+    return presentRegion(e);
   });
 
   r.get('/reports/quarterly/submissions', {

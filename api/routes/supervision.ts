@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ITEM_CODES } from '../../domain/catalog';
-import { workingDaysBetween } from '../../domain/calendar';
+import { calendarWarnings, shanghaiDate, workingDaysBetween } from '../../domain/calendar';
+import { effectiveCalendar } from '../../db/queries/calendar';
+import { loadPolicy } from '../../db/queries/policy';
+import { ruleOf } from '../../domain/policy';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STEPS, type CaseStep } from '../../domain/vocabulary';
@@ -132,6 +135,8 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const total = rows.find((x) => x.grouping === 'total');
     return {
       asOf: now.toISOString(),
+      // Deadlines count working days: a year without its holidays counts every weekday (see /v1/calendar).
+      calendarWarnings: calendarWarnings(await effectiveCalendar(deps.db), shanghaiDate(now)),
       totals: presentSummaryRow(total ?? { open: 0, overdue: 0, dueThisWeek: 0, closedThisMonth: 0, closedOnTimeThisMonth: 0 } as SummaryRow),
       byCounty: rows.filter((x) => x.grouping === 'county').sort((a, b) => a.county!.localeCompare(b.county!)).map((x) => ({ county: countyL(x.county!), ...presentSummaryRow(x) })),
       byDepartment: rows.filter((x) => x.grouping === 'department').sort((a, b) => a.department!.localeCompare(b.department!)).map((x) => ({ department: departmentL(x.department!), ...presentSummaryRow(x) })),
@@ -203,9 +208,14 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const to = q.to ? new Date(q.to) : undefined;
     if (from && to && from >= to) throw badRequest('起始时间须早于结束时间', [{ path: 'query.to', message: 'must be after from' }]);
     const res = await listEscalations(deps.db, scopeOf(user), { ...filtersOf(q), from, to, acted: q.acted, level: q.level }, q.limit, afterKey(q.cursor));
+    // Step deadlines are a local rule (the plan sets none): until an admin enforces it, a case's
+    // escalation for a passed deadline is a reminder, not an official escalation (domain/policy.ts).
+    const deadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
     return {
       items: res.items.map((e) => ({
         kind: e.kind,
+        advisory: e.kind === 'case' && !deadlines.enforced,
+        rule: e.kind === 'case' ? { key: deadlines.key, tag: deadlines.tag, enforced: deadlines.enforced } : null,
         at: e.at.toISOString(),
         level: e.level,
         reason: e.reason,

@@ -5,9 +5,10 @@
  * Decisions:
  * - The plan id is derived from the need when enrolling from a survey's need (so one need can never
  *   become two plans, whoever retries), otherwise from the Idempotency-Key (as cases are), otherwise fresh.
- * - Ages are counted on the start date from subjects.birth_date (which comes from the ID number):
- *   CHILD_REHAB 0–6, HOME_SCHOOLING 6–17 (school age; our choice), ADULT_REHAB 18+, HOME_EMPLOYMENT 16+
- *   (the legal working age). Outside them the enrolment is a 409 that says why.
+ * - Ages are counted on the start date from subjects.birth_date (which comes from the ID number), against
+ *   the age bands of the policy rules (domain/policy.ts): the plan's (CHILD_REHAB 0–6, ADULT_REHAB 18+)
+ *   refuse with a 409 that says why; local ones (HOME_SCHOOLING 6–17, HOME_EMPLOYMENT 16+) give a
+ *   warning in the answer until an admin enforces them.
  * - The start date may lie in the current Asia/Shanghai month (a plan may be recorded a few days late)
  *   or up to a year ahead (the plan waits as 'pending').
  * - One running (pending or active) plan per person and item; a second is a 409.
@@ -20,15 +21,20 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { needs, plans, subjects } from '../../db/schema';
 import { addDaysToDate, isDateString, shanghaiDate } from '../../domain/calendar';
-import { CATALOG_VERSION, findItem, type ServiceItem } from '../../domain/catalog';
+import { CADENCE_UNIT_LABELS, CATALOG_VERSION, findItem, type Cadence, type ServiceItem } from '../../domain/catalog';
+import { loadPolicy } from '../../db/queries/policy';
+import { ageBandProblem, type AgeBand, type CadenceValue, type PolicyRule } from '../../domain/policy';
 import { ageOn } from '../../domain/idNumber';
 import { ageOutDate } from '../../domain/planPeriods';
+import { HOUSEKEEPING_DELIVERY_WAYS, HOUSEKEEPING_FUNDING_SOURCES } from '../../domain/vocabulary';
 import { SA } from '../../workflows/contract';
 import {
   getPlanStateQuery, planWorkflowId, PROVIDER_TYPES, type PlanInput, type PlanState, type ProviderType,
 } from '../../workflows/planContract';
 import { inCountyScope, inDepartmentScope, type AuthUser } from '../auth';
 import { badRequest, conflict, forbidden, zodFieldErrors, type FieldError } from '../problem';
+import type { EligibilityAnswers } from '../../domain/eligibility';
+import { decideEligibility, eligibilityAnswers, eligibilityOverride, recordEligibilityDecision } from './eligibility';
 import { requestHash } from './openCase';
 
 /** The ongoing items a plan can be made for. */
@@ -80,7 +86,14 @@ export const ASSESSMENTS = {
       ...assessed,
       services: z.array(z.enum(['cleaning', 'meals', 'haircut', 'shopping', 'other'])).min(1, '至少选择一项服务内容'),
     }).strict(),
-    funding: z.enum(['sunshine_home', 'volunteers', 'government_purchase']),
+    // Plan 三（四）11: the funding source and the delivery way are separate fields (domain/vocabulary.ts).
+    funding: z.object({ source: z.enum(HOUSEKEEPING_FUNDING_SOURCES), note: str(200).optional() }).strict()
+      .refine((f) => f.source !== 'other' || f.note !== undefined, { message: '其他资金须注明来源', path: ['note'] }),
+    delivery: z.object({
+      ways: z.array(z.enum(HOUSEKEEPING_DELIVERY_WAYS)).min(1, '至少选择一种服务方式')
+        .refine((w) => new Set(w).size === w.length, '服务方式不能重复'),
+      note: str(200).optional(),
+    }).strict().refine((d) => !d.ways.includes('other') || d.note !== undefined, { message: '其他方式须注明', path: ['note'] }),
   }).strict(),
 } as const;
 
@@ -92,10 +105,14 @@ export const enrolPlanBody = z.object({
   provider: z.object({ type: z.enum(PROVIDER_TYPES), name: str(200) }).strict(),
   startDate: day,
   endDate: day.optional(),
+  /** Eligibility answers over the surveyed ones (api/services/eligibility.ts). */
+  answers: eligibilityAnswers.optional(),
+  /** A coordinator enrols despite the item's eligibility rule refusing, with the reason (audited, counted). */
+  override: eligibilityOverride.optional(),
 }).strict();
 export type EnrolPlanBody = z.infer<typeof enrolPlanBody>;
 
-export interface EnrolDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date }
+export interface EnrolDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date; ip?: string }
 
 /** The plan id for a request: from the need, from the idempotency key, or fresh. */
 export function planIdFor(scope: string, key: string | undefined): string {
@@ -115,29 +132,40 @@ function assessmentDates(item: PlanItem, a: Record<string, any>): Array<[string,
   }
 }
 
-/** Age limits on the start date, and why they matter, for the 409. */
-function ageProblem(item: ServiceItem, birthDate: string, startDate: string): string | undefined {
+/**
+ * The age bands on the start date (domain/policy.ts ageBand.<item>): the plan's (0–6 for item 6,
+ * adults for item 5) refuse with a 409; local ones (送教 6–17, 居家就业 16+) only warn until an admin
+ * enforces them.
+ */
+function ageCheck(rules: PolicyRule[], item: ServiceItem, birthDate: string, startDate: string): { refusal?: string; warning?: string } {
+  const rule = rules.find((r) => r.key === `ageBand.${item.code}`);
+  if (!rule) return {};
   const age = ageOn(birthDate, startDate);
-  switch (item.code as PlanItem) {
-    case 'CHILD_REHAB':
-      return age >= 7
-        ? '开始日期时儿童已年满7周岁，不属于0–6岁残疾儿童送康复上门服务对象' : undefined;
-    case 'HOME_SCHOOLING':
-      return age < 6 || age > 17 ? `开始日期时年龄为${age}周岁，送教上门面向6–17周岁学龄残疾儿童少年` : undefined;
-    case 'ADULT_REHAB':
-      return age < 18 ? `开始日期时未满18周岁（${age}周岁），请办理残疾儿童送康复上门` : undefined;
-    case 'HOME_EMPLOYMENT':
-      return age < 16 ? `开始日期时未满16周岁（${age}周岁），不属于居家就业服务对象` : undefined;
-    default:
-      return undefined;
-  }
+  const band = rule.value as AgeBand;
+  const problem = item.code === 'CHILD_REHAB' && band.max !== undefined && age > band.max
+    ? `开始日期时儿童已年满${band.max + 1}周岁，不属于0–6岁残疾儿童送康复上门服务对象`
+    : item.code === 'ADULT_REHAB' && band.min !== undefined && age < band.min
+      ? `开始日期时未满${band.min}周岁（${age}周岁），请办理残疾儿童送康复上门`
+      : ageBandProblem(band, age, rule.label);
+  if (!problem) return {};
+  return rule.enforced ? { refusal: problem } : { warning: `${problem}（本地设定，仅作提示，不影响办理）` };
+}
+
+/** The cadence a new plan follows: the catalog's, or a local rule's value an admin changed. */
+function cadenceInForce(rules: PolicyRule[], item: ServiceItem & { cadence: Cadence }): Cadence {
+  const rule = rules.find((r) => r.key === `cadence.${item.code}`);
+  if (!rule || rule.version === 0) return item.cadence;
+  const v = rule.value as CadenceValue;
+  const per = v.period === 'month' ? '每月' : '每周';
+  const len = v.minUnitsPerSession !== undefined ? `，每次不少于${v.minUnitsPerSession}${CADENCE_UNIT_LABELS[v.unit ?? 'minutes']}` : '';
+  return { ...v, label: `${per}不少于${v.minSessions}次${len}（本地设定）` };
 }
 
 /**
  * Validates and starts a plan. `created` is false when the same need or Idempotency-Key already
  * started it with the same request (the existing plan is returned); another request is a 409.
  */
-export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlanBody, idempotencyKey: string | undefined): Promise<{ created: boolean; state: PlanState }> {
+export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlanBody, idempotencyKey: string | undefined): Promise<{ created: boolean; state: PlanState; warnings: string[] }> {
   const errors: FieldError[] = [];
   let need: typeof needs.$inferSelect | undefined;
   if (body.needId) {
@@ -187,7 +215,9 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
   if (errors.length) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
   const assessment = parsed.data as Record<string, unknown>;
 
-  const tooOld = ageProblem(item, subject.birthDate, body.startDate);
+  const rules = await loadPolicy(deps.db);
+  const { refusal: tooOld, warning } = ageCheck(rules, item, subject.birthDate, body.startDate);
+  const warnings = warning ? [warning] : [];
   const planId = need ? planIdFor('need', need.id) : planIdFor(user.id, idempotencyKey);
   const hash = requestHash({ ...body, subjectId, itemCode });
 
@@ -197,6 +227,11 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
   if (existing) return replay(existing);
 
   if (tooOld) throw conflict(tooOld);
+  // One eligibility rule per item, the same as for cases and surveys (409 when refused).
+  const decision = await decideEligibility(deps.db, user, subject, item.label, {
+    itemCode, on: body.startDate, ...(body.answers ? { answers: body.answers as EligibilityAnswers } : {}),
+    ...(body.override ? { override: body.override } : {}), ...(need ? { surveyId: need.surveyId } : {}),
+  });
   if (need?.planId) throw conflict(`该需求已纳入服务计划 ${need.planId}`, { planId: need.planId });
   const [running] = await deps.db.select({ id: plans.id }).from(plans)
     .where(and(eq(plans.subjectId, subjectId), eq(plans.itemCode, itemCode), inArray(plans.status, ['pending', 'active']))).limit(1);
@@ -205,7 +240,7 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
   const ageOutOn = itemCode === 'CHILD_REHAB' ? ageOutDate(subject.birthDate) : undefined;
   const input: PlanInput = {
     planId, subjectId, itemCode, actionCode: action.code, county: subject.county, department: action.implementing,
-    catalogVersion: CATALOG_VERSION, cadence: item.cadence, provider: body.provider, startDate: body.startDate,
+    catalogVersion: CATALOG_VERSION, cadence: cadenceInForce(rules, item as ServiceItem & { cadence: Cadence }), provider: body.provider, startDate: body.startDate,
     ...(body.endDate ? { endDate: body.endDate } : {}), ...(ageOutOn ? { ageOutOn } : {}),
     enrolledAt: deps.now().toISOString(), enrolledBy: user.id, requestHash: hash, ...(need ? { needId: need.id } : {}),
   };
@@ -228,16 +263,20 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
     return replay(await handle.query(getPlanStateQuery));
   }
   await recordEnrolment(deps.db, input, assessment);
+  await recordEligibilityDecision(deps.db, user, decision, {
+    kind: 'plan', id: planId, subjectId, itemCode, county: subject.county, department: action.implementing,
+    at: new Date(input.enrolledAt), ...(deps.ip ? { ip: deps.ip } : {}),
+  });
   const state = await handle.query(getPlanStateQuery);
-  return { created: true, state };
+  return { created: true, state, warnings };
 
   /** The same request again: the plan it made; another request under the same need or key: 409. */
-  async function replay(state: PlanState): Promise<{ created: boolean; state: PlanState }> {
+  async function replay(state: PlanState): Promise<{ created: boolean; state: PlanState; warnings: string[] }> {
     if (state.input.requestHash !== hash) {
       throw conflict(need ? `该需求已纳入服务计划 ${state.input.planId}` : '该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { planId: state.input.planId });
     }
     await recordEnrolment(deps.db, state.input, assessment);
-    return { created: false, state };
+    return { created: false, state, warnings: [] };
   }
 }
 

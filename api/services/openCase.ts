@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { HOLIDAY_CALENDAR } from '../../domain/calendar';
+import { shanghaiDate } from '../../domain/calendar';
+import { effectiveCalendar } from '../../db/queries/calendar';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
@@ -14,7 +15,9 @@ import {
 } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
 import { badRequest, conflict, forbidden } from '../problem';
+import type { EligibilityAnswers } from '../../domain/eligibility';
 import { caseOpeningRefusal } from './casePermissions';
+import { decideEligibility, recordEligibilityDecision } from './eligibility';
 
 export interface OpenCaseRequest {
   subjectId: string;
@@ -23,9 +26,13 @@ export interface OpenCaseRequest {
   greenChannel?: boolean;
   notes?: string;
   surveyId?: string;
+  /** Eligibility answers given with the request, over the surveyed ones (api/services/eligibility.ts). */
+  answers?: EligibilityAnswers;
+  /** A coordinator's reason to open despite the item's eligibility rule refusing. */
+  override?: { reason: string };
 }
 
-export interface OpenCaseDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date }
+export interface OpenCaseDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date; ip?: string }
 
 /** The case id for a request: derived from the idempotency key (a retry maps to the same workflow) or fresh. */
 export function caseIdFor(scope: string, key: string | undefined): string {
@@ -61,6 +68,15 @@ export async function openCase(
   }
   const refusal = caseOpeningRefusal(user, { department: found.action.implementing, greenChannel: req.greenChannel ?? false });
   if (refusal) throw forbidden(refusal);
+  // One eligibility rule per item, the same for every path that opens a case (409 when refused).
+  const decision = await decideEligibility(deps.db, user, subject, found.item.label, {
+    itemCode: found.item.code, on: shanghaiDate(deps.now()),
+    ...(req.answers ? { answers: req.answers } : {}), ...(req.override ? { override: req.override } : {}), ...(req.surveyId ? { surveyId: req.surveyId } : {}),
+  });
+  const recordDecision = (state: CaseState) => recordEligibilityDecision(deps.db, user, decision, {
+    kind: 'case', id: state.input.caseId, subjectId: subject.id, itemCode: found.item.code, county: subject.county,
+    department: found.action.implementing, at: new Date(state.input.openedAt), ...(deps.ip ? { ip: deps.ip } : {}),
+  });
   const caseId = caseIdFor(user.id, idempotencyKey);
   const hash = requestHash({ ...req, greenChannel: req.greenChannel ?? false });
   const input: CaseInput = {
@@ -75,8 +91,8 @@ export async function openCase(
     openedAt: deps.now().toISOString(),
     openedBy: user.id,
     requestHash: hash,
-    // The holiday table in force travels with the case (see CaseInput.calendar).
-    calendar: HOLIDAY_CALENDAR.map((y) => ({ ...y, holidays: [...y.holidays], makeUpWorkdays: [...y.makeUpWorkdays] })),
+    // The holiday table in force (the code's, with the years admins entered) travels with the case (see CaseInput.calendar).
+    calendar: await effectiveCalendar(deps.db),
     ...(req.surveyId ? { surveyId: req.surveyId } : {}),
     ...(req.notes ? { notes: req.notes } : {}),
   };
@@ -92,6 +108,7 @@ export async function openCase(
   });
   try {
     const state = await deps.temporal.workflow.executeUpdateWithStart(openedUpdate, { startWorkflowOperation: start });
+    await recordDecision(state);
     return { created: true, state };
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
@@ -100,5 +117,6 @@ export async function openCase(
   if (existing.input.requestHash !== hash) {
     throw conflict('该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { caseId });
   }
+  await recordDecision(existing);
   return { created: false, state: existing };
 }

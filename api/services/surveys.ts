@@ -29,16 +29,16 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { householdSizes } from '../../db/queries/subjects';
 import { cases, needs, plans, subjects, surveys } from '../../db/schema';
-import { startOfShanghaiDay } from '../../domain/calendar';
+import { shanghaiDate, startOfShanghaiDay } from '../../domain/calendar';
 import { findAction, findItem } from '../../domain/catalog';
-import { assessEligibility, type EligibilityAnswers } from '../../domain/eligibility';
+import { assessEligibility, assessItemEligibility, type EligibilityAnswers } from '../../domain/eligibility';
+import { ageOn } from '../../domain/idNumber';
 import { inCountyScope, type AuthUser } from '../auth';
 import type { FoundNeed } from '../presenters/survey';
 import type { StoredEligibility } from '../presenters/subject';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
-import { eligibilityAnswers } from '../schemas/subjects';
+import { effectiveAnswers, eligibilityAnswers } from './eligibility';
 import { caseOpeningRefusal } from './casePermissions';
 import { caseIdFor, openCase, requestHash, type OpenCaseDeps } from './openCase';
 import { text } from './subjects';
@@ -58,7 +58,7 @@ const needBody = z.object({
 export const createSurveyBody = z.object({
   subjectId: z.string().min(1).max(64),
   surveyedAt: z.iso.datetime({ offset: true, error: '应为 ISO 8601 时间，如 2025-03-01T09:30:00+08:00' }),
-  answers: eligibilityAnswers.strict(),
+  answers: eligibilityAnswers,
   needs: z.array(needBody).max(MAX_NEEDS, `一次摸底最多 ${MAX_NEEDS} 项需求`),
 }).strict();
 
@@ -85,18 +85,6 @@ export async function loadNeeds(db: Db, surveyId: string): Promise<NeedRow[]> {
   return db.select().from(needs).where(eq(needs.surveyId, surveyId)).orderBy(asc(needs.needIndex));
 }
 
-/** Answers with what the subject's record already says filled in (the survey's own answers win). */
-async function effectiveAnswers(db: Db, subject: typeof subjects.$inferSelect, given: z.infer<typeof eligibilityAnswers>): Promise<EligibilityAnswers> {
-  const a = { ...given } as EligibilityAnswers;
-  if (a.disabilityCategory === undefined && subject.disabilityCategory) a.disabilityCategory = subject.disabilityCategory as EligibilityAnswers['disabilityCategory'];
-  if (a.disabilityGrade === undefined && subject.disabilityGrade && a.disabilityCategory === (subject.disabilityCategory ?? undefined)) {
-    a.disabilityGrade = subject.disabilityGrade as EligibilityAnswers['disabilityGrade'];
-  }
-  if (a.householdDisabledCount === undefined) {
-    a.householdDisabledCount = subject.householdId ? (await householdSizes(db, [subject.householdId])).get(subject.householdId) ?? 1 : 1;
-  }
-  return a;
-}
 
 /**
  * Starts every one-off need's case that is still owed, in index order. Deterministic: each case's
@@ -188,8 +176,11 @@ export async function recordSurvey(deps: SurveyDeps, user: AuthUser, b: SurveyBo
   if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
   if (refusals.length > 0) throw forbidden(refusals.join('; '));
 
-  const answers = await effectiveAnswers(db, subject!, b.answers);
+  const answers = await effectiveAnswers(db, subject!, b.answers as EligibilityAnswers);
   const eligibility = assessEligibility(answers);
+  // One rule per item: each need is judged by its own item's rule (a child's age on the survey day).
+  const age = ageOn(subject!.birthDate, shanghaiDate(surveyedAt));
+  for (const f of found) f.eligibility = assessItemEligibility(f.itemCode, answers, { age });
   const surveyId = randomUUID();
   const inserted = await db.transaction(async (tx) => {
     const [row] = await tx.insert(surveys).values({
@@ -197,8 +188,9 @@ export async function recordSurvey(deps: SurveyDeps, user: AuthUser, b: SurveyBo
       idempotencyKey: key ?? null, requestHash: hash, createdAt: now, updatedAt: now,
     }).onConflictDoNothing({ target: [surveys.surveyedBy, surveys.idempotencyKey] }).returning();
     if (!row) return undefined; // a concurrent request with the same key won
-    if (eligibility.eligible && found.length > 0) {
-      await tx.insert(needs).values(found.map((f, i) => ({
+    const owed = found.map((f, i) => ({ f, i })).filter(({ f }) => f.eligibility?.eligible);
+    if (owed.length > 0) {
+      await tx.insert(needs).values(owed.map(({ f, i }) => ({
         id: randomUUID(), surveyId, subjectId: subject!.id, itemCode: f.itemCode, actionCode: f.actionCode, needIndex: i,
         ongoing: f.ongoing, greenChannel: f.greenChannel, notes: f.notes ?? null,
         caseId: f.ongoing ? null : caseIdFor(user.id, needCaseKey(surveyId, i)), planId: null, createdAt: now, updatedAt: now,
@@ -208,7 +200,7 @@ export async function recordSurvey(deps: SurveyDeps, user: AuthUser, b: SurveyBo
     const [current] = await tx.select({ e: subjects.eligibility }).from(subjects).where(eq(subjects.id, subject!.id)).for('update');
     const prev = current?.e as StoredEligibility | null;
     if (!prev || new Date(prev.surveyedAt) <= surveyedAt) {
-      const stored: StoredEligibility = { surveyId, surveyedAt: surveyedAt.toISOString(), ...eligibility };
+      const stored: StoredEligibility = { surveyId, surveyedAt: surveyedAt.toISOString(), ...eligibility, answers };
       await tx.update(subjects).set({ eligibility: stored, updatedAt: now }).where(eq(subjects.id, subject!.id));
     }
     return row;

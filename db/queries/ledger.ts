@@ -5,10 +5,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
-import { monthOf, monthRange } from '../../domain/calendar';
+import { monthOf, monthRange, shanghaiDate } from '../../domain/calendar';
+import { findAction } from '../../domain/catalog';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
-import type { LedgerRow } from '../../domain/ledger';
+import { subjectLedgerColumns, type LedgerRow } from '../../domain/ledger';
 import type { Db } from '../client';
 import { iso, withDates, type Page } from './supervision';
 
@@ -86,6 +87,44 @@ async function monthRows(sql: postgres.Sql, key: LedgerKey): Promise<LedgerEntry
     order by l.created_at, l.id`, ENTRY_DATES);
 }
 
+/**
+ * 容缺后补: a case whose ledger entry waits for missing documents (open, its supplement pending or
+ * overdue) would be in no month's ledger until they come. When its county department's month is
+ * shared, it goes into that month's ledger once (source 'case_waiting'), with its state; its final
+ * row follows when it is entered after the documents arrive.
+ */
+async function enterCasesWaitingForDocuments(sql: postgres.Sql, key: LedgerKey): Promise<number> {
+  const { end } = monthRange(key.month);
+  const waiting = await sql<Array<{
+    id: string; subjectId: string; itemCode: string; actionCode: string; openedAt: Date; visitedAt: Date | null; greenChannel: boolean;
+    supplement: { missing: string[]; dueDate: string; status: string }; name: string; idNumber: string; disabilityCategory: number | null; disabilityGrade: number | null;
+  }>>`
+    select c.id, c.subject_id as "subjectId", c.item_code as "itemCode", c.action_code as "actionCode", c.opened_at as "openedAt",
+      c.visited_at as "visitedAt", c.green_channel as "greenChannel", c.state->'supplement' as supplement,
+      s.name, s.id_number as "idNumber", s.disability_category as "disabilityCategory", s.disability_grade as "disabilityGrade"
+    from cases c join subjects s on s.id = c.subject_id
+    where c.county = ${key.county} and c.department = ${key.department} and c.status = 'open'
+      and c.state->'supplement'->>'status' in ('pending', 'overdue') and c.opened_at < ${iso(end)}::timestamptz
+      and not exists (select 1 from ledger_entries l where l.source_type = 'case_waiting' and l.source_id = c.id)`;
+  for (const c of withDates(waiting, ['openedAt', 'visitedAt'])) {
+    const found = findAction(c.itemCode, c.actionCode);
+    const overdue = c.supplement.status === 'overdue';
+    const row: LedgerRow = {
+      ...subjectLedgerColumns(c),
+      item: { code: c.itemCode, label: found?.item.label ?? c.itemCode },
+      action: { code: c.actionCode, label: found?.action.label ?? c.actionCode },
+      askedOn: shanghaiDate(c.openedAt), visitedOn: c.visitedAt ? shanghaiDate(c.visitedAt) : null, handledBy: null,
+      result: overdue ? `容缺后补：材料逾期未补（补交期限 ${c.supplement.dueDate}）` : `容缺后补：待补交材料（补交期限 ${c.supplement.dueDate}）`,
+      deliveryMethod: null, deliveredOn: null,
+      remarks: [`待补：${c.supplement.missing.join('、')}`, c.greenChannel ? '绿色通道' : ''].filter(Boolean).join('；'),
+    };
+    await sql`insert into ledger_entries (id, county, department, month, source_type, source_id, subject_id, item_code, action_code, row)
+      values (${`waiting:${c.id}`}, ${key.county}, ${key.department}, ${key.month}, 'case_waiting', ${c.id}, ${c.subjectId}, ${c.itemCode}, ${c.actionCode}, ${JSON.stringify(row)}::jsonb)
+      on conflict do nothing`;
+  }
+  return waiting.length;
+}
+
 /** The share of a county department's month, if it has been shared. */
 export async function findShare(db: Db, key: LedgerKey): Promise<LedgerShare | undefined> {
   const sql = db.$client;
@@ -129,6 +168,7 @@ export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string):
       select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
       from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
     if (existing) return { created: false, share: withDates([existing], ['sharedAt'])[0] };
+    await enterCasesWaitingForDocuments(sql, key);
     const rows = await monthRows(sql, key);
     const share: LedgerShare = { ...key, rowCount: rows.length, contentHash: ledgerContentHash(rows), sharedAt: at, sharedBy: by };
     await sql`update ledger_entries set shared_at = ${iso(at)}::timestamptz where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
@@ -193,4 +233,23 @@ export async function amendLedgerEntry(db: Db, original: LedgerEntry, changes: L
     values (${id}, ${original.county}, ${original.department}, ${month}, ${original.sourceType}, ${original.sourceId}, ${original.subjectId},
       ${original.itemCode}, ${original.actionCode}, ${JSON.stringify(row)}::jsonb, ${original.id}, ${reason}, ${by}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz)`;
   return (await findLedgerEntry(db, id))!;
+}
+
+/** The distinct people of a month's ledger (for auditing a download with full ID numbers). */
+export async function ledgerSubjectIds(db: Db, key: LedgerKey): Promise<string[]> {
+  const sql = db.$client;
+  const rows = await sql<Array<{ id: string }>>`
+    select distinct subject_id as id from ledger_entries
+    where county = ${key.county} and department = ${key.department} and month = ${key.month} and subject_id is not null`;
+  return rows.map((r) => r.id);
+}
+
+/** The rows with the full ID number beside the masked one (`row.idNumber`; the stored row keeps only the masked one). */
+export async function withFullIdNumbers(db: Db, rows: NumberedLedgerEntry[]): Promise<NumberedLedgerEntry[]> {
+  const ids = [...new Set(rows.map((r) => r.subjectId).filter((x): x is string => !!x))];
+  if (ids.length === 0) return rows;
+  const sql = db.$client;
+  const found = await sql<Array<{ id: string; idNumber: string }>>`select id, id_number as "idNumber" from subjects where id in ${sql(ids)}`;
+  const byId = new Map(found.map((f) => [f.id, f.idNumber]));
+  return rows.map((r) => (r.subjectId && byId.has(r.subjectId) ? { ...r, row: { ...r.row, idNumber: byId.get(r.subjectId)! } } : r));
 }

@@ -12,30 +12,61 @@
  * - pending: opened before the cut-off and not ended at it;
  * - plan periods (and compliant): plan periods ending in Q, checked before the cut-off;
  * - people served: distinct subjects with a case active in Q (opened before the cut-off, not ended
- *   before Q) or a plan period counted above. A totals row adds rows up (a person served under two
- *   items counts under each).
+ *   before Q) or a plan period counted above. Every total counts distinct people (附件3 服务对象人数):
+ *   a group's subtotal, a department's total, the city's: a person served under two items, or by two
+ *   counties, is one person. Each row keeps the ids of its people (`subjects`, never shown) so totals
+ *   of frozen tables can be taken as unions.
+ * - other difficulty / overrides: cases and plans opened in Q on the open ground 其他特殊困难, or by a
+ *   coordinator's override of an eligibility refusal (eligibility_decisions).
+ * Items are grouped as the plan groups them: (一) 政务服务 1–4, (二) 公共服务 5–8, (三) 社会保障 9–10,
+ * (四) 居家服务 11–12, each with a subtotal.
+ * Carried work: when a county department submitted its table of the previous quarter before that
+ * quarter ended, what it did between the submission and the quarter's end (cases opened, completed,
+ * completed late, plan periods, eligibility grounds, and people first served then) is carried into
+ * this quarter's table as rows marked `carriedFrom`; stocks (pending, overdue still open) are not
+ * carried, they stand in this quarter's own rows.
  * The city table is the sum of the county tables: each county department's submitted table when it
  * has submitted, its live figures otherwise.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
-import { quarterRange, shanghaiDate } from '../../domain/calendar';
-import { CATALOG } from '../../domain/catalog';
+import { previousQuarter, quarterRange, shanghaiDate } from '../../domain/calendar';
+import { CATALOG, type ItemCategory } from '../../domain/catalog';
 import { CITY, COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import type { Db } from '../client';
 import { canonicalJson } from './ledger';
 import { iso, withDates } from './supervision';
 
-export const FIGURES = ['peopleServed', 'casesOpened', 'casesCompleted', 'completedOnTime', 'overdue', 'pending', 'planPeriods', 'planPeriodsCompliant'] as const;
+export const FIGURES = [
+  'peopleServed', 'casesOpened', 'casesCompleted', 'completedOnTime', 'overdue', 'pending', 'planPeriods', 'planPeriodsCompliant',
+  'otherDifficulty', 'eligibilityOverrides',
+] as const;
 export type Figure = (typeof FIGURES)[number];
 export type Figures = Record<Figure, number>;
 export const zeroFigures = (): Figures => Object.fromEntries(FIGURES.map((f) => [f, 0])) as Figures;
 
-export interface StatsRow extends Figures { county: string; department: string; itemCode: string }
+/** Figures that count events in a period (they add up across time); the others are people or stocks. */
+const FLOWS: readonly Figure[] = ['casesOpened', 'casesCompleted', 'completedOnTime', 'planPeriods', 'planPeriodsCompliant', 'otherDifficulty', 'eligibilityOverrides'];
 
-/** A county department's (or the city department's) table: one row per item, and the totals. */
-export interface DepartmentTable { department: string; rows: Array<{ itemCode: string } & Figures>; totals: Figures }
+export interface StatsRow extends Figures { county: string; department: string; itemCode: string; subjects: string[] }
+
+/** One row of a table: an item's figures, with the ids of its people (absent in tables frozen before they were kept). */
+export type TableRow = { itemCode: string; subjects?: string[]; carriedFrom?: string } & Figures;
+
+/** A group of items as the plan groups them, with its subtotal (distinct people). */
+export interface TableGroup { code: ItemCategory; label: string; items: string[]; subtotal: Figures }
+
+/**
+ * A county department's (or the city department's) table: one row per item, the rows carried from
+ * the previous quarter, the plan's groups with subtotals, and the totals (distinct people).
+ */
+export interface DepartmentTable { department: string; rows: TableRow[]; carried?: TableRow[]; groups?: TableGroup[]; totals: Figures }
+
+/** The plan's four groups of items, as section 三 heads them. */
+export const ITEM_GROUP_LABELS: Readonly<Record<ItemCategory, string>> = Object.freeze({
+  A: '（一）政务服务', B: '（二）公共服务', C: '（三）社会保障', D: '（四）居家服务',
+});
 
 export interface StatsScope { counties?: readonly string[]; departments?: readonly string[] }
 
@@ -58,31 +89,54 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
   const cond = (alias: 'c' | 'p') => (alias === 'c' ? scopeCond(sql`c.county`, sql`c.department`) : scopeCond(sql`p.county`, sql`p.department`));
   const rows = await sql<Array<StatsRow>>`
     with cs as (
-      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time,
-        coalesce(c.closed_at, case when c.status <> 'open' then c.last_event_at end) as ended_at
+      -- The cases active in the quarter, found through two indexes so the cost grows with the quarter's
+      -- work and the open backlog, not with every case ever recorded: the open ones, and the ended ones
+      -- that ended at or after the quarter's start (cases_ended_idx).
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time, null::timestamptz as ended_at
       from cases c
-      where c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+      where c.status = 'open' and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+      union all
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time, coalesce(c.closed_at, c.last_event_at)
+      from cases c
+      where c.status <> 'open' and coalesce(c.closed_at, c.last_event_at) >= ${iso(start)}::timestamptz
+        and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
+    ), cso as (
+      -- Whether a case pending at the cut-off had been overdue: looked up per pending case (never a
+      -- scan of every overdue event in history), through the events' primary key.
+      select cs.*, (ov.x is not null) as was_overdue
+      from cs left join lateral (
+        select 1 as x from case_events e
+        where (cs.ended_at is null or cs.ended_at >= ${iso(cut)}::timestamptz)
+          and e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz
+        limit 1
+      ) ov on true
     ), act as (
       select county, department, item_code, subject_id,
         (opened_at >= ${iso(start)}::timestamptz)::int as opened,
         (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz)::int as completed,
         (status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is true)::int as on_time,
         ((status in ('closed', 'rejected') and ended_at >= ${iso(start)}::timestamptz and ended_at < ${iso(cut)}::timestamptz and completed_on_time is false)
-          or ((ended_at is null or ended_at >= ${iso(cut)}::timestamptz) and exists (
-            select 1 from case_events e where e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz)))::int as overdue,
+          or was_overdue)::int as overdue,
         (ended_at is null or ended_at >= ${iso(cut)}::timestamptz)::int as pending,
-        0 as periods, 0 as compliant
-      from cs
+        0 as periods, 0 as compliant, 0 as other, 0 as overrides
+      from cso
       where ended_at is null or ended_at >= ${iso(start)}::timestamptz
       union all
-      select p.county, p.department, p.item_code, p.subject_id, 0, 0, 0, 0, 0, 1, pp.compliant::int
+      select p.county, p.department, p.item_code, p.subject_id, 0, 0, 0, 0, 0, 1, pp.compliant::int, 0, 0
       from plan_periods pp join plans p on p.id = pp.plan_id
       where pp.end_date >= ${firstDay}::date and pp.end_date <= ${lastDay}::date and pp.checked_at < ${iso(cut)}::timestamptz ${cond('p')}
+      union all
+      select d.county, d.department, d.item_code, null, 0, 0, 0, 0, 0, 0, 0, (d.ground = 'other_difficulty')::int, (d.ground = 'override')::int
+      from eligibility_decisions d
+      where d.decided_at >= ${iso(start)}::timestamptz and d.decided_at < ${iso(cut)}::timestamptz
+        ${scopeCond(sql`d.county`, sql`d.department`)}
     )
     select county, department, item_code as "itemCode",
       count(distinct subject_id)::int as "peopleServed", sum(opened)::int as "casesOpened", sum(completed)::int as "casesCompleted",
       sum(on_time)::int as "completedOnTime", sum(overdue)::int as overdue, sum(pending)::int as pending,
-      sum(periods)::int as "planPeriods", sum(compliant)::int as "planPeriodsCompliant"
+      sum(periods)::int as "planPeriods", sum(compliant)::int as "planPeriodsCompliant",
+      sum(other)::int as "otherDifficulty", sum(overrides)::int as "eligibilityOverrides",
+      coalesce(array_agg(distinct subject_id) filter (where subject_id is not null), '{}') as subjects
     from act
     group by county, department, item_code
     order by county, department, item_code`;
@@ -102,21 +156,68 @@ export function addFigures(into: Figures, f: Figures): Figures {
   return into;
 }
 
-/** One department's table from live rows (zero-filled with the department's items). */
-export function departmentTable(department: string, rows: Array<{ itemCode: string } & Figures>): DepartmentTable {
-  const byItem = new Map<string, { itemCode: string } & Figures>();
-  for (const code of departmentItems(department)) byItem.set(code, { itemCode: code, ...zeroFigures() });
+const pick = (f: Figures): Figures => Object.fromEntries(FIGURES.map((k) => [k, f[k]])) as Figures;
+
+/**
+ * The figures of several rows: sums, except people, who are counted once (the union of the rows'
+ * people; rows frozen without their people's ids add their count as it stands).
+ */
+export function sumDistinct(rows: readonly TableRow[]): Figures & { subjects: string[] } {
+  const total = zeroFigures();
+  const people = new Set<string>();
+  let uncounted = 0;
   for (const r of rows) {
-    const cur = byItem.get(r.itemCode) ?? { itemCode: r.itemCode, ...zeroFigures() };
-    addFigures(cur, r);
-    byItem.set(r.itemCode, cur);
+    addFigures(total, r);
+    if (r.subjects) for (const id of r.subjects) people.add(id);
+    else uncounted += r.peopleServed;
   }
-  const out = [...byItem.values()].sort((a, b) => (ITEM_ORDER.get(a.itemCode) ?? 99) - (ITEM_ORDER.get(b.itemCode) ?? 99));
-  const totals = out.reduce((acc, r) => addFigures(acc, r), zeroFigures());
-  return { department, rows: out.map((r) => ({ itemCode: r.itemCode, ...pick(r) })), totals };
+  total.peopleServed = people.size + uncounted;
+  return { ...total, subjects: [...people] };
 }
 
-const pick = (f: Figures): Figures => Object.fromEntries(FIGURES.map((k) => [k, f[k]])) as Figures;
+const itemCategory = new Map(CATALOG.items.map((i) => [i.code as string, i.category]));
+const byPlanOrder = (a: { itemCode: string }, b: { itemCode: string }) => (ITEM_ORDER.get(a.itemCode) ?? 99) - (ITEM_ORDER.get(b.itemCode) ?? 99);
+
+/** Merges rows of the same item (across counties): figures summed, people united. */
+function mergeByItem(rows: readonly TableRow[], carriedFrom?: string): TableRow[] {
+  const byItem = new Map<string, TableRow[]>();
+  for (const r of rows) (byItem.get(r.itemCode) ?? byItem.set(r.itemCode, []).get(r.itemCode)!).push(r);
+  return [...byItem.entries()].map(([itemCode, rs]) => {
+    const { subjects, ...f } = sumDistinct(rs);
+    const keepIds = rs.every((r) => r.subjects);
+    return { itemCode, ...pick(f), ...(keepIds ? { subjects } : {}), ...(carriedFrom ? { carriedFrom } : {}) };
+  }).sort(byPlanOrder);
+}
+
+/** One department's table from live rows (zero-filled with the department's items), and rows carried from the previous quarter. */
+export function departmentTable(department: string, rows: readonly TableRow[], carried: readonly TableRow[] = []): DepartmentTable {
+  const zeroRows: TableRow[] = departmentItems(department).map((itemCode) => ({ itemCode, ...zeroFigures(), subjects: [] }));
+  const own = mergeByItem([...zeroRows, ...rows.filter((r) => !r.carriedFrom)]);
+  const carriedRows = mergeByItem(carried, carried[0]?.carriedFrom);
+  const all = [...own, ...carriedRows];
+  const groups: TableGroup[] = (Object.keys(ITEM_GROUP_LABELS) as ItemCategory[]).flatMap((code) => {
+    const inGroup = all.filter((r) => itemCategory.get(r.itemCode) === code);
+    if (inGroup.length === 0) return [];
+    return [{ code, label: ITEM_GROUP_LABELS[code], items: [...new Set(inGroup.map((r) => r.itemCode))].sort((a, b) => (ITEM_ORDER.get(a) ?? 99) - (ITEM_ORDER.get(b) ?? 99)), subtotal: pick(sumDistinct(inGroup)) }];
+  });
+  return { department, rows: own, carried: carriedRows, groups, totals: pick(sumDistinct(all)) };
+}
+
+/** What a table of the previous quarter, submitted at `snapshot`, missed of the quarter's full figures `full`. */
+export function carriedRows(full: readonly TableRow[], snapshot: readonly TableRow[], from: string): TableRow[] {
+  const before = new Map(snapshot.map((r) => [r.itemCode, r]));
+  return full.flatMap((r) => {
+    const b = before.get(r.itemCode) ?? { itemCode: r.itemCode, ...zeroFigures(), subjects: [] };
+    const out: TableRow = { itemCode: r.itemCode, ...zeroFigures(), carriedFrom: from };
+    for (const k of FLOWS) out[k] = Math.max(0, r[k] - b[k]);
+    // Completed late in the gap: late completions are the completed minus the completed on time.
+    out.overdue = Math.max(0, (r.casesCompleted - r.completedOnTime) - (b.casesCompleted - b.completedOnTime));
+    const known = new Set(b.subjects ?? []);
+    out.subjects = b.subjects ? (r.subjects ?? []).filter((id) => !known.has(id)) : [];
+    out.peopleServed = out.subjects.length;
+    return FIGURES.some((k) => out[k] > 0) ? [out] : [];
+  });
+}
 
 /** sha256 of a table's canonical JSON. */
 export const tableHash = (t: unknown) => createHash('sha256').update(canonicalJson(t)).digest('hex');
@@ -144,14 +245,36 @@ export async function listSubmissions(db: Db, quarter: string, level: 'county' |
     order by county, department`, SUBMISSION_DATES);
 }
 
-/** The live tables of every county department in scope: Map "county/department" → table. */
+/** The live tables of every county department in scope: Map "county/department" → table (with work carried from the previous quarter). */
 export async function liveCountyTables(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<Map<string, DepartmentTable>> {
-  const rows = await quarterStatistics(db, quarter, now, scope);
+  const [rows, carried] = await Promise.all([quarterStatistics(db, quarter, now, scope), carriedWork(db, quarter, now, scope)]);
   const out = new Map<string, DepartmentTable>();
   for (const county of scope.counties ?? COUNTY_CODES) {
     for (const department of scope.departments ?? DEPARTMENT_CODES) {
-      out.set(`${county}/${department}`, departmentTable(department, rows.filter((r) => r.county === county && r.department === department)));
+      const key = `${county}/${department}`;
+      out.set(key, departmentTable(department, rows.filter((r) => r.county === county && r.department === department), carried.get(key)));
     }
+  }
+  return out;
+}
+
+/**
+ * Work done between a county department's submission of the previous quarter's table and that
+ * quarter's end, per "county/department" (only for tables submitted before the quarter ended).
+ */
+async function carriedWork(db: Db, quarter: string, now: Date, scope: StatsScope): Promise<Map<string, TableRow[]>> {
+  const prev = previousQuarter(quarter);
+  const { end } = quarterRange(prev);
+  const early = (await listSubmissions(db, prev, 'county', scope)).filter((s) => s.status === 'submitted' && s.submittedAt && s.submittedAt < end);
+  const out = new Map<string, TableRow[]>();
+  if (early.length === 0) return out;
+  const full = await quarterStatistics(db, prev, now < end ? now : end, {
+    counties: [...new Set(early.map((s) => s.county))], departments: [...new Set(early.map((s) => s.department))],
+  });
+  for (const s of early) {
+    const rows = full.filter((r) => r.county === s.county && r.department === s.department);
+    const snapshot = [...s.table.rows, ...(s.table.carried ?? [])];
+    out.set(`${s.county}/${s.department}`, carriedRows(rows, snapshot.filter((r) => !r.carriedFrom), prev));
   }
   return out;
 }
@@ -171,12 +294,12 @@ export async function effectiveCountyTables(db: Db, quarter: string, now: Date, 
   });
 }
 
-/** The city table of each department: the sum over the six counties of their (effective) county tables. */
+/** The city table of each department: the sum over the six counties of their (effective) county tables, people counted once. */
 export async function cityTables(db: Db, quarter: string, now: Date, departments?: readonly string[]) {
   const county = await effectiveCountyTables(db, quarter, now, { departments });
   return (departments ?? DEPARTMENT_CODES).map((department) => {
     const parts = county.filter((c) => c.department === department);
-    const table = departmentTable(department, parts.flatMap((p) => p.table.rows));
+    const table = departmentTable(department, parts.flatMap((p) => p.table.rows), parts.flatMap((p) => p.table.carried ?? []));
     return { department, table, counties: parts.map((p) => ({ county: p.county, submitted: p.submitted, late: p.submission?.late ?? false, submittedAt: p.submission?.submittedAt ?? null })) };
   });
 }
@@ -248,4 +371,39 @@ export async function closeQuarter(db: Db, quarter: string, at: Date): Promise<{
         set "table" = excluded."table", content_hash = excluded.content_hash, shared_at = excluded.shared_at, updated_at = now()`;
   }
   return { late: late.count, cityTables: tables.length };
+}
+
+/** What the city sent to the region (报送至自治区): the city tables of every department, frozen when sent. */
+export interface RegionExport {
+  quarter: string; sentAt: Date; sentBy: string; contentHash: string;
+  tables: Array<{ department: string; table: DepartmentTable; counties: Array<{ county: string; submitted: boolean; late: boolean }> }>;
+  asOf: string;
+}
+
+/** The region export of a quarter, once sent. */
+export async function regionExport(db: Db, quarter: string): Promise<RegionExport | undefined> {
+  const sql = db.$client;
+  const [row] = await sql<Array<{ table: { tables: RegionExport['tables']; asOf: string }; submitted_at: Date; submitted_by: string; content_hash: string }>>`
+    select "table", submitted_at, submitted_by, content_hash from report_submissions
+    where quarter = ${quarter} and level = 'region' and county = ${CITY.code} and department = 'ALL'`;
+  if (!row) return undefined;
+  return { quarter, sentAt: new Date(row.submitted_at), sentBy: row.submitted_by, contentHash: row.content_hash, tables: row.table.tables, asOf: row.table.asOf };
+}
+
+/**
+ * Sends the city tables of a quarter to the region: freezes them (every department, as the city
+ * sums them at `at`) and records when and by whom. Undefined when the quarter was sent already.
+ */
+export async function sendToRegion(db: Db, quarter: string, by: string, at: Date): Promise<RegionExport | undefined> {
+  const sql = db.$client;
+  const tables = (await cityTables(db, quarter, at)).map((t) => ({
+    department: t.department, table: t.table, counties: t.counties.map((c) => ({ county: c.county, submitted: c.submitted, late: c.late })),
+  }));
+  const snapshot = { tables, asOf: at.toISOString() };
+  const hash = tableHash(tables);
+  const res = await sql`
+    insert into report_submissions (id, quarter, level, county, department, status, "table", content_hash, drafted_at, submitted_at, submitted_by)
+    values (${randomUUID()}, ${quarter}, 'region', ${CITY.code}, 'ALL', 'sent', ${JSON.stringify(snapshot)}::jsonb, ${hash}, ${iso(at)}::timestamptz, ${iso(at)}::timestamptz, ${by})
+    on conflict (quarter, level, county, department) do nothing`;
+  return res.count === 0 ? undefined : regionExport(db, quarter);
 }

@@ -39,7 +39,8 @@ describe('GET /v1/catalog', () => {
     expect(c.disabilityCategories.map((x: Labelled) => x.code)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(c.disabilityCategories[3]).toMatchObject({ code: 4, label: '肢体残疾' });
     expect(c.disabilityGrades.map((x: Labelled) => x.label)).toEqual(['一级', '二级', '三级', '四级']);
-    expect(c.eligibilityGroups.map((x: Labelled) => x.label)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症']);
+    // 二 ends its list with 等: the open ground sits beside the four named groups.
+    expect(c.eligibilityGroups.map((x: Labelled) => x.label)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症', '其他特殊困难（须写明原因）']);
     expect(c.eligibilityQuestions.map((x: Labelled) => x.code)).toContain('noCapableCarer');
     expect(c.leadershipOffice).toEqual({ code: 'LEADERSHIP_OFFICE', label: '领导小组办公室' });
   });
@@ -82,6 +83,8 @@ describe('GET /v1/catalog', () => {
     expect(byCode('REAL_ESTATE').actions[0].deliveryMethods.map((m: Labelled) => m.label)).toEqual(['电子证照', '快递']);
     expect(byCode('CHILD_REHAB').cadence).toEqual({
       period: { code: 'month', label: '每月' }, minSessions: 4, minUnitsPerSession: null, unit: null, label: '每月不少于4次',
+      // The plan sets this cadence (三（二）6); GET /v1/policy holds the rules in force.
+      rule: { key: 'cadence.CHILD_REHAB', tag: { code: 'plan', label: '方案规定' }, clause: '三（二）6 “每月开展康复训练不少于4次”' },
     });
     expect(byCode('HOME_SCHOOLING').cadence).toMatchObject({
       period: { code: 'week', label: '每周' }, minSessions: 1, minUnitsPerSession: 2, unit: { code: 'class_hours', label: '课时' },

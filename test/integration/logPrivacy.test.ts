@@ -79,7 +79,10 @@ describe('logs hold no personal data', () => {
       expect((await post(coordinator, '/v1/subjects', { idNumber: p.idNumber, name: p.name, county: COUNTY })).statusCode).toBe(409);
       expect((await post(coordinator, '/v1/subjects', { idNumber: uniqueIdNumber(COUNTY), name: p.name, county: COUNTY, phone: `${p.phone}9` })).statusCode).toBe(400);
 
-      const opened = await post(coordinator, '/v1/cases', { subjectId, itemCode: item.code, actionCode: action.code });
+      const opened = await post(coordinator, '/v1/cases', {
+        subjectId, itemCode: item.code, actionCode: action.code,
+        answers: { disabilityCategory: 4, disabilityGrade: 1, limitedMobility: true, noCapableCarer: true },
+      });
       expect(opened.statusCode).toBe(201);
       const id = opened.json().id as string;
       caseIds.push(id);

@@ -203,7 +203,7 @@ const sharedPlan = (c: Ctx, where: Where) => once(c, `plan-${where}`, () => enro
 const shanghaiToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const planBody = (subjectId: string) => ({
   subjectId, itemCode: 'HOUSEKEEPING', provider: { type: 'volunteer_team', name: '邻里守望志愿队' }, startDate: shanghaiToday(),
-  assessment: { needsAssessment: { assessedBy: '社区', assessedOn: shanghaiToday(), services: ['cleaning'] }, funding: 'sunshine_home' },
+  assessment: { needsAssessment: { assessedBy: '社区', assessedOn: shanghaiToday(), services: ['cleaning'] }, funding: { source: 'sunshine_home_funds' }, delivery: { ways: ['volunteer_service'] } },
 });
 /** An ongoing need from an eligible survey (recorded as a city-level coordinator). */
 async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectId: string }> {
@@ -216,6 +216,10 @@ async function ongoingNeed(c: Ctx, where: Where): Promise<{ id: string; subjectI
   return { id: res.json().needs[0].id, subjectId: s.id };
 }
 
+let regionSends = 0;
+const MATRIX_CALENDAR = { source: '国务院办公厅关于2032年部分节假日安排的通知（测试）', holidays: [{ name: '元旦', from: '2032-01-01', to: '2032-01-01' }], makeUpWorkdays: [] };
+/** A city-level user of the role (memoized). */
+const cityUser = (c: Ctx, role: Role) => once(c, `city-${role}`, () => makeUser(c.stack.db, role, { cityLevel: true }));
 const quarterUnique = () => `19${String(randomInt(10, 99))}-Q${randomInt(1, 5)}`;
 
 // ---- the expectation table: one entry per registered /v1 route ---------------------------------
@@ -412,6 +416,21 @@ const EXPECT: Record<string, Expectation> = {
     roles: ['coordinator', 'supervisor', 'admin'], ok: [201], outside: 'hidden',
     probe: async (_c, w) => ({ method: 'POST', url: '/v1/reports/quarterly/submit', payload: { quarter: quarterUnique(), county: countyOf(w), department: 'EDUCATION' } }),
   },
+  // 报送至自治区: city-level users only (a county-level user of an admitted role gets 403 from the route).
+  'POST /v1/reports/quarterly/region': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [201], outside: 'unscoped',
+    probe: async (c, _w, role) => ({ method: 'POST', url: '/v1/reports/quarterly/region', payload: { quarter: `${1950 + regionSends++}-Q1` }, as: await cityUser(c, role) }),
+  },
+  'GET /v1/reports/quarterly/region': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'unscoped',
+    probe: async (c, _w, role) => {
+      await once(c, 'region-sent', async () => {
+        const res = await c.stack.app.inject({ method: 'POST', url: '/v1/reports/quarterly/region', headers: c.cityAdmin.auth, payload: { quarter: '1949-Q4' } });
+        if (res.statusCode !== 201) throw new Error(`sending to the region: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/reports/quarterly/region?quarter=1949-Q4', as: await cityUser(c, role) };
+    },
+  },
   'GET /v1/reports/quarterly/submissions': {
     roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'filtered',
     probe: async (_c, w) => ({ method: 'GET', url: '/v1/reports/quarterly/submissions?quarter=2025-Q1', marker: countyOf(w) }),
@@ -428,6 +447,38 @@ const EXPECT: Record<string, Expectation> = {
   } satisfies Expectation])),
 
   // users
+  // calendar: everyone reads it; admins enter years (a far year: it changes no deadline of the run)
+  'GET /v1/calendar': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/calendar' }) },
+  'PUT /v1/calendar/:year': {
+    roles: ['admin'], ok: [200, 201], outside: 'unscoped',
+    probe: async () => ({ method: 'PUT', url: '/v1/calendar/2032', payload: MATRIX_CALENDAR }),
+  },
+  'GET /v1/calendar/:year/history': {
+    roles: ['admin'], ok: [200], outside: 'unscoped',
+    probe: async (c) => {
+      await once(c, 'calendar-2032', async () => {
+        const res = await c.stack.app.inject({ method: 'PUT', url: '/v1/calendar/2032', headers: c.cityAdmin.auth, payload: MATRIX_CALENDAR });
+        if (res.statusCode >= 300) throw new Error(`entering a calendar: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/calendar/2032/history' };
+    },
+  },
+  // policy rules: everyone reads them; admins change local ones (the note explains; here an unchanged value)
+  'GET /v1/policy': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/policy' }) },
+  'PUT /v1/policy/:key': {
+    roles: ['admin'], ok: [201], outside: 'unscoped',
+    probe: async () => ({ method: 'PUT', url: '/v1/policy/cadence.HOME_EMPLOYMENT', payload: { note: '权限矩阵测试：不改变数值' } }),
+  },
+  'GET /v1/policy/:key/history': {
+    roles: ['admin'], ok: [200], outside: 'unscoped',
+    probe: async (c) => {
+      await once(c, 'policy-changed', async () => {
+        const res = await c.stack.app.inject({ method: 'PUT', url: '/v1/policy/cadence.HOME_EMPLOYMENT', headers: c.cityAdmin.auth, payload: { note: '权限矩阵测试：不改变数值' } });
+        if (res.statusCode !== 201) throw new Error(`changing a rule: ${res.statusCode} ${res.body}`);
+      });
+      return { method: 'GET', url: '/v1/policy/cadence.HOME_EMPLOYMENT/history' };
+    },
+  },
   'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
   'DELETE /v1/me/token': {
     roles: ALL, ok: [204], outside: 'unscoped',

@@ -219,12 +219,40 @@ describe('/v1/plans', () => {
     expect((await post(`/v1/plans/${plan.id}/withdraw`, coordinator, { reason: '再次退出' })).statusCode).toBe(409);
   });
 
+  // Plan 三（四）11: "利用'阳光家园计划'残疾人托养服务项目资金，通过政府购买服务或民政部门社区居家养老、社区'阳光家园'
+  // '邻里守望'及志愿服务等方式" — the funding source and the delivery way are separate, and every way is offered.
+  it('item 11: funding source and delivery way are separate fields, with every way the plan names', async () => {
+    const catalog = (await stack.app.inject({ url: '/v1/catalog', headers: supervisor.auth })).json();
+    expect(catalog.housekeepingFundingSources.map((x: { code: string }) => x.code)).toEqual(['sunshine_home_funds', 'other']);
+    expect(catalog.housekeepingDeliveryWays.map((x: { label: string }) => x.label)).toEqual([
+      '政府购买服务', '民政部门社区居家养老', '社区“阳光家园”', '“邻里守望”', '志愿服务', '其他方式（须注明）',
+    ]);
+    const subject = await makeSubject(stack.db, { county: '640104' });
+    const plan = (assessment: object) => post('/v1/plans', coordinator, {
+      subjectId: subject.id, itemCode: 'HOUSEKEEPING', provider: { type: 'service_company', name: '家政服务公司' }, startDate: today(),
+      assessment: { needsAssessment: { assessedBy: '社区', assessedOn: today(), services: ['meals'] }, ...assessment },
+    });
+    const paths = async (assessment: object) => {
+      const res = await plan(assessment);
+      expect(res.statusCode).toBe(400);
+      return res.json().errors.map((e: { path: string }) => e.path);
+    };
+    expect(await paths({ funding: 'sunshine_home' })).toContain('body.assessment.funding');
+    expect(await paths({ funding: { source: 'sunshine_home_funds' } })).toContain('body.assessment.delivery');
+    expect(await paths({ funding: { source: 'other' }, delivery: { ways: ['government_purchase'] } })).toContain('body.assessment.funding.note');
+    expect(await paths({ funding: { source: 'sunshine_home_funds' }, delivery: { ways: [] } })).toContain('body.assessment.delivery.ways');
+    expect(await paths({ funding: { source: 'sunshine_home_funds' }, delivery: { ways: ['other'] } })).toContain('body.assessment.delivery.note');
+    const ok = await plan({ funding: { source: 'other', note: '区级财政' }, delivery: { ways: ['government_purchase', 'community_home_care'] } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().assessment).toMatchObject({ funding: { source: 'other', note: '区级财政' }, delivery: { ways: ['government_purchase', 'community_home_care'] } });
+  });
+
   it('lists plans with filters and cursor pages, within the user’s scope only', async () => {
     const subject = await child(2);
     const a = (await post('/v1/plans', coordinator, childPlan(subject.id))).json();
     const b = (await post('/v1/plans', coordinator, {
       subjectId: subject.id, itemCode: 'HOUSEKEEPING', provider: { type: 'volunteer_team', name: '邻里守望志愿队' }, startDate: today(),
-      assessment: { needsAssessment: { assessedBy: '社区', assessedOn: today(), services: ['cleaning', 'meals'] }, funding: 'sunshine_home' },
+      assessment: { needsAssessment: { assessedBy: '社区', assessedOn: today(), services: ['cleaning', 'meals'] }, funding: { source: 'sunshine_home_funds' }, delivery: { ways: ['neighbourhood_watch', 'volunteer_service'] } },
     })).json();
     await eventually(async () => (await stack.db.select().from(plans).where(eq(plans.subjectId, subject.id))).length === 2);
 

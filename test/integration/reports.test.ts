@@ -14,6 +14,7 @@ import { departmentItems, FIGURES, type Figures } from '../../db/queries/statist
 import { makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai, type Generated } from '../support/generate';
+import { eligibilityDecisions } from '../../db/schema';
 
 // 2024: a year no other test writes cases into, so the recount below sees exactly the rows this file generated.
 const NOW = shanghai('2024-09-16', 10); // Q3 2024 still running: county tables are drafted before the quarter ends
@@ -24,6 +25,7 @@ let stack: TestStack;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let data: Generated;
 let city: TestUser;
+let decisions: Array<{ county: string; department: string; itemCode: string; ground: string; decidedAt: Date }> = [];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -32,11 +34,18 @@ beforeAll(async () => {
     seed: 31, prefix: 'rep', cases: 5000, plans: 400, from: shanghai('2024-01-05'), now: NOW, counties: COUNTIES, departments: DEPARTMENTS, lateRate: 0.2,
   });
   city = await makeUser(stack.db, 'supervisor', { cityLevel: true });
+  // Some cases opened on the open ground (其他特殊困难) or by a coordinator's override (issue 15 point 1).
+  const decided = data.cases.filter((_, i) => i % 37 === 0).map((c, i) => ({
+    id: `case:${c.id}`, kind: 'case' as const, refId: c.id, subjectId: c.subjectId, itemCode: c.itemCode, county: c.county, department: c.department,
+    ground: i % 2 === 0 ? 'other_difficulty' : 'override', groups: [], reason: '测试', decidedBy: 'test', decidedAt: c.openedAt,
+  }));
+  await stack.db.insert(eligibilityDecisions).values(decided).onConflictDoNothing();
+  decisions = decided;
 }, 180_000);
 afterAll(async () => { await app?.close(); await stack?.close(); });
 
 /** The statistics recounted from the generated events alone (the definitions of db/queries/statistics.ts). */
-function recount(g: Generated, quarter: string, now: Date): Map<string, Figures> {
+function recount(g: Generated, quarter: string, now: Date): Map<string, Figures & { people: Set<string> }> {
   const { start, end } = quarterRange(quarter);
   const cut = now < end ? now : end;
   const byCase = new Map<string, typeof g.events>();
@@ -76,10 +85,23 @@ function recount(g: Generated, quarter: string, now: Date): Map<string, Figures>
     r.planPeriods++;
     if (p.compliant) r.planPeriodsCompliant++;
   }
+  for (const d of decisions) {
+    if (d.decidedAt < start || d.decidedAt >= cut) continue;
+    const r = row(d.county, d.department, d.itemCode);
+    if (d.ground === 'other_difficulty') r.otherDifficulty++;
+    else r.eligibilityOverrides++;
+  }
   return new Map([...out].map(([k, v]) => {
     const { people, ...f } = v;
-    return [k, { ...f, peopleServed: people.size }];
+    return [k, { ...f, peopleServed: people.size, people }];
   }));
+}
+
+/** Distinct people of a county department over all its items (附件3: every total counts a person once). */
+function distinctPeople(expected: ReturnType<typeof recount>, county: string, department: string): number {
+  const all = new Set<string>();
+  for (const [k, v] of expected) if (k.startsWith(`${county}|${department}|`)) for (const id of v.people) all.add(id);
+  return all.size;
 }
 
 const zero = () => Object.fromEntries(FIGURES.map((f) => [f, 0])) as Figures;
@@ -96,21 +118,26 @@ describe('the statistics equal a recount from case events', () => {
     it(`${quarter}: every county × department × item`, async () => {
       const expected = recount(data, quarter, NOW);
       let compared = 0;
+      let sawOverlap = false;
       for (const county of COUNTIES) {
         const body = await countyTable(county, quarter);
         for (const t of body.tables.filter((x: any) => DEPARTMENTS.includes(x.department.code))) {
           for (const r of t.rows) {
             const want = expected.get(`${county}|${t.department.code}|${r.item.code}`) ?? zero();
-            expect(figures(r), `${county} ${t.department.code} ${r.item.code}`).toEqual(want);
+            expect(figures(r), `${county} ${t.department.code} ${r.item.code}`).toEqual(figures(want));
             compared++;
           }
+          // 服务对象人数 counts distinct people in every total; the other figures add up.
           const sum = t.rows.reduce((acc: Figures, r: any) => { for (const f of FIGURES) acc[f] += r[f]; return acc; }, zero());
-          expect(t.totals).toEqual(sum);
+          expect(t.totals).toEqual({ ...sum, peopleServed: distinctPeople(expected, county, t.department.code) });
+          if (t.rows.filter((r: any) => r.peopleServed > 0).length > 1) sawOverlap ||= t.totals.peopleServed < sum.peopleServed;
         }
       }
       const nonZero = [...expected.values()].filter((f) => f.casesOpened + f.planPeriods > 0).length;
       expect(nonZero).toBeGreaterThan(15);
       expect(compared).toBeGreaterThanOrEqual(expected.size);
+      // The data serve some people under two items: their total is below the sum of the rows.
+      expect(sawOverlap).toBe(true);
       // Every figure is exercised somewhere.
       for (const f of FIGURES) expect([...expected.values()].some((x) => x[f] > 0), f).toBe(true);
     });
@@ -149,7 +176,7 @@ describe('county tables, submission, the city sum', () => {
     expect(cityTable.totals.casesOpened).toBeGreaterThan(0);
   });
 
-  it('the XLSX form reads back: title, unit, period, two header rows, one row per item, 合计 and the footer', async () => {
+  it('the XLSX form reads back: title, unit, period, two header rows, the plan\'s groups with 小计, one row per item, 合计 and the footer', async () => {
     const json = (await countyTable('640104', '2024-Q3', 'DPF')).tables[0];
     const res = await app.inject({ url: '/v1/reports/quarterly?quarter=2024-Q3&level=county&county=640104&department=DPF&format=xlsx', headers: city.auth });
     expect(res.statusCode).toBe(200);
@@ -159,24 +186,38 @@ describe('county tables, submission, the city sum', () => {
     const ws = wb.getWorksheet('工作情况统计表')!;
     expect(ws.getCell('A1').value).toBe('为特殊困难残疾人上门代办服务工作情况统计表');
     expect(ws.getCell('A2').value).toBe('填报单位：兴庆区残联');
-    expect(String(ws.getCell(2, 7).value)).toBe('统计期间：2024年第3季度（2024-07-01至2024-09-30）');
+    expect(String(ws.getCell(2, 8).value)).toBe('统计期间：2024年第3季度（2024-07-01至2024-09-30）');
     const values = (r: number) => (ws.getRow(r).values as unknown[]).slice(1);
     expect(values(3).slice(3, 5)).toEqual(['服务对象人数', '案件办理情况（件）']);
     expect(values(3)[9]).toBe('居家服务计划（期）');
-    expect(values(4)).toEqual(['序号', '责任单位', '服务事项', '服务对象人数', '受理件数', '办结件数', '按时办结件数', '逾期件数', '在办件数', '服务计划期数', '达标期数']);
+    expect(values(3)[11]).toBe('服务对象认定（件）');
+    // County rows name the 落实单位 (the county department doing the work).
+    expect(values(4)).toEqual(['序号', '落实单位', '服务事项', '服务对象人数', '受理件数', '办结件数', '按时办结件数', '逾期件数', '在办件数', '服务计划期数', '达标期数', '其他特殊困难（件）', '说明理由办理（件）']);
     const items = departmentItems('DPF');
     expect(json.rows.map((r: any) => r.item.code)).toEqual(items);
-    for (let i = 0; i < items.length; i++) {
-      const row = values(5 + i);
-      expect(row.slice(0, 3)).toEqual([i + 1, '兴庆区残联', json.rows[i].item.label]);
-      expect(row.slice(3)).toEqual(FIGURES.map((f) => json.rows[i][f]));
+    expect(json.rows.every((r: any) => r.implementingUnit.label === '兴庆区残联')).toBe(true);
+    // The plan's groups: (一) 政务服务 1–4, (二) 公共服务 5–8, (三) 社会保障 9–10, (四) 居家服务 11–12, each a 小计 row before its items.
+    expect(json.groups.map((g: any) => [g.label, g.items])).toEqual([
+      ['（一）政务服务', ['DISABILITY_CERT']], ['（二）公共服务', ['CHILD_REHAB']], ['（三）社会保障', ['SOCIAL_INSURANCE']], ['（四）居家服务', ['HOUSEKEEPING', 'HOME_EMPLOYMENT']],
+    ]);
+    let r = 5;
+    let n = 0;
+    for (const g of json.groups) {
+      expect(values(r)).toEqual([g.label, '兴庆区残联', '小计', ...FIGURES.map((f) => g.subtotal[f])]);
+      r++;
+      for (const code of g.items) {
+        const item = json.rows.find((x: any) => x.item.code === code);
+        expect(values(r)).toEqual([++n, '兴庆区残联', item.item.label, ...FIGURES.map((f) => item[f])]);
+        r++;
+      }
     }
-    const totals = values(5 + items.length);
+    const totals = values(r);
     expect(totals[0]).toBe('合计');
     expect(totals.slice(3)).toEqual(FIGURES.map((f) => json.totals[f]));
-    const dataSum = FIGURES.map((_, k) => items.reduce((s, _i, i) => s + Number(values(5 + i)[3 + k]), 0));
-    expect(totals.slice(3)).toEqual(dataSum);
-    const footer = values(7 + items.length).filter(Boolean);
+    const dataSum = FIGURES.map((f) => json.rows.reduce((acc: number, x: any) => acc + x[f], 0));
+    expect(totals.slice(4)).toEqual(dataSum.slice(1));
+    expect(totals[3]).toBeLessThanOrEqual(dataSum[0]);
+    const footer = values(r + 2).filter(Boolean);
     expect(footer).toEqual(['填表人：', '审核人：', '填报日期：2024-09-16']);
     expect(ws.getCell('A1').isMerged).toBe(true);
   });

@@ -168,7 +168,11 @@ describe('POST /v1/surveys', () => {
 
   it('records an ineligible subject\'s survey and starts nothing, saying why', async () => {
     const s = await severeSubject();
-    const res = await post(coordinator, body(s.id, { answers: { limitedMobility: false, noCapableCarer: true } }));
+    // 二: mobility qualifies the severely physically disabled; the other groups are answered "no".
+    // Each need is judged by its item's rule: items 2, 4 and 5 follow 二 here (item 8 would not: it serves 有需求的残疾人).
+    const notQualified = { limitedMobility: false, noCapableCarer: true, elderlyParentCarer: false, schizophrenia: false };
+    const programmeNeeds = [{ itemCode: 'DISABILITY_CERT', actionCode: 'RENEW' }, { itemCode: 'REAL_ESTATE', actionCode: 'REGISTRATION' }, { itemCode: 'ADULT_REHAB', actionCode: 'ENROL' }];
+    const res = await post(coordinator, body(s.id, { answers: notQualified, needs: programmeNeeds }));
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ started: false, eligibility: { eligible: false, missing: [] } });
     expect(res.json().eligibility.reasons).toContain('行动方便，不属于服务对象');
@@ -180,7 +184,7 @@ describe('POST /v1/surveys', () => {
     expect((await stack.app.inject({ url: `/v1/subjects/${s.id}/needs`, headers: coordinator.auth })).json().items).toEqual([]);
     expect((await stack.db.select().from(subjects).where(eq(subjects.id, s.id)))[0].eligibility).toMatchObject({ eligible: false, surveyId: res.json().id });
 
-    const incomplete = await post(coordinator, body(s.id, { answers: { limitedMobility: true } }));
+    const incomplete = await post(coordinator, body(s.id, { answers: { limitedMobility: true, elderlyParentCarer: false, schizophrenia: false }, needs: programmeNeeds }));
     expect(incomplete.json()).toMatchObject({ started: false, eligibility: { eligible: false, missing: [{ code: 'noCapableCarer', label: '家庭是否无照护能力' }] } });
     expect(incomplete.json().notice).toContain('信息不全');
   });

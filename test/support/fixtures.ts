@@ -23,14 +23,24 @@ export function uniqueIdNumber(regionCode = '640104', birthYear?: number): strin
   return makeIdNumber({ regionCode, birthDate: `${year}-${month}-${day}`, sequence: randomInt(0, 1000) });
 }
 
-/** Inserts a subject directly (for tests of other resources). */
+/**
+ * The surveyed facts a fixture subject carries unless told otherwise: a blind person with a severe
+ * physical disability, limited mobility and no capable carer, who meets every item's eligibility rule
+ * (domain/eligibility.ts) except the children's items' age. Tests of eligibility pass their own.
+ */
+export const ELIGIBLE_FIXTURE = Object.freeze({
+  surveyId: 'fixture', surveyedAt: '2023-04-21T00:00:00.000Z', eligible: true, groups: ['severe_physical_or_blind'], reasons: [], missing: [],
+  answers: { disabilityCategory: 4, disabilityGrade: 1, blind: true, limitedMobility: true, noCapableCarer: true },
+});
+
+/** Inserts a subject directly (for tests of other resources); eligible by default (ELIGIBLE_FIXTURE). */
 export async function makeSubject(db: Db, overrides: Partial<NewSubject> = {}): Promise<typeof subjects.$inferSelect> {
   const county = overrides.county ?? '640104';
   const idNumber = overrides.idNumber ?? uniqueIdNumber(county);
   const birth = `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
   const [row] = await db.insert(subjects).values({
     id: randomUUID(), idNumber, name: '测试对象', sex: Number(idNumber[16]) % 2 === 1 ? 'male' : 'female', birthDate: birth,
-    county, township: '测试街道', community: '测试社区', phone: '13912345678', consentToShare: true,
+    county, township: '测试街道', community: '测试社区', phone: '13912345678', consentToShare: true, eligibility: ELIGIBLE_FIXTURE,
     ...overrides,
   }).returning();
   return row;

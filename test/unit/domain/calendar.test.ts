@@ -16,6 +16,10 @@ import {
   startOfShanghaiDay,
   weekStart,
   workingDaysBetween,
+  calendarWarnings,
+  holidayYearProblems,
+  mergeCalendars,
+  type HolidayYear,
 } from '../../../domain/calendar';
 
 /** An instant at the given Shanghai wall-clock time. */
@@ -206,5 +210,33 @@ describe('months and quarters', () => {
         }
       }),
     );
+  });
+});
+
+describe('entered calendars (issue 15 point 6)', () => {
+  const y2027: HolidayYear = {
+    year: 2027, source: 'test', holidays: [{ name: '元旦', from: '2027-01-01', to: '2027-01-03' }], makeUpWorkdays: [{ date: '2027-01-09', for: '元旦' }],
+  };
+
+  it('a sound year has no problems; each unsound date is named', () => {
+    expect(holidayYearProblems(y2027)).toEqual([]);
+    expect(holidayYearProblems({ ...y2027, makeUpWorkdays: [{ date: '2027-01-04', for: '元旦' }] })[0]).toMatchObject({ path: 'makeUpWorkdays.0.date' });
+    expect(holidayYearProblems({ ...y2027, makeUpWorkdays: [{ date: '2027-01-02', for: '元旦' }] }).map((p) => p.message)).toContain('调休上班日不能同时是假期');
+    expect(holidayYearProblems({ ...y2027, holidays: [{ name: 'x', from: '2027-01-01', to: '2027-03-01' }] })[0].path).toBe('holidays.0.to');
+  });
+
+  it('an entered year replaces the code\'s year and extends the table; days count with it', () => {
+    const merged = mergeCalendars(HOLIDAY_CALENDAR, [y2027]);
+    expect(merged.map((y) => y.year)).toEqual([2025, 2026, 2027]);
+    expect(isWorkingDay('2027-01-01')).toBe(true); // the code's table ends with 2026: a Friday counts
+    expect(isWorkingDay('2027-01-01', merged)).toBe(false);
+    expect(isWorkingDay('2027-01-09', merged)).toBe(true); // a Saturday made a working day
+  });
+
+  it('warns for the current year without a calendar, and for the next within 60 days', () => {
+    expect(calendarWarnings(HOLIDAY_CALENDAR, '2026-10-01')).toEqual([]);
+    expect(calendarWarnings(HOLIDAY_CALENDAR, '2026-11-02').map((w) => [w.year, w.daysLeft])).toEqual([[2027, 60]]);
+    expect(calendarWarnings(mergeCalendars(HOLIDAY_CALENDAR, [y2027]), '2026-12-31')).toEqual([]);
+    expect(calendarWarnings(HOLIDAY_CALENDAR, '2027-03-01').map((w) => w.year)).toEqual([2027]);
   });
 });

@@ -1,13 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { assessEligibility, ELIGIBILITY_GROUP_LABELS, type EligibilityAnswers } from '../../../domain/eligibility';
+import { ITEM_CODES } from '../../../domain/catalog';
+import {
+  assessEligibility, assessItemEligibility, ELIGIBILITY_GROUP_LABELS, ITEM_ELIGIBILITY, itemEligibilityRule, type EligibilityAnswers,
+} from '../../../domain/eligibility';
 
 const base = { limitedMobility: true, noCapableCarer: true } as const;
 const noGroup: EligibilityAnswers = { disabilityCategory: 2, disabilityGrade: 1, blind: false, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false };
 
 describe('assessEligibility', () => {
-  it('labels the four groups as the plan does', () => {
-    expect(Object.values(ELIGIBILITY_GROUP_LABELS)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症']);
+  it('labels the four groups as the plan does, and the open ground its 等 leaves', () => {
+    expect(Object.values(ELIGIBILITY_GROUP_LABELS)).toEqual(['重度肢体残疾人(盲人)', '一户多残', '以老养残', '精神分裂症', '其他特殊困难（须写明原因）']);
   });
 
   it.each<[string, EligibilityAnswers, string[]]>([
@@ -33,32 +36,48 @@ describe('assessEligibility', () => {
     expect(r.reasons.join()).toContain('不属于');
   });
 
-  it('is not eligible without limited mobility or with a capable carer, even in a group', () => {
-    const a = assessEligibility({ limitedMobility: false, noCapableCarer: true, blind: true });
+  // 二、服务主体及对象: "行动不便且家庭无照护能力的重度肢体残疾人(盲人)和一户多残、以老养残家庭的残疾人及
+  // 患有精神分裂症的残疾人等" — mobility and care qualify the severely physically disabled (blind) only.
+  it('plan 二: limited mobility and no capable carer qualify the severely physically disabled only', () => {
+    const a = assessEligibility({ limitedMobility: false, noCapableCarer: true, blind: true, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false });
     expect(a).toMatchObject({ eligible: false, groups: ['severe_physical_or_blind'], missing: [] });
     expect(a.reasons).toContain('行动方便，不属于服务对象');
-    const b = assessEligibility({ limitedMobility: true, noCapableCarer: false, blind: true });
+    const b = assessEligibility({ limitedMobility: true, noCapableCarer: false, blind: true, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false });
     expect(b).toMatchObject({ eligible: false, missing: [] });
     expect(b.reasons).toContain('家庭有照护能力，不属于服务对象');
+    // The other groups are named by their situation: no mobility or carer question for them.
+    expect(assessEligibility({ limitedMobility: false, noCapableCarer: false, householdDisabledCount: 2 })).toMatchObject({ eligible: true, groups: ['multi_disabled_household'] });
+    expect(assessEligibility({ elderlyParentCarer: true })).toMatchObject({ eligible: true, missing: [] });
+    expect(assessEligibility({ schizophrenia: true, limitedMobility: false })).toMatchObject({ eligible: true, groups: ['schizophrenia'] });
+  });
+
+  it('plan 二 "等": the open list takes another special difficulty with its written reason', () => {
+    const none = { ...noGroup, limitedMobility: false, noCapableCarer: false };
+    expect(assessEligibility(none)).toMatchObject({ eligible: false, missing: [] });
+    const r = assessEligibility({ ...none, otherDifficulty: '独居，近期骨折卧床' });
+    expect(r).toMatchObject({ eligible: true, groups: ['other_special_difficulty'] });
+    expect(r.reasons).toContain('其他特殊困难：独居，近期骨折卧床');
+    // A blank reason is no reason.
+    expect(assessEligibility({ ...none, otherDifficulty: '   ' }).eligible).toBe(false);
   });
 
   it('a settled "no" needs no more answers', () => {
-    expect(assessEligibility({ limitedMobility: false }).missing).toEqual([]);
+    expect(assessEligibility({ ...noGroup, limitedMobility: false }).missing).toEqual([]);
   });
 
   it('lists missing answers when the outcome is open, and never counts them as yes', () => {
     const r = assessEligibility({});
     expect(r.eligible).toBe(false);
     expect(r.groups).toEqual([]);
-    expect(r.missing).toEqual(['limitedMobility', 'noCapableCarer', 'disabilityCategory', 'disabilityGrade', 'blind', 'householdDisabledCount', 'elderlyParentCarer', 'schizophrenia']);
-    expect(r.reasons.at(-1)).toMatch(/^信息不全，暂不能认定：需补充是否行动不便、/);
+    expect(r.missing).toEqual(['disabilityCategory', 'disabilityGrade', 'blind', 'limitedMobility', 'noCapableCarer', 'householdDisabledCount', 'elderlyParentCarer', 'schizophrenia']);
+    expect(r.reasons.at(-1)).toMatch(/^信息不全，暂不能认定：需补充残疾类别、/);
   });
 
   it('asks only what is still needed', () => {
-    expect(assessEligibility({ disabilityCategory: 4, disabilityGrade: 1 }).missing).toEqual(['limitedMobility', 'noCapableCarer']);
+    expect(assessEligibility({ disabilityCategory: 4, disabilityGrade: 1, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false }).missing).toEqual(['limitedMobility', 'noCapableCarer']);
     expect(assessEligibility({ ...base, disabilityCategory: 4 }).missing).toEqual(['disabilityGrade', 'blind', 'householdDisabledCount', 'elderlyParentCarer', 'schizophrenia']);
     expect(assessEligibility({ ...base, ...noGroup, householdDisabledCount: undefined }).missing).toEqual(['householdDisabledCount']);
-    expect(assessEligibility({ noCapableCarer: true, elderlyParentCarer: true }).missing).toEqual(['limitedMobility']);
+    expect(assessEligibility({ noCapableCarer: true, elderlyParentCarer: true }).missing).toEqual([]);
   });
 
   it('never asks again for an answer it was given (grade known, category unknown)', () => {
@@ -69,7 +88,7 @@ describe('assessEligibility', () => {
       .toMatchObject({ eligible: false, missing: [] });
   });
 
-  it('property: eligible exactly when both conditions hold and a group is proven; missing empty iff decided', () => {
+  it('property (plan 二): eligible exactly when a group is proven, the severe group with both conditions; missing empty iff decided', () => {
     const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
     fc.assert(
       fc.property(
@@ -85,7 +104,8 @@ describe('assessEligibility', () => {
         }) as fc.Arbitrary<EligibilityAnswers>,
         (a) => {
           const r = assessEligibility(a);
-          expect(r.eligible).toBe(a.limitedMobility === true && a.noCapableCarer === true && r.groups.length > 0);
+          const others = r.groups.some((g) => g !== 'severe_physical_or_blind');
+          expect(r.eligible).toBe(others || (r.groups.includes('severe_physical_or_blind') && a.limitedMobility === true && a.noCapableCarer === true));
           for (const q of r.missing) expect(a[q]).toBeUndefined();
           // Filling in every missing answer with "no" must settle the verdict.
           const filled: EligibilityAnswers = { ...a };
@@ -95,5 +115,52 @@ describe('assessEligibility', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('assessItemEligibility: one rule per item (plan 三)', () => {
+  const sighted = { disabilityCategory: 2, disabilityGrade: 3, blind: false } as const;
+  const notProgramme = { ...sighted, limitedMobility: false, noCapableCarer: false, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false };
+
+  it('三（一）1 "有需求的盲人": any blind person, whatever mobility and care', () => {
+    expect(assessItemEligibility('BLIND_MASSAGE', { blind: true, limitedMobility: false }).eligible).toBe(true);
+    expect(assessItemEligibility('BLIND_MASSAGE', { disabilityCategory: 1, disabilityGrade: 1 }).eligible).toBe(true);
+    const r = assessItemEligibility('BLIND_MASSAGE', { ...notProgramme, householdDisabledCount: 3 });
+    expect(r).toMatchObject({ eligible: false, missing: [] });
+    expect(r.reasons).toContain('不符合本事项服务对象：有需求的盲人');
+  });
+
+  it('三（一）2: marked disability and cannot reach the assessment hospital, even without a certificate', () => {
+    expect(assessItemEligibility('DISABILITY_CERT', { limitedMobility: true, markedDisability: true }).eligible).toBe(true);
+    expect(assessItemEligibility('DISABILITY_CERT', { ...notProgramme, markedDisability: true }).eligible).toBe(false);
+    expect(assessItemEligibility('DISABILITY_CERT', { limitedMobility: true, schizophrenia: true }).eligible).toBe(true);
+  });
+
+  it('三（一）3 and （二）8 "有需求的残疾人": any disabled person; item 3 when limited mobility prevents on-site certification', () => {
+    expect(assessItemEligibility('LEGAL_AID', notProgramme).eligible).toBe(true);
+    expect(assessItemEligibility('LEGAL_AID', {})).toMatchObject({ eligible: false, missing: ['disabilityCategory'] });
+    expect(assessItemEligibility('PENSION_QUALIFICATION', notProgramme).eligible).toBe(false);
+    expect(assessItemEligibility('PENSION_QUALIFICATION', { ...notProgramme, limitedMobility: true }).eligible).toBe(true);
+    // The section-二 rule would refuse this person: the item's own target governs.
+    expect(assessEligibility(notProgramme).eligible).toBe(false);
+  });
+
+  it('三（二）6 and 7: disabled children; item 7 severely disabled', () => {
+    expect(assessItemEligibility('CHILD_REHAB', sighted, { age: 4 }).eligible).toBe(true);
+    expect(assessItemEligibility('CHILD_REHAB', sighted, { age: 30 })).toMatchObject({ eligible: false, missing: [] });
+    expect(assessItemEligibility('HOME_SCHOOLING', sighted, { age: 9 }).eligible).toBe(false);
+    expect(assessItemEligibility('HOME_SCHOOLING', { disabilityCategory: 5, disabilityGrade: 2 }, { age: 9 }).eligible).toBe(true);
+  });
+
+  it('items naming 服务对象 use the section-二 rule, with its open ground', () => {
+    for (const code of ['REAL_ESTATE', 'ADULT_REHAB', 'SOCIAL_ASSISTANCE', 'SOCIAL_INSURANCE', 'HOUSEKEEPING', 'HOME_EMPLOYMENT']) {
+      expect(itemEligibilityRule(code).target).toBe('programme');
+      expect(assessItemEligibility(code, notProgramme).eligible).toBe(false);
+      expect(assessItemEligibility(code, { ...notProgramme, otherDifficulty: '独居无人照料' }).eligible).toBe(true);
+    }
+  });
+
+  it('every item has a rule naming its clause', () => {
+    for (const code of ITEM_CODES) expect(ITEM_ELIGIBILITY[code]?.clause).toMatch(/^(二|三)/);
   });
 });
