@@ -17,6 +17,8 @@ import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
 import { badRequest, notFound } from '../problem';
 import { broadcastCalendar } from '../services/calendarBroadcast';
+import { problemResponses } from '../schemas/common';
+import { calendarHistoryView, calendarSaved, calendarView } from '../schemas/policy';
 import type { AppDeps } from '../types';
 
 const day = z.string().refine(isDateString, '应为 YYYY-MM-DD 格式的日期');
@@ -34,7 +36,7 @@ export async function calendarRoutes(app: FastifyInstance, deps: AppDeps & { now
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/calendar', {
-    schema: { tags: ['calendar'], summary: '现行节假日安排（代码内置年份与管理员录入年份）及缺少下一年安排的提醒' },
+    schema: { tags: ['calendar'], summary: '现行节假日安排（代码内置年份与管理员录入年份）及缺少下一年安排的提醒', response: { 200: calendarView, ...problemResponses } },
   }, async () => {
     const [calendar, entered] = await Promise.all([effectiveCalendar(deps.db), enteredYears(deps.db)]);
     const byYear = new Map(entered.map((e) => [e.year, e]));
@@ -51,18 +53,19 @@ export async function calendarRoutes(app: FastifyInstance, deps: AppDeps & { now
   });
 
   r.get('/calendar/:year/history', {
-    schema: { tags: ['calendar'], summary: '某年节假日安排的录入历史（各版本）', params: yearParams },
+    schema: { tags: ['calendar'], summary: '某年节假日安排的录入历史（各版本）', params: yearParams, response: { 200: calendarHistoryView, ...problemResponses } },
     preHandler: requireRole('admin'),
   }, async (request) => {
     const rows = await calendarHistory(deps.db, request.params.year);
     if (rows.length === 0) throw notFound('该年份的录入记录');
-    return { year: request.params.year, versions: rows.map((v) => ({ ...v, enteredAt: v.enteredAt.toISOString() })) };
+    return { year: request.params.year, versions: rows.map((v) => ({ ...v, holidays: v.holidays as HolidayYear['holidays'], makeUpWorkdays: v.makeUpWorkdays as HolidayYear['makeUpWorkdays'], enteredAt: v.enteredAt.toISOString() })) };
   });
 
   r.put('/calendar/:year', {
     schema: {
       tags: ['calendar'], summary: '录入某年的节假日与调休上班日（按国务院办公厅通知；保存为新版本并下发至办理中的案件）',
       params: yearParams, body: calendarYearBody,
+      response: { 200: calendarSaved, 201: calendarSaved, ...problemResponses },
     },
     preHandler: requireRole('admin'),
   }, async (request, reply) => {

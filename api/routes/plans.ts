@@ -83,7 +83,7 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
       summary: '登记持续性服务计划（家庭康复、送康复上门、送教上门、家政服务、居家就业）',
       description: '按服务事项校验评估结果、服务提供方与开始日期，启动服务计划工作流；由摸底需求（needId）登记时关联该需求。支持 Idempotency-Key。',
       body: enrolPlanBody,
-      response: { 200: planView.describe('同一 Idempotency-Key 的重试：首次登记的计划'), 201: planView, ...problemResponses },
+      response: { 200: planView.describe('同一 Idempotency-Key 的重试：首次登记的计划'), 201: planView.extend({ warnings: z.array(z.string()).optional().describe('本地设定（仅作提示）的规则未满足时的提醒') }), ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request, reply) => {

@@ -14,6 +14,8 @@ import { STEP_KINDS } from '../../domain/vocabulary';
 import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
 import { badRequest, conflict, notFound, zodFieldErrors } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { policyHistoryView, policyList, policyRuleView } from '../schemas/policy';
 import type { AppDeps } from '../types';
 
 const count = (max: number) => z.number().int().min(1).max(max);
@@ -49,11 +51,11 @@ export async function policyRoutes(app: FastifyInstance, deps: AppDeps & { now: 
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/policy', {
-    schema: { tags: ['policy'], summary: '现行规则：方案规定（注明条款）与本地设定（注明设定人、时间；默认仅作建议）' },
+    schema: { tags: ['policy'], summary: '现行规则：方案规定（注明条款）与本地设定（注明设定人、时间；默认仅作建议）', response: { 200: policyList, ...problemResponses } },
   }, async () => ({ rules: (await loadPolicy(deps.db)).map(presentRule) }));
 
   r.get('/policy/:key/history', {
-    schema: { tags: ['policy'], summary: '某条规则的修改历史', params: keyParams },
+    schema: { tags: ['policy'], summary: '某条规则的修改历史', params: keyParams, response: { 200: policyHistoryView, ...problemResponses } },
     preHandler: requireRole('admin'),
   }, async (request) => {
     const current = ruleOf(await loadPolicy(deps.db), request.params.key);
@@ -67,6 +69,7 @@ export async function policyRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       tags: ['policy'], summary: '修改本地规则的数值，或设为执行/建议（须说明理由；保存为新版本）',
       params: keyParams,
       body: z.object({ value: z.unknown().optional(), enforced: z.boolean().optional(), note: z.string().trim().min(4, '请说明理由（至少4个字）').max(500) }).strict(),
+      response: { 201: policyRuleView, ...problemResponses },
     },
     preHandler: requireRole('admin'),
   }, async (request, reply) => {

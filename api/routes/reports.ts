@@ -27,7 +27,7 @@ import { countyL, departmentL, itemL, unitName } from '../export/labels';
 import { attachment, formXlsx, XLSX_TYPE } from '../export/xlsx';
 import { badRequest, conflict, forbidden, notFound } from '../problem';
 import { jsonOrFileResponse, problemResponses } from '../schemas/common';
-import { quarterlyReport, submissionList, submittedReport } from '../schemas/reports';
+import { quarterlyReport, submissionList, submittedReport, regionReport } from '../schemas/reports';
 
 export const REPORT_TITLE = '为特殊困难残疾人上门代办服务工作情况统计表';
 /** The title of the city's table as sent on to the region. */
@@ -221,7 +221,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
 
   // 报送至自治区: the city sums go on to the region's departments, in the same form, with a record of when.
   const presentRegion = (e: NonNullable<Awaited<ReturnType<typeof regionExport>>>) => ({
-    title: REGION_TITLE, level: 'region', quarter: e.quarter, period: periodLabel(e.quarter), unit: CITY.name, asOf: e.asOf,
+    title: REGION_TITLE, level: 'region' as const, quarter: e.quarter, period: periodLabel(e.quarter), unit: CITY.name, asOf: e.asOf,
     sentAt: e.sentAt.toISOString(), sentBy: e.sentBy, contentHash: e.contentHash,
     totals: allTotals(e.tables.map((t) => t.table)),
     tables: e.tables.map((t) => ({
@@ -234,6 +234,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['reports'], summary: '市级汇总表报送至自治区（季度结束后；冻结各部门市级汇总表并记录报送时间）',
       body: z.object({ quarter }).strict(),
+      response: { 201: regionReport, ...problemResponses },
     },
     preHandler: requireRole('coordinator', 'supervisor', 'admin'),
   }, async (request, reply) => {
@@ -255,6 +256,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     schema: {
       tags: ['reports'], summary: '报送至自治区的市级汇总表（与统计表同一格式，含报送时间），JSON / XLSX',
       querystring: z.object({ quarter, format: z.enum(['json', 'xlsx']).optional() }),
+      response: { 200: jsonOrFileResponse('报送至自治区的市级汇总表：JSON，或 XLSX 文件', regionReport, [XLSX_TYPE]), ...problemResponses },
     },
     preHandler: readers,
   }, async (request, reply) => {

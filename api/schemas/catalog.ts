@@ -5,6 +5,9 @@ import { labelled, labelledOf } from './common';
 
 const department = labelled;
 
+/** Where a rule comes from: the plan (with its clause) or a local setting (GET /v1/policy has its current value). */
+const ruleTag = z.object({ key: z.string(), tag: labelled, clause: z.string().nullable() }).nullable();
+
 const action = z.object({
   code: z.string(),
   label: z.string(),
@@ -17,6 +20,7 @@ const action = z.object({
     label: z.string(),
     deadlineWorkingDays: z.number(),
     greenChannelWorkingDays: z.number(),
+    rule: ruleTag,
   })),
   totalWorkingDays: z.number(),
   totalGreenChannelWorkingDays: z.number(),
@@ -32,6 +36,7 @@ const cadence = z.object({
   minUnitsPerSession: z.number().nullable(),
   unit: labelled.nullable(),
   label: z.string(),
+  rule: ruleTag,
 });
 
 const item = z.object({
@@ -45,6 +50,8 @@ const item = z.object({
   responsible: z.array(department),
   cooperating: z.array(department),
   actions: z.array(action),
+  /** The item's own eligibility rule (plan 二 and 三). */
+  eligibility: z.object({ label: z.string(), clause: z.string() }).nullable(),
 });
 
 export const catalogView = z.object({
@@ -62,4 +69,10 @@ export const catalogView = z.object({
   stepKinds: z.array(labelledOf(CASE_STEPS)),
   deliveryMethods: z.array(labelled),
   evidenceKinds: z.array(labelled),
+  rules: z.array(z.object({
+    key: z.string(), label: z.string(), tag: labelled, clause: z.string().nullable(), rationale: z.string().nullable(),
+    defaultValue: z.unknown(), enforcedByDefault: z.boolean(),
+  })),
+  housekeepingFundingSources: z.array(labelled),
+  housekeepingDeliveryWays: z.array(labelled),
 });

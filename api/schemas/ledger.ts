@@ -6,6 +6,7 @@ import { day, instant, labelled, nextCursor } from './common';
 export const ledgerRow = z.object({
   subjectName: z.string(),
   idNumberMasked: z.string(),
+  idNumber: z.string().optional().describe('完整身份证号：仅在已共享（冻结）台账且 ?unmask=true 时给出，并记入审计'),
   disabilityCategory: z.string(),
   disabilityGrade: z.string(),
   item: labelled,
@@ -53,6 +54,7 @@ export const ledgerView = z.object({
   month: z.string(),
   headers: z.array(z.object({ key: z.string(), label: z.string() })),
   share: ledgerShareView.nullable(),
+  unmasked: z.boolean().describe('是否为含完整身份证号的冻结台账'),
   items: z.array(ledgerEntryView),
   nextCursor,
 });

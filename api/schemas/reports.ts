@@ -6,9 +6,19 @@ import { instant, labelled } from './common';
 /** The eight figures of a row (db/queries/statistics FIGURES). */
 const figures = z.object(Object.fromEntries(FIGURES.map((f) => [f, z.number()])) as Record<(typeof FIGURES)[number], z.ZodNumber>);
 
+/** A row: an item's figures; at county level its 落实单位; a row carried from the previous quarter is marked. */
+const row = figures.extend({
+  item: labelled,
+  implementingUnit: labelled.optional().describe('落实单位（县区表）'),
+  carriedFrom: z.string().optional().describe('补计：上季度报送后至季度末办理'),
+  mark: z.string().optional(),
+});
+
 const departmentTable = z.object({
   department: labelled,
-  rows: z.array(figures.extend({ item: labelled })),
+  rows: z.array(row),
+  carried: z.array(row).describe('上季度报送后至季度末办理的工作（补计）'),
+  groups: z.array(z.object({ code: z.string(), label: z.string(), items: z.array(z.string()), subtotal: figures })).describe('方案的分类：（一）政务服务 1–4 …（四）居家服务 11–12，各含小计'),
   totals: figures,
 });
 
@@ -23,7 +33,11 @@ export const submissionState = z.object({
   contentHash: z.string().nullable(),
 });
 
-const header = { title: z.string(), quarter: z.string(), period: z.string(), asOf: instant, unit: z.string() };
+const header = {
+  title: z.string(), quarter: z.string(), period: z.string(), asOf: instant, unit: z.string(),
+  notes: z.array(z.string()).describe('口径说明（如：逾期件数按本地设定的办理时限计算）'),
+  totals: figures.describe('全部部门合计（服务对象人数按人去重）'),
+};
 
 export const countyReport = z.object({
   ...header,
@@ -42,6 +56,17 @@ export const cityReport = z.object({
 });
 
 export const quarterlyReport = z.union([countyReport, cityReport]);
+
+/** The city's tables as sent on to the region (报送至自治区), frozen with when and by whom. */
+export const regionReport = z.object({
+  title: z.string(), level: z.literal('region'), quarter: z.string(), period: z.string(), unit: z.string(), asOf: instant,
+  sentAt: instant, sentBy: z.string(), contentHash: z.string(),
+  totals: figures,
+  tables: z.array(departmentTable.extend({
+    unit: z.string(),
+    counties: z.array(z.object({ county: labelled, submitted: z.boolean(), late: z.boolean() })),
+  })),
+});
 
 export const submittedReport = submissionState.extend({
   id: z.string(), quarter: z.string(), county: labelled, department: labelled, unit: z.string(), table: departmentTable,

@@ -4,6 +4,7 @@
  * date only unmasked (api/presenters/subject.ts); nothing the schema does not name leaves the API.
  */
 import { z } from 'zod';
+import { eligibilityAnswers } from '../services/eligibility';
 import { day, instant, itemsOf, labelled, pageOf } from './common';
 
 /** An eligibility verdict with labels on its group and question codes. */
@@ -48,16 +49,8 @@ export const subjectView = z.object({
 export const subjectList = pageOf(subjectView);
 
 /** The eligibility answers of a needs survey (the request's, strict, and the stored ones with the subject's filled in). */
-export const eligibilityAnswers = z.object({
-  disabilityCategory: z.number().int().min(1).max(7).optional(),
-  disabilityGrade: z.number().int().min(1).max(4).optional(),
-  limitedMobility: z.boolean().optional(),
-  noCapableCarer: z.boolean().optional(),
-  householdDisabledCount: z.number().int().min(1).max(30).optional(),
-  elderlyParentCarer: z.boolean().optional(),
-  schizophrenia: z.boolean().optional(),
-  blind: z.boolean().optional(),
-});
+/** The survey's eligibility answers: one definition, the request's (api/services/eligibility.ts). */
+export { eligibilityAnswers };
 
 /** What a survey's answer and the subject's needs list say of each need. */
 const needFields = {
@@ -83,7 +76,7 @@ export const surveyView = z.object({
   eligibility: eligibilityView,
   started: z.boolean(),
   notice: z.string(),
-  needs: z.array(z.object({ ...needFields, id: z.string().nullable() })),
+  needs: z.array(z.object({ ...needFields, id: z.string().nullable(), eligibility: eligibilityView.nullable().describe('该需求按其服务事项的服务对象条件认定的结果') })),
 });
 
 export const subjectNeeds = itemsOf(z.object({

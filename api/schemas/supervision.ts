@@ -1,5 +1,6 @@
 /** What /v1/supervision answers: overdue and stuck cases, the summary, workload, escalations. */
 import { z } from 'zod';
+import { calendarWarning } from './policy';
 import { instant, labelled, nextCursor } from './common';
 
 const caseRow = z.object({
@@ -43,6 +44,7 @@ export const supervisionSummary = z.object({
   byCounty: z.array(summaryFigures.extend({ county: labelled })),
   byDepartment: z.array(summaryFigures.extend({ department: labelled })),
   byItem: z.array(summaryFigures.extend({ item: labelled })),
+  calendarWarnings: z.array(calendarWarning).describe('缺少节假日安排的年份（期限按每个工作日计算）'),
 });
 
 export const workloadList = z.object({
@@ -71,6 +73,8 @@ export const escalationList = z.object({
     action: labelled,
     status: z.string(),
     actedOn: z.object({ by: z.object({ id: z.string(), name: z.string() }), at: instant, with: z.string().nullable() }).nullable(),
+    advisory: z.boolean().describe('按本地设定的办理时限（未设为执行）产生：仅作提醒，不是正式督办'),
+    rule: z.object({ key: z.string(), tag: z.string(), enforced: z.boolean() }).nullable(),
   })),
   nextCursor,
 });

@@ -15,7 +15,7 @@ import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
 import { startMoto, type Moto } from '../support/moto';
 import { evidenceFile, post, upload } from './casesSupport';
 
-const COUNTY = '640122';
+const COUNTY = '640104'; // not a county the supervision test seeds
 const BUCKET = 'doorstep-evidence-test';
 let moto: Moto;
 let stack: TestStack;

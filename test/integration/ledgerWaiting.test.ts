@@ -11,7 +11,7 @@ import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
 import { startStack, type TestStack } from '../support/env';
 import { shanghai } from '../support/generate';
 
-const COUNTY = '640121';
+const COUNTY = '640181'; // not a county the supervision test seeds
 let stack: TestStack;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let coordinator: TestUser;

@@ -20,6 +20,7 @@ let stack: TestStack;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let data: Generated;
 let supervisor: TestUser;
+let planSupervisor: TestUser;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -29,7 +30,9 @@ beforeAll(async () => {
   });
   await stack.db.$client`analyze cases`;
   await stack.db.$client`analyze case_events`;
-  supervisor = await makeUser(stack.db, 'supervisor', { counties: COUNTIES });
+  // Scoped to the counties and (for cases) the departments this file seeds: other files' cases there must not count here.
+  supervisor = await makeUser(stack.db, 'supervisor', { counties: COUNTIES, departments: DEPARTMENTS });
+  planSupervisor = await makeUser(stack.db, 'supervisor', { counties: COUNTIES });
 }, 180_000);
 afterAll(async () => { await app?.close(); await stack?.close(); });
 
@@ -177,7 +180,7 @@ describe('plan shortfalls', () => {
     });
     const short = plans.periods.filter((p) => !p.compliant);
     expect(short.length).toBeGreaterThan(0);
-    const got = await all('/v1/supervision/escalations?county=640121&department=DPF');
+    const got = await all('/v1/supervision/escalations?county=640121&department=DPF', planSupervisor);
     expect(got.every((g) => g.kind === 'plan')).toBe(true);
     expect(new Set(got.map((g) => `${g.planId}:${g.period}`))).toEqual(new Set(short.map((p) => `${p.planId}:${p.period}`)));
     expect(got.every((g) => g.actedOn === null && g.target === 'DPF')).toBe(true);
@@ -187,7 +190,7 @@ describe('plan shortfalls', () => {
     const at = new Date(latest.checkedAt.getTime() + 86_400_000).toISOString();
     await stack.db.$client`insert into plan_sessions (id, plan_id, period, session_date, units, unit, provider_staff, recorded_by, created_at, updated_at)
       values (${`${latest.planId}-s1`}, ${latest.planId}, ${latest.period}, ${at.slice(0, 10)}::date, 60, 'minutes', '康复师', ${worker.id}, ${at}::timestamptz, ${at}::timestamptz)`;
-    const after = await all('/v1/supervision/escalations?county=640121&department=DPF&acted=true');
+    const after = await all('/v1/supervision/escalations?county=640121&department=DPF&acted=true', planSupervisor);
     expect(after.map((g) => `${g.planId}:${g.period}`)).toContain(`${latest.planId}:${latest.period}`);
     expect(after.find((g) => g.period === latest.period && g.planId === latest.planId).actedOn).toMatchObject({ by: { id: worker.id }, with: 'session_recorded' });
   });
