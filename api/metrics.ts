@@ -15,6 +15,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { escalationsToday, openCaseCounts, type ScopeCount } from '../db/queries/metrics';
+import { loadPolicy } from '../db/queries/policy';
 import { SCHEDULE_IDS } from '../temporal/schedules';
 import { listFailingWorkflows } from './services/failingWorkflows';
 
@@ -66,6 +67,17 @@ export const BUSINESS_GAUGES: BusinessGauge[] = [
       // Always a caseEngine series, so "no failing cases" reads 0 rather than no data.
       if (!byType.has('caseEngine')) byType.set('caseEngine', 0);
       return [...byType].map(([type, value]) => ({ labels: { workflow_type: type }, value }));
+    },
+  },
+  {
+    name: 'doorstep_policy_rules', help: '规则数 Rules in force by origin (plan: the implementation plan; local: set here) and effect (enforced or advisory)', labelNames: ['tag', 'effect'],
+    read: async (s) => {
+      const counts = new Map<string, number>([['plan|enforced', 0], ['plan|advisory', 0], ['local|enforced', 0], ['local|advisory', 0]]);
+      for (const r of await loadPolicy(s.db)) {
+        const key = `${r.tag}|${r.enforced ? 'enforced' : 'advisory'}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts].map(([key, value]) => { const [tag, effect] = key.split('|'); return { labels: { tag, effect }, value }; });
     },
   },
   { name: 'doorstep_schedule_next_run_timestamp_seconds', help: 'When each reporting schedule runs next (Unix seconds); in the past means it did not run', labelNames: ['schedule'], read: perSchedule((s) => s.nextRun) },

@@ -454,5 +454,4 @@ export const policyRules = pgTable('policy_rules', {
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;
-export type CaseEventRow = typeof caseEvents.$inferSelect;
 export type User = typeof users.$inferSelect;

@@ -111,8 +111,6 @@ export const ITEM_CODES = [
   'HOME_EMPLOYMENT',
 ] as const;
 
-/** One of the twelve item codes. */
-export type ItemCode = (typeof ITEM_CODES)[number];
 
 /**
  * Default step deadlines in working days (OUR choice; the seed sets none). Normal / green channel:

@@ -167,11 +167,6 @@ export function periodEndsAt(period: Pick<PlanPeriod, 'end'>): Date {
   return startOfShanghaiDay(addDaysToDate(period.end, 1));
 }
 
-/** The week of a weekly-cadence period that contains `date`, if any. */
-export function weekOf(period: PlanPeriod, date: string): PlanWeek | undefined {
-  return period.weeks?.find((w) => w.start <= date && date <= w.end);
-}
-
 /** The Chinese name of a cadence's unit. */
 export function unitLabel(cadence: Pick<Cadence, 'unit'>): string {
   return cadence.unit === 'class_hours' ? '课时' : cadence.unit === 'minutes' ? '分钟' : '次';

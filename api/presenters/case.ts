@@ -6,7 +6,6 @@ import {
 } from '../../domain/vocabulary';
 import type { CaseRow } from '../../db/schema';
 import type { CaseState } from '../../workflows/contract';
-import type { AuthUser } from '../auth';
 import { countyL, departmentL } from '../export/labels';
 
 /** How a case ended, as its view names it (the ledger's 办理结果 words it its own way: activities/ledger). */
@@ -15,7 +14,7 @@ const OUTCOME_LABELS: Readonly<Record<NonNullable<CaseState['outcome']>, string>
 };
 
 /** The case view: the workflow's own state, plus the read model's projection marker when there is one. */
-export function presentCase(state: CaseState, row: CaseRow | undefined, _user: AuthUser) {
+export function presentCase(state: CaseState, row: CaseRow | undefined) {
   const { input } = state;
   const found = findAction(input.itemCode, input.actionCode);
   const item = findItem(input.itemCode);

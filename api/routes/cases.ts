@@ -50,9 +50,12 @@ import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
 import { eligibilityAnswers, eligibilityOverride } from '../services/eligibility';
 import { openCase, type OpenCaseRequest } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
-import { sendUpdate } from '../workflowUpdates';
+import { sendUpdate, unavailable } from '../workflowUpdates';
 import { caseList, caseView, storedEvidence } from '../schemas/cases';
 import { fileResponse, problemResponses } from '../schemas/common';
+
+/** How long reading a case waits for its workflow before the read model answers. */
+const QUERY_DEADLINE_MS = 5_000;
 
 
 export const createCaseBody = z.object({
@@ -134,17 +137,21 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   /** Loads a case the user may see: the read model row and the workflow's own state (404 outside the scope). */
   async function loadCase(user: AuthUser, id: string): Promise<{ row?: CaseRow; state: CaseState }> {
     const [row] = await deps.db.select().from(cases).where(eq(cases.id, id)).limit(1);
+    if (row && !inScope(user, row.county, row.department)) throw notFound('案件');
     let state: CaseState;
     try {
-      state = await deps.temporal.workflow.getHandle(caseWorkflowId(id)).query(getCaseStateQuery);
+      // Bounded: a workflow whose task is failing does not answer queries; the read model then answers.
+      state = await deps.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.temporal.workflow.getHandle(caseWorkflowId(id)).query(getCaseStateQuery));
     } catch (e) {
       if (!row) {
         if (e instanceof WorkflowNotFoundError || (e as Error).name === 'WorkflowNotFoundError') throw notFound('案件');
-        throw e;
+        throw unavailable('案件的办理流程暂时无法读取，请稍后重试');
       }
-      // The workflow is gone (e.g. past the namespace's retention): the read model keeps its last state.
+      // The workflow is gone (e.g. past the namespace's retention) or not answering: the read model keeps its last state.
       state = row.state as unknown as CaseState;
     }
+    // A row without its workflow's state (imported, or written by hand) cannot be shown as a case.
+    if (!state?.input || !Array.isArray(state.events)) throw conflict('该案件没有办理流程记录，无法显示办理情况，请联系管理员');
     if (!inScope(user, state.input.county, state.input.department)) throw notFound('案件');
     return { row, state };
   }
@@ -162,7 +169,10 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   async function loadForStep(user: AuthUser, id: string): Promise<CaseState> {
     const row = await rowOf(id);
     if (!row || !inScope(user, row.county, row.department)) throw notFound('案件');
-    return row.state as unknown as CaseState;
+    const state = row.state as unknown as Partial<CaseState> | null;
+    // A row without its workflow's state (imported, or written by hand) has no workflow to send a step to.
+    if (!state?.input || !Array.isArray(state.events)) throw conflict('该案件没有办理流程记录，不能在系统中办理此步骤，请联系管理员');
+    return state as CaseState;
   }
 
   /**
@@ -181,11 +191,13 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       deadlineMs: deps.config.UPDATE_TIMEOUT_MS,
       onEnded: async () => {
         const final = await handle.query(getCaseStateQuery).catch(async () => ((await rowOf(id))?.state as unknown as CaseState | undefined) ?? state);
-        if (final.events.some((ev) => ev.data?.updateId === updateId)) return final;
+        if (final?.events?.some((ev) => ev.data?.updateId === updateId)) return final;
+        // Ended, or (a read-model row whose workflow is gone) no longer running at all.
+        if (!final?.status || final.status === 'open') throw conflict(`该案件的办理流程已不存在，不能${CASE_ACTION_LABELS[what]}，请联系管理员`);
         throw conflict(`案件${CASE_STATUS_LABELS[final.status] ?? final.status}，不能${CASE_ACTION_LABELS[what]}`);
       },
     });
-    return presentCase(next, await rowOf(id), user);
+    return presentCase(next, await rowOf(id));
   }
 
   /** Checks that evidence files were uploaded to this case (400 naming the missing ones). */
@@ -214,7 +226,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip },
       user, request.body as OpenCaseRequest, key,
     );
-    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined, user));
+    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined));
   });
 
   r.get('/cases', {
@@ -259,7 +271,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadCase(user, request.params.id);
-    return presentCase(state, row, user);
+    return presentCase(state, row);
   });
 
   // ---- the steps ----

@@ -157,13 +157,16 @@ export async function listShares(db: Db, filter: { month: string; counties: read
 
 /**
  * Freezes a county department's month: marks its rows shared and records the row count and content
- * hash, in one transaction that holds writers off (SHARE lock) so no row slips in between hash and
+ * hash, in one transaction that holds writers off (SHARE ROW EXCLUSIVE lock) so no row slips in between hash and
  * freeze. Idempotent: a month already shared returns its share unchanged.
  */
 export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string): Promise<{ created: boolean; share: LedgerShare }> {
   return db.$client.begin(async (tx) => {
     const sql = tx as unknown as postgres.Sql;
-    await sql`lock table ledger_entries in share mode`;
+    // SHARE ROW EXCLUSIVE: holds writers off like SHARE, and conflicts with itself, so two shares at once
+    // run one after the other. (Under SHARE, two shares that both write rows — the waiting cases entered,
+    // the rows marked shared — each wait for the other's lock: a deadlock.)
+    await sql`lock table ledger_entries in share row exclusive mode`;
     const [existing] = await sql<LedgerShare[]>`
       select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
       from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;

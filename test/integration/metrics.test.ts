@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_RULES } from '../../domain/policy';
 import { buildApp } from '../../api/app';
 import { buildMetricsServer, readSchedules } from '../../api/metrics';
 import { caseEvents, cases } from '../../db/schema';
@@ -102,6 +103,16 @@ describe('/metrics', () => {
     expect(samples(text, 'doorstep_cases_open').get(scope)).toBe(3);
     expect(samples(text, 'doorstep_cases_overdue').get(scope)).toBe(1);
     expect(samples(text, 'doorstep_escalations_today').get(scope)).toBe(1);
+  });
+
+  it('counts the rules in force: the plan\'s (always enforced) and local ones (enforced or advisory)', async () => {
+    const text = await scrape();
+    const rules = samples(text, 'doorstep_policy_rules');
+    const n = (tag: string) => POLICY_RULES.filter((r) => r.tag === tag).length;
+    expect(rules.get('{tag="plan",effect="enforced"}')).toBe(n('plan'));
+    expect(rules.get('{tag="plan",effect="advisory"}')).toBe(0);
+    expect((rules.get('{tag="local",effect="enforced"}') ?? 0) + (rules.get('{tag="local",effect="advisory"}') ?? 0)).toBe(n('local'));
+    expect(n('local')).toBeGreaterThan(0);
   });
 
   it('reports when each reporting schedule ran last and runs next; a paused one has no next run, a missing one no series', async () => {

@@ -14,10 +14,15 @@
  * (SCHEMATHESIS_SEED) so that a failure reproduces. Signing out (DELETE /v1/me/token) runs apart, last.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { cases } from '../../db/schema';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runMigrations } from '../../db/migrate';
 import { ROLES, type Role } from '../../api/auth';
 import { shanghaiDate } from '../../domain/calendar';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
@@ -95,8 +100,26 @@ async function seed() {
   ].join('\n');
 }
 
+/**
+ * A database of the fuzzer's own: as admin it changes users' roles, disables them and signs them out,
+ * and as coordinator it shares ledger months — none of which may reach another test file's data.
+ */
+async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const shared = inject('databaseUrl');
+  const name = `doorstep_st_${Date.now()}_${process.pid}`;
+  const admin = postgres(shared, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  await runMigrations(url.toString());
+  return { url: url.toString(), drop: async () => { await admin.unsafe(`drop database if exists ${name} with (force)`); await admin.end(); } };
+}
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
+
 beforeAll(async () => {
+  own = await ownDatabase();
   stack = await startStack({
+    DATABASE_URL: own.url,
     RATE_LIMIT_PER_MINUTE: 1_000_000, AUTH_FAILURES_PER_MINUTE: 1_000_000, UNMASK_QUOTA_PER_DAY: 1_000_000, ID_SEARCH_PER_HOUR: 1_000_000,
   });
   for (const role of ROLES) users[role] = await makeUser(stack.db, role, { cityLevel: true });
@@ -114,6 +137,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
+  await own?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -210,6 +234,27 @@ describe('the response schema check', () => {
 });
 
 describe('what schemathesis found, each fixed', () => {
+  it('a step on a case whose read-model row has no running workflow (generated, or its workflow gone) is a 409 with the reason, not a 500', async () => {
+    const coordinator = await makeUser(stack.db, 'coordinator', { cityLevel: true });
+    const subject = await makeSubject(stack.db);
+    const opened = await post(coordinator, '/v1/cases', { subjectId: subject.id, itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION' });
+    expect(opened.statusCode).toBe(201);
+    const [row] = await stack.db.select().from(cases).where(eq(cases.id, opened.json().id));
+    const orphan = randomUUID();
+    const st = row.state as { input: Record<string, unknown> };
+    await stack.db.insert(cases).values({ ...row, id: orphan, state: { ...st, input: { ...st.input, caseId: orphan } } });
+    const noWorkflow = await post(coordinator, `/v1/cases/${orphan}/deliver`, { method: 'electronic', trackingNumber: 'SF12345678' });
+    expect(noWorkflow.statusCode, noWorkflow.body).toBe(409);
+    expect(noWorkflow.json().detail).toContain('办理流程已不存在');
+    const bare = randomUUID();
+    await stack.db.insert(cases).values({ ...row, id: bare, state: {} });
+    const noState = await post(coordinator, `/v1/cases/${bare}/deliver`, { method: 'electronic', trackingNumber: 'SF12345678' });
+    expect(noState.statusCode, noState.body).toBe(409);
+    expect(noState.json().detail).toContain('没有办理流程记录');
+    const read = await stack.app.inject({ url: `/v1/cases/${bare}`, headers: coordinator.auth });
+    expect(read.statusCode, read.body).toBe(409);
+  });
+
   it('a ledger month in year 0000 is a 400 on the month, not a 500', async () => {
     const coordinator = await makeUser(stack.db, 'coordinator', { cityLevel: true }); // the fuzz may have disabled the seeded one
     const share = await post(coordinator, '/v1/ledger/share', { county: '640104', department: 'DPF', month: '0000-01' });
