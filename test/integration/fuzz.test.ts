@@ -17,7 +17,7 @@ import { ROLES } from '../../api/auth';
 import { users as usersTable } from '../../db/schema';
 import { issueToken } from '../../db/queries/users';
 import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/env';
+import { ownDatabase, startStack, type TestStack } from '../support/env';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
@@ -43,8 +43,12 @@ function keysOf(schema: unknown): string[] {
  */
 const LIMITS = { RATE_LIMIT_PER_MINUTE: 1_000_000, AUTH_FAILURES_PER_MINUTE: 1_000_000, UNMASK_QUOTA_PER_DAY: 1_000_000, ID_SEARCH_PER_HOUR: 1_000_000 };
 
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 beforeAll(async () => {
-  stack = await startStack(LIMITS);
+  // A database of its own: the fuzz acts as city-level admin and coordinator (disabling users, sharing
+  // ledger months) and must not reach another test file's data.
+  own = await ownDatabase();
+  stack = await startStack({ ...LIMITS, DATABASE_URL: own.url });
   users = await Promise.all([
     ...ROLES.map((r) => makeUser(stack.db, r, { cityLevel: true })),
     ...ROLES.map((r) => makeUser(stack.db, r, { counties: ['640104'], departments: ['DPF'] })),
@@ -77,6 +81,7 @@ afterAll(async () => {
   for (const c of Object.values(counts)) for (const [s, n] of Object.entries(c.statuses)) statuses[Number(s)] = (statuses[Number(s)] ?? 0) + n;
   console.log(`fuzz: ${Object.keys(counts).length} routes × ${RUNS} runs = ${total} requests; statuses ${JSON.stringify(statuses)}`);
   await stack?.close();
+  await own?.drop();
 });
 
 /**

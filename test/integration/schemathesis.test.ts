@@ -20,13 +20,11 @@ import { cases } from '../../db/schema';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runMigrations } from '../../db/migrate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../api/auth';
 import { shanghaiDate } from '../../domain/calendar';
 import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/env';
+import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { evidenceFile, upload } from './casesSupport';
 
 const ST = resolve(import.meta.dirname, '../../.tools/venv/bin/st');
@@ -100,23 +98,11 @@ async function seed() {
   ].join('\n');
 }
 
-/**
- * A database of the fuzzer's own: as admin it changes users' roles, disables them and signs them out,
- * and as coordinator it shares ledger months — none of which may reach another test file's data.
- */
-async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const shared = inject('databaseUrl');
-  const name = `doorstep_st_${Date.now()}_${process.pid}`;
-  const admin = postgres(shared, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(shared);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  return { url: url.toString(), drop: async () => { await admin.unsafe(`drop database if exists ${name} with (force)`); await admin.end(); } };
-}
 let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
 beforeAll(async () => {
+  // A database of its own: as admin the fuzzer changes roles, disables users and signs them out, and as
+  // coordinator it shares ledger months — none of which may reach another test file's data.
   own = await ownDatabase();
   stack = await startStack({
     DATABASE_URL: own.url,
