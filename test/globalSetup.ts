@@ -5,11 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import postgres from 'postgres';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../db/embedded';
-import { runMigrations } from '../db/migrate';
+import { createDatabase } from './support/database';
 import { registerSearchAttributes, startDevServer, startTimeSkippingServer, type RunningServer } from '../temporal/devServer';
 import { workflowsPath } from '../temporal/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
@@ -37,16 +36,10 @@ export default async function setup(project: TestProject) {
     embedded = await startEmbeddedPostgres(resolve(dataDir, `postgres-${process.pid}`), undefined, { temporary: true });
     serverUrl = embedded.url;
   }
-  const dbName = `doorstep_test_${Date.now()}_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  await runMigrations(databaseUrl);
+  const database = await createDatabase(serverUrl, 'doorstep_test');
+  const databaseUrl = database.url;
   stops.push(async () => {
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await database.drop();
     await embedded?.stop();
   });
 
@@ -65,7 +58,7 @@ export default async function setup(project: TestProject) {
   project.provide('devServerAddress', dev.address);
   project.provide('timeSkippingAddresses', timeSkipping.map((s) => s.address));
   project.provide('workflowBundlePath', workflowBundlePath);
-  console.log(`test environment ready in ${Date.now() - t0} ms (database ${dbName}, dev server ${dev.address})`);
+  console.log(`test environment ready in ${Date.now() - t0} ms (database ${new URL(databaseUrl).pathname.slice(1)}, dev server ${dev.address})`);
 
   return async () => {
     for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));

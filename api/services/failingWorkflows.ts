@@ -34,14 +34,19 @@ function kindOf(workflowId: string): Pick<FailingWorkflow, 'kind' | 'entityId'> 
   return m ? { kind: m[1] as 'case' | 'plan', entityId: m[2] } : { kind: 'other' };
 }
 
+/** Temporal's description of a workflow's task problems ([] when it has none). */
+function reportedProblems(searchAttributes: unknown): string[] {
+  const raw = (searchAttributes as Record<string, unknown> | undefined)?.TemporalReportedProblems;
+  return Array.isArray(raw) ? raw.map(String) : [];
+}
+
 /** The flagged workflows, newest first. */
 export async function listFailingWorkflows(temporal: Client, limit = FAILING_LIMIT): Promise<FailingWorkflow[]> {
   const out: FailingWorkflow[] = [];
   for await (const wf of temporal.workflow.list({ query: FAILING_QUERY, pageSize: Math.min(limit, 100) })) {
-    const raw = (wf.searchAttributes as Record<string, unknown> | undefined)?.TemporalReportedProblems;
     out.push({
       workflowId: wf.workflowId, runId: wf.runId, type: wf.type,
-      problems: Array.isArray(raw) ? raw.map(String) : [],
+      problems: reportedProblems(wf.searchAttributes),
       startedAt: wf.startTime.toISOString(),
       ...kindOf(wf.workflowId),
     });
@@ -54,8 +59,7 @@ export async function listFailingWorkflows(temporal: Client, limit = FAILING_LIM
 export async function isFailing(temporal: Client, workflowId: string): Promise<boolean> {
   try {
     const d = await temporal.workflow.getHandle(workflowId).describe();
-    const raw = (d.searchAttributes as Record<string, unknown> | undefined)?.TemporalReportedProblems;
-    return (Array.isArray(raw) && raw.length > 0) || (d.raw.pendingWorkflowTask?.attempt ?? 0) > 1;
+    return reportedProblems(d.searchAttributes).length > 0 || (d.raw.pendingWorkflowTask?.attempt ?? 0) > 1;
   } catch {
     return false;
   }

@@ -1,6 +1,5 @@
 /** Test helpers over the run's shared environment (see test/globalSetup.ts). */
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -9,23 +8,16 @@ import { createActivities, type Activities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { createDb, type Db } from '../../db/client';
-import { runMigrations } from '../../db/migrate';
 import { dataConverter } from '../../temporal/dataConverter';
 import { workerTelemetryOptions } from '../../temporal/telemetry';
+import { createDatabase } from './database';
 
 /**
  * A database of a test file's own on the run's server (migrated; `drop` removes it), for tests whose
  * requests touch data of any scope — fuzzers acting as admin or city-level coordinator.
  */
-export async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const shared = inject('databaseUrl');
-  const name = `doorstep_own_${Date.now()}_${process.pid}_${randomUUID().slice(0, 8)}`.replace(/-/g, '');
-  const admin = postgres(shared, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(shared);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  return { url: url.toString(), drop: async () => { await admin.unsafe(`drop database if exists ${name} with (force)`); await admin.end(); } };
+export function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  return createDatabase(inject('databaseUrl'), 'doorstep_own');
 }
 
 /** A pool on the run's database. */
