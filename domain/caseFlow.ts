@@ -155,6 +155,16 @@ export const ESCALATION_REASON_LABELS: Readonly<Record<EscalationReason, string>
   failed_visits: `连续${FAILED_VISITS_TO_ESCALATE}次上门未办成`,
 });
 
+/**
+ * Where a case was accepted with documents missing (容缺后补): at 申请受理, a green-channel case opened so
+ * (plan 四（三）“绿色通道+容缺后补”), or at review (容缺受理).
+ */
+export const SUPPLEMENT_STAGES = ['acceptance', 'review'] as const;
+export type SupplementStage = (typeof SUPPLEMENT_STAGES)[number];
+export const SUPPLEMENT_STAGE_LABELS: Readonly<Record<SupplementStage, string>> = Object.freeze({
+  acceptance: '申请受理时容缺（绿色通道+容缺后补）', review: '审核时容缺受理',
+});
+
 /** Reasons a case is cancelled or withdrawn. */
 export const CANCEL_REASONS = ['moved_away', 'died', 'declined', 'other'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];

@@ -52,6 +52,7 @@ export const CASE_EVENT_TYPES = [
   'opened', 'step_started', 'assigned', 'reassigned', 'visit_scheduled', 'visit_rescheduled', 'visit_done', 'visit_failed',
   'reviewed', 'returned', 'rejected', 'supplement_supplied', 'supplement_overdue', 'dispatched', 'redispatched', 'received',
   'ledger_shared', 'closed', 'cancelled', 'held', 'resumed', 'green_channel_on', 'overdue', 'escalated', 'calendar_updated',
+  'policy_updated',
 ] as const;
 export type CaseEventType = (typeof CASE_EVENT_TYPES)[number];
 export const CASE_EVENT_LABELS: Readonly<Record<CaseEventType, string>> = Object.freeze({
@@ -60,6 +61,7 @@ export const CASE_EVENT_LABELS: Readonly<Record<CaseEventType, string>> = Object
   supplement_supplied: '补交材料', supplement_overdue: '容缺材料逾期', dispatched: '寄送', redispatched: '重新寄送', received: '签收',
   ledger_shared: '已登记工作台账（随月度台账共享残联）', closed: '办结', cancelled: '撤销', held: '暂停', resumed: '恢复',
   green_channel_on: '开启绿色通道', overdue: '超期', escalated: '督办升级', calendar_updated: '节假日安排更新',
+  policy_updated: '办理时限规则更新',
 });
 
 /**

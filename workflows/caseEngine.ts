@@ -30,10 +30,17 @@
  *   into overdue + escalation events (rules in domain/caseFlow.ts).
  *
  * Versioning: any later change to this file's logic must be guarded with `patched('<change-id>')` so
- * that recorded histories (test/workflows/histories/) still replay.
+ * that recorded histories (test/workflows/histories/) still replay. The changes so far:
+ * - {@link ACCEPT_WITH_MISSING} (issue 15): a green-channel case opened with documents missing
+ *   (绿色通道+容缺后补 at 申请受理) starts with its supplement running.
+ * - {@link STEP_DEADLINE_POLICY} (issue 15): step deadlines are a local rule (policy `deadlines.steps`);
+ *   a passed one is recorded (overdue, shown as advisory) but escalates only while an admin enforces
+ *   the rule. Histories recorded before replay as they ran (every passed deadline escalated); a case
+ *   that was running before the change follows the rule from its next deadline on.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes,
+  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, log, patched, proxyActivities, proxyLocalActivities, setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
@@ -46,8 +53,8 @@ import {
 } from '../domain/caseFlow';
 import {
   assignUpdate, cancelCaseUpdate, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate, holdUpdate, NOT_ASSIGNEE,
-  openedUpdate, resumeUpdate, reviewUpdate, SA, scheduleVisitUpdate, setCalendarSignal, STEP_NOT_ALLOWED, supplementUpdate,
-  visitReportUpdate, type CaseEvent, type CaseInput, type CaseState, type EvidenceRef, type StepActor, type Visit,
+  openedUpdate, resumeUpdate, reviewUpdate, SA, scheduleVisitUpdate, setCalendarSignal, setPolicySignal, STEP_NOT_ALLOWED, supplementUpdate,
+  visitReportUpdate, type CaseEvent, type CaseInput, type CaseState, type EvidenceRef, type StepActor, type Supplement, type Visit,
 } from './contract';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -71,6 +78,11 @@ const { writeCaseLedgerEntry } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+
+/** Patch: a green-channel case opened with documents missing starts with its supplement (容缺后补 at 申请受理). */
+export const ACCEPT_WITH_MISSING = 'accept-with-missing-at-opening';
+/** Patch: a passed step deadline escalates only while the step-deadline rule is enforced. */
+export const STEP_DEADLINE_POLICY = 'step-deadline-policy';
 
 /** A step not allowed now: the update fails with this reason and the API answers 409. */
 function notAllowed(reason: string): ApplicationFailure {
@@ -113,11 +125,16 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     evidence: [],
     reviews: [],
     escalations: [],
+    ...(input.stepDeadlines ? { stepDeadlines: { ...input.stepDeadlines } } : {}),
     lateSteps: [],
     events: [],
   };
-  /** The engine's own bookkeeping (rolled back with the state when a transition fails). */
-  let inner = { version: 0, stepOverdue: false, ledgerWriting: false };
+  /**
+   * The engine's own bookkeeping (rolled back with the state when a transition fails). `stepLevel1At`:
+   * when the current step escalated to level 1 (level 2 follows three working days after it, or after
+   * the deadline in histories recorded before {@link STEP_DEADLINE_POLICY}).
+   */
+  let inner: { version: number; stepOverdue: boolean; ledgerWriting: boolean; stepLevel1At?: number } = { version: 0, stepOverdue: false, ledgerWriting: false };
   /** The highest seq written to PostgreSQL, and whether a batch is being written now. */
   let projectedSeq = 0;
   let writing = false;
@@ -216,6 +233,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     state.stepHeldWorkingMs = 0;
     state.stepEscalationLevel = 0;
     inner.stepOverdue = false;
+    inner.stepLevel1At = undefined;
     state.stepWorkingDays = stepWorkingDays(stepDef(action, kind), state.greenChannel);
     if (kind === 'visit') state.delivery = undefined;
     recomputeDue();
@@ -247,11 +265,26 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   }
 
   /** Records an escalation (each one is an event a supervisor sees). */
-  function escalate(level: 1 | 2, reason: EscalationReason): void {
+  function escalate(level: 1 | 2, reason: EscalationReason, extra: Record<string, unknown> = {}): void {
     const target = escalationTarget(level, input.county, input.department);
     state.escalations.push({ level, reason, step: state.step, at: now().toISOString(), target });
-    emit('escalated', undefined, { level, reason, target });
+    emit('escalated', undefined, { level, reason, target, ...extra });
   }
+
+  /**
+   * Whether a passed step deadline escalates now. Step deadlines are a local rule (the plan sets
+   * none): only while an admin enforces it. Histories recorded before the rule travelled with cases
+   * replay as they ran (every passed deadline escalated).
+   */
+  function stepDeadlinesEscalate(): boolean {
+    if (!patched(STEP_DEADLINE_POLICY)) return true;
+    return state.stepDeadlines?.enforced === true;
+  }
+
+  /** What an overdue or escalated event says of the step-deadline rule (for the read side to tell official from advisory). */
+  const ruleData = (): Record<string, unknown> => ({
+    rule: { key: 'deadlines.steps', version: state.stepDeadlines?.version ?? 0, enforced: state.stepDeadlines?.enforced === true },
+  });
 
   /** Adds evidence to the case's list (each file once). */
   function addEvidence(evidence: EvidenceRef[]): void {
@@ -320,6 +353,19 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
       });
     } catch (e) {
       log.warn('calendar update ignored', { caseId: input.caseId, error: (e as Error).message });
+    }
+  });
+  setHandler(setPolicySignal, ({ stepDeadlines: next }) => {
+    try {
+      transact(() => {
+        if (typeof next?.version !== 'number' || typeof next.enforced !== 'boolean') throw notAllowed('规则数据无效');
+        // Sent to every running case at each change (and again when a broadcast is repeated): an older or the same version changes nothing.
+        if (next.version <= (state.stepDeadlines?.version ?? -1)) return;
+        state.stepDeadlines = { version: next.version, enforced: next.enforced };
+        emit('policy_updated', undefined, { key: 'deadlines.steps', version: next.version, enforced: next.enforced });
+      });
+    } catch (e) {
+      log.warn('policy update ignored', { caseId: input.caseId, error: (e as Error).message });
     }
   });
   setHandler(openedUpdate, async () => {
@@ -402,12 +448,17 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
       case 'approve_with_missing':
         state.reviews.push({ decision: 'approve_with_missing', at, by: actor, missing: req.missing });
         state.outcome = 'approved_with_missing';
-        state.supplement = {
-          missing: req.missing, supplied: [], dueDate: req.supplementDueDate, dueAt: supplementDueAt(req.supplementDueDate).toISOString(),
-          status: 'pending', escalationLevel: 0, evidence: [],
-        };
+        if (supplementOutstanding()) {
+          // Documents accepted missing at 申请受理 are still outstanding (only cases opened so): one list.
+          mergeSupplement(state.supplement!, req.missing, req.supplementDueDate);
+        } else {
+          state.supplement = {
+            stage: 'review', missing: req.missing, supplied: [], dueDate: req.supplementDueDate, dueAt: supplementDueAt(req.supplementDueDate).toISOString(),
+            status: 'pending', escalationLevel: 0, evidence: [],
+          };
+        }
         emit('reviewed', actor, {
-          decision: 'approve_with_missing', missing: req.missing, supplementDueAt: state.supplement.dueAt, note: req.note ?? null,
+          decision: 'approve_with_missing', missing: req.missing, supplementDueAt: state.supplement!.dueAt, note: req.note ?? null,
         });
         advance(actor);
         break;
@@ -426,6 +477,19 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
         break;
     }
   });
+
+  /**
+   * Review-time 容缺 while the documents accepted missing at 申请受理 are outstanding: the reviewer's
+   * documents join the same list; a later due date covers them all while the first has not passed
+   * (once it has, the supplement stays overdue: its lateness and escalations stand).
+   */
+  function mergeSupplement(s: Supplement, missing: readonly string[], dueDate: string): void {
+    for (const m of missing) if (!s.missing.includes(m)) s.missing.push(m);
+    if (s.status === 'pending' && dueDate > s.dueDate) {
+      s.dueDate = dueDate;
+      s.dueAt = supplementDueAt(dueDate).toISOString();
+    }
+  }
 
   onStep(supplementUpdate, 'supplement', ({ documents }) => {
     const unknown = documents.filter((d: string) => !state.supplement!.missing.includes(d));
@@ -510,6 +574,13 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   });
 
   // ---- the deadlines ----
+  /** The current step escalates to `level` for its passed deadline, under the enforced rule (recorded with the event). */
+  function escalateStep(level: 1 | 2): void {
+    state.stepEscalationLevel = Math.max(state.stepEscalationLevel, level);
+    if (level === 1) inner.stepLevel1At = now().getTime();
+    escalate(level, 'step_overdue', ruleData());
+  }
+
   /** The next deadline to act on, and the transition that happens when it passes. */
   function nextDeadline(): { at: number; fire: () => void } | undefined {
     const candidates: Array<{ at: number; fire: () => void }> = [];
@@ -520,19 +591,36 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
           at: due.getTime(),
           fire: () => {
             inner.stepOverdue = true;
-            state.stepEscalationLevel = Math.max(state.stepEscalationLevel, 1);
-            emit('overdue', undefined, { dueAt: state.dueAt, workingDays: state.stepWorkingDays });
-            escalate(1, 'step_overdue');
+            if (!patched(STEP_DEADLINE_POLICY)) {
+              state.stepEscalationLevel = Math.max(state.stepEscalationLevel, 1);
+              emit('overdue', undefined, { dueAt: state.dueAt, workingDays: state.stepWorkingDays });
+              escalate(1, 'step_overdue');
+              return;
+            }
+            const escalates = stepDeadlinesEscalate();
+            // The deadline passed: recorded either way; escalated only under an enforced rule (else shown as advisory).
+            emit('overdue', undefined, { dueAt: state.dueAt, workingDays: state.stepWorkingDays, advisory: !escalates, ...ruleData() });
+            if (escalates) escalateStep(1);
           },
         });
-      } else if (state.stepEscalationLevel < 2) {
-        candidates.push({
-          at: level2At(due, calendar).getTime(),
-          fire: () => {
-            state.stepEscalationLevel = 2;
-            escalate(2, 'step_overdue');
-          },
-        });
+      } else if (state.stepEscalationLevel < 2 && stepDeadlinesEscalate()) {
+        if (state.stepEscalationLevel < 1) {
+          // Passed while the rule was advisory, enforced since: escalates now (level 2 follows from here).
+          candidates.push({ at: now().getTime(), fire: () => escalateStep(1) });
+        } else {
+          const from = patched(STEP_DEADLINE_POLICY) ? Math.max(due.getTime(), inner.stepLevel1At ?? 0) : due.getTime();
+          candidates.push({
+            at: level2At(new Date(from), calendar).getTime(),
+            fire: () => {
+              if (!patched(STEP_DEADLINE_POLICY)) {
+                state.stepEscalationLevel = 2;
+                escalate(2, 'step_overdue');
+              } else if (stepDeadlinesEscalate()) {
+                escalateStep(2);
+              }
+            },
+          });
+        }
       }
     }
     const s = state.supplement;
@@ -632,6 +720,20 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
     }
   }
 
+  /**
+   * 绿色通道+容缺后补 at 申请受理: the documents a green-channel case was opened without (the API checked
+   * them; anything else is ignored here, so no input can fail the opening).
+   */
+  function acceptedWithMissing(): CaseInput['acceptWithMissing'] {
+    const a = input.acceptWithMissing;
+    if (!a || !patched(ACCEPT_WITH_MISSING)) return undefined;
+    if (!input.greenChannel || !Array.isArray(a.missing) || a.missing.length === 0 || !isDateString(a.supplementDueDate)) {
+      log.warn('acceptWithMissing ignored: not a green-channel case, or no documents / due date', { caseId: input.caseId });
+      return undefined;
+    }
+    return a;
+  }
+
   // ---- the story ----
   upsertSearchAttributes([
     { key: SA.county, value: input.county },
@@ -640,10 +742,18 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
   ]);
   transact(() => {
     recomputeDue();
+    const accepted = acceptedWithMissing();
+    if (accepted) {
+      state.supplement = {
+        stage: 'acceptance', missing: [...accepted.missing], supplied: [], dueDate: accepted.supplementDueDate,
+        dueAt: supplementDueAt(accepted.supplementDueDate).toISOString(), status: 'pending', escalationLevel: 0, evidence: [],
+      };
+    }
     // The opening event also starts the first step (its data carries the step's deadline).
     emit('opened', input.openedBy, {
       catalogVersion: input.catalogVersion, greenChannel: input.greenChannel, surveyId: input.surveyId ?? null,
       step: state.step, workingDays: state.stepWorkingDays, dueAt: state.dueAt ?? null,
+      ...(accepted ? { acceptedWithMissing: accepted.missing, supplementDueAt: state.supplement!.dueAt } : {}),
     });
   });
   await Promise.all([flush(), keepTime()]);

@@ -66,7 +66,21 @@ export interface CaseInput {
    * (e.g. when the State Council publishes next year's schedule). Absent: the table built into the code.
    */
   calendar?: HolidayYear[];
+  /**
+   * The step-deadline rule in force when the case opened (policy `deadlines.steps`, a local rule): a
+   * passed step deadline escalates only while it is enforced. The setPolicy signal replaces it.
+   * Absent: advisory (the rule's default).
+   */
+  stepDeadlines?: StepDeadlineRule;
+  /**
+   * 绿色通道+容缺后补 at 申请受理 (plan 四（三）): a green-channel case accepted with these documents missing,
+   * to be supplied by `supplementDueDate` (YYYY-MM-DD, Asia/Shanghai). The supplement runs beside the main path.
+   */
+  acceptWithMissing?: { missing: string[]; supplementDueDate: string };
 }
+
+/** The version of the step-deadline rule a case follows, and whether an admin enforces it. */
+export interface StepDeadlineRule { version: number; enforced: boolean }
 
 /** One entry of a case's timeline. `seq` numbers events from 1; projection is idempotent on (caseId, seq). */
 export interface CaseEvent {
@@ -104,6 +118,8 @@ export interface Review {
 
 /** Documents accepted as missing (容缺后补), with their deadline. */
 export interface Supplement {
+  /** Where the case was accepted with them missing: at 申请受理 (a green-channel case opened so) or at review. Absent: review. */
+  stage?: 'acceptance' | 'review';
   missing: string[];
   supplied: string[];
   dueDate: string;
@@ -168,6 +184,8 @@ export interface CaseState {
   supplement?: Supplement;
   delivery?: Delivery;
   escalations: Escalation[];
+  /** The step-deadline rule the case follows now (absent in cases opened before it travelled with them). */
+  stepDeadlines?: StepDeadlineRule;
   /** Steps that went past their deadline. */
   lateSteps: StepKind[];
   visitedAt?: string;
@@ -186,6 +204,12 @@ export const getCaseStateQuery = defineQuery<CaseState>('getState');
 
 /** Replaces the holiday table a running case counts working days with (the current step's deadline is recomputed). */
 export const setCalendarSignal = defineSignal<[{ calendar: HolidayYear[] }]>('setCalendar');
+
+/**
+ * Sends a running case the step-deadline rule now in force (api/services/policyBroadcast.ts, when an
+ * admin changes `deadlines.steps`): from then on a passed step deadline escalates only if it is enforced.
+ */
+export const setPolicySignal = defineSignal<[{ stepDeadlines: StepDeadlineRule }]>('setPolicy');
 
 /** A human step's update: every one carries the acting user; the API derives its update id from the Idempotency-Key. */
 export interface StepActor {

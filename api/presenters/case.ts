@@ -1,6 +1,8 @@
 /** How a case looks over HTTP: codes travel with their Chinese labels; times are ISO 8601 UTC. */
 import { findAction, findItem } from '../../domain/catalog';
-import { CANCEL_REASON_LABELS, ESCALATION_REASON_LABELS, REVIEW_DECISION_LABELS, VISIT_OUTCOME_LABELS } from '../../domain/caseFlow';
+import {
+  CANCEL_REASON_LABELS, ESCALATION_REASON_LABELS, REVIEW_DECISION_LABELS, SUPPLEMENT_STAGE_LABELS, VISIT_OUTCOME_LABELS,
+} from '../../domain/caseFlow';
 import {
   CASE_EVENT_LABELS, CASE_STATUS_LABELS, CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, labelOf as lbl,
 } from '../../domain/vocabulary';
@@ -52,7 +54,16 @@ export function presentCase(state: CaseState, row: CaseRow | undefined) {
     failedVisits: state.failedVisits ?? 0,
     evidence: (state.evidence ?? []).map((e) => ({ sha256: e.sha256, kind: lbl(e.kind, EVIDENCE_KIND_LABELS), url: `/v1/cases/${input.caseId}/evidence/${e.sha256}` })),
     reviews: (state.reviews ?? []).map((r) => ({ ...r, decision: lbl(r.decision, REVIEW_DECISION_LABELS) })),
-    supplement: state.supplement ?? null,
+    supplement: state.supplement ? {
+      ...state.supplement,
+      stage: lbl(state.supplement.stage ?? 'review', SUPPLEMENT_STAGE_LABELS),
+      outstanding: state.supplement.missing.filter((m) => !state.supplement!.supplied.includes(m)),
+    } : null,
+    // Step deadlines are a local rule: shown always, escalated only while enforced (domain/policy.ts deadlines.steps).
+    stepDeadlineRule: {
+      key: 'deadlines.steps' as const, version: state.stepDeadlines?.version ?? 0, enforced: state.stepDeadlines?.enforced === true,
+      effect: state.stepDeadlines?.enforced ? { code: 'enforced', label: '执行：超期督办升级' } : { code: 'advisory', label: '建议：超期仅作提醒，不督办' },
+    },
     delivery: state.delivery ? { ...state.delivery, method: lbl(state.delivery.method, DELIVERY_METHOD_LABELS) } : null,
     holds: state.holds ?? [],
     escalations: (state.escalations ?? []).map((e) => ({ ...e, reason: lbl(e.reason, ESCALATION_REASON_LABELS) })),

@@ -16,7 +16,7 @@ import { calendarWarnings, holidayYearProblems, isDateString, shanghaiDate, type
 import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
 import { badRequest, notFound } from '../problem';
-import { broadcastCalendar } from '../services/calendarBroadcast';
+import { broadcastCalendar } from '../services/caseBroadcast';
 import { problemResponses } from '../schemas/common';
 import { calendarHistoryView, calendarSaved, calendarView } from '../schemas/policy';
 import type { AppDeps } from '../types';

@@ -3,6 +3,16 @@
  * clause it comes from; not editable here) or 'local' (who set it and when). Admins change a local
  * rule's value, or enforce it, with a note; every change is a new version and the history is kept.
  * A local rule is advisory until enforced: shown, never refusing and never an official 未达标.
+ *
+ * The step-deadline rule (`deadlines.steps`) reaches running cases as the calendar does
+ * (api/services/caseBroadcast.ts): each new version is signalled to every running case, which from then
+ * on escalates a passed deadline only while the rule is enforced. Enforcing it: a case whose current
+ * step is already past its deadline escalates at once to its county department, and three working days
+ * later to the leadership group's office if the step is still not done. Making it advisory again: no
+ * new escalation; escalations already raised stay on record as they were (official when raised).
+ * Its figures (working days per step) are the catalog version's, which each case keeps from its
+ * opening (some actions have their own, e.g. 10/5 days for a visit with an assessment): they change
+ * with a new catalog version, not here.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -15,7 +25,8 @@ import { audit } from '../audit';
 import { currentUser, requireRole } from '../auth';
 import { badRequest, conflict, notFound, zodFieldErrors } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { policyHistoryView, policyList, policyRuleView } from '../schemas/policy';
+import { policyHistoryView, policyList, policySaved } from '../schemas/policy';
+import { broadcastStepDeadlineRule } from '../services/caseBroadcast';
 import type { AppDeps } from '../types';
 
 const count = (max: number) => z.number().int().min(1).max(max);
@@ -69,7 +80,7 @@ export async function policyRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       tags: ['policy'], summary: '修改本地规则的数值，或设为执行/建议（须说明理由；保存为新版本）',
       params: keyParams,
       body: z.object({ value: z.unknown().optional(), enforced: z.boolean().optional(), note: z.string().trim().min(4, '请说明理由（至少4个字）').max(500) }).strict(),
-      response: { 201: policyRuleView, ...problemResponses },
+      response: { 201: policySaved, ...problemResponses },
     },
     preHandler: requireRole('admin'),
   }, async (request, reply) => {
@@ -85,9 +96,24 @@ export async function policyRoutes(app: FastifyInstance, deps: AppDeps & { now: 
         throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
       }
       value = parsed.data;
+      if (current.kind === 'stepDeadlines' && JSON.stringify(value) !== JSON.stringify(current.value)) {
+        throw conflict('办理步骤时限的天数随服务目录版本发布（部分事项有自己的时限），每个案件按开案时的版本计算；此处只能设为执行或建议');
+      }
     }
     const saved = await saveRule(deps.db, current.key, { value, enforced: b.enforced ?? current.enforced, note: b.note }, user.id, deps.now());
     await audit(deps.db, { user, action: 'policy.change', resourceType: 'policy', resourceId: current.key, ip: request.ip, detail: { version: saved.version, enforced: saved.enforced } });
-    return reply.status(201).send(presentRule(ruleOf(await loadPolicy(deps.db), current.key)));
+    const rule = ruleOf(await loadPolicy(deps.db), current.key);
+    let runningCases = null;
+    if (rule.kind === 'stepDeadlines') {
+      const sent = await broadcastStepDeadlineRule(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, { version: rule.version, enforced: rule.enforced });
+      runningCases = {
+        ...sent,
+        notice: sent.failed > 0
+          ? `已保存；${sent.failed} 个办理中案件未能更新办理时限规则，请再次提交以补发`
+          : `已保存，并已下发至 ${sent.signalled} 个办理中案件（${rule.enforced ? '超期将督办升级' : '超期仅作提醒，不再督办升级'}）`,
+      };
+      await audit(deps.db, { user, action: 'policy.broadcast', resourceType: 'policy', resourceId: current.key, ip: request.ip, detail: { version: rule.version, ...sent } });
+    }
+    return reply.status(201).send({ ...presentRule(rule), runningCases });
   });
 }

@@ -208,14 +208,19 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const to = q.to ? new Date(q.to) : undefined;
     if (from && to && from >= to) throw badRequest('起始时间须早于结束时间', [{ path: 'query.to', message: 'must be after from' }]);
     const res = await listEscalations(deps.db, scopeOf(user), { ...filtersOf(q), from, to, acted: q.acted, level: q.level }, q.limit, afterKey(q.cursor));
-    // Step deadlines are a local rule (the plan sets none): until an admin enforces it, a case's
-    // escalation for a passed deadline is a reminder, not an official escalation (domain/policy.ts).
+    // Step deadlines are a local rule (the plan sets none). The workflow escalates a passed deadline only
+    // under the enforced rule and records it with the escalation; one raised before it did so (no rule
+    // recorded) is a reminder unless the rule is enforced now (domain/policy.ts). Failed visits and missed
+    // supplements are not step deadlines.
     const deadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
     return {
-      items: res.items.map((e) => ({
+      items: res.items.map((e) => {
+        const stepDeadline = e.kind === 'case' && e.reason === 'step_overdue';
+        const enforced = e.ruleEnforced ?? deadlines.enforced;
+        return {
         kind: e.kind,
-        advisory: e.kind === 'case' && !deadlines.enforced,
-        rule: e.kind === 'case' ? { key: deadlines.key, tag: deadlines.tag, enforced: deadlines.enforced } : null,
+        advisory: stepDeadline && !enforced,
+        rule: stepDeadline ? { key: deadlines.key, tag: deadlines.tag, enforced } : null,
         at: e.at.toISOString(),
         level: e.level,
         reason: e.reason,
@@ -230,7 +235,8 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
         action: actionL(e.itemCode, e.actionCode),
         status: e.status,
         actedOn: e.actedBy ? { by: { id: e.actedBy, name: e.actedByName ?? e.actedBy }, at: e.actedAt!.toISOString(), with: e.actedWith } : null,
-      })),
+        };
+      }),
       nextCursor: res.next && encodeCursor(res.next),
     };
   });

@@ -1,6 +1,6 @@
 /** What /v1/cases answers: the case view (api/presenters/case.ts presentCase), a list row, a stored evidence file. */
 import { z } from 'zod';
-import { CANCEL_REASONS, REVIEW_DECISIONS, VISIT_OUTCOMES } from '../../domain/caseFlow';
+import { CANCEL_REASONS, REVIEW_DECISIONS, SUPPLEMENT_STAGES, VISIT_OUTCOMES } from '../../domain/caseFlow';
 import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
 import { instant, labelled, labelledOf, pageOf, day } from './common';
 
@@ -29,7 +29,9 @@ const review = z.object({
 });
 
 const supplement = z.object({
+  stage: labelledOf(SUPPLEMENT_STAGES).describe('容缺的环节：申请受理时（绿色通道+容缺后补）或审核时'),
   missing: z.array(z.string()),
+  outstanding: z.array(z.string()).describe('尚未补交的材料'),
   supplied: z.array(z.string()),
   dueDate: day,
   dueAt: instant,
@@ -106,6 +108,8 @@ export const caseView = z.object({
   evidence: z.array(z.object({ sha256, kind: evidenceKind, url: z.string() })),
   reviews: z.array(review),
   supplement: supplement.nullable(),
+  stepDeadlineRule: z.object({ key: z.literal('deadlines.steps'), version: z.number().int(), enforced: z.boolean(), effect: labelled })
+    .describe('本案遵循的办理时限规则（本地设定）：执行时超期督办升级，建议时仅作提醒'),
   delivery: delivery.nullable(),
   holds: z.array(hold),
   escalations: z.array(escalation),

@@ -10,6 +10,11 @@ export const policyRuleView = z.object({
   enforced: z.boolean(), effect: labelled, note: z.string().nullable(),
 });
 export const policyList = z.object({ rules: z.array(policyRuleView) });
+/** A rule just saved; for the step-deadline rule, what reached the running cases. */
+export const policySaved = policyRuleView.extend({
+  runningCases: z.object({ signalled: z.number().int(), failed: z.number().int(), notice: z.string() }).nullable()
+    .describe('办理时限规则：已下发的办理中案件数（其余规则为 null）'),
+});
 export const policyHistoryView = z.object({
   key: z.string(),
   versions: z.array(z.object({

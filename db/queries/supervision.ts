@@ -186,6 +186,8 @@ export async function workload(db: Db, scope: Scope, f: CaseFilters, now: Date):
 
 export interface EscalationRow {
   key: string; kind: 'case' | 'plan'; at: Date; level: number; reason: string; target: unknown;
+  /** A step-deadline escalation raised under the rule as the case had it: whether it was enforced (null when not recorded: raised before the rule travelled with cases). */
+  ruleEnforced: boolean | null;
   caseId: string | null; planId: string | null; period: string | null; step: string | null;
   county: string; department: string; itemCode: string; actionCode: string; status: string;
   actedBy: string | null; actedByName: string | null; actedAt: Date | null; actedWith: string | null;
@@ -206,7 +208,7 @@ export async function listEscalations(db: Db, scope: Scope, f: EscalationFilters
     select * from (
       select 'case:' || e.case_id || ':' || lpad(e.seq::text, 6, '0') as key, 'case' as kind, e.at,
         coalesce((e.data->>'level')::int, 1) as level, coalesce(e.data->>'reason', '') as reason, e.data->'target' as target,
-        e.case_id as "caseId", null::text as "planId", null::text as period, e.step,
+        (e.data->'rule'->>'enforced')::boolean as "ruleEnforced", e.case_id as "caseId", null::text as "planId", null::text as period, e.step,
         c.county, c.department, c.item_code as "itemCode", c.action_code as "actionCode", c.status,
         a.actor as "actedBy", u.display_name as "actedByName", a.at as "actedAt", a.type as "actedWith"
       from case_events e
@@ -223,7 +225,7 @@ export async function listEscalations(db: Db, scope: Scope, f: EscalationFilters
       ${includePlans ? sql`
       union all
       select 'plan:' || pp.plan_id || ':' || pp.period, 'plan', pp.checked_at,
-        1, 'plan_shortfall', to_jsonb(pp.escalated_to),
+        1, 'plan_shortfall', to_jsonb(pp.escalated_to), null::boolean,
         null, pp.plan_id, pp.period, null,
         c.county, c.department, c.item_code, c.action_code, c.status,
         a.recorded_by, u.display_name, a.created_at, case when a.recorded_by is null then null else 'session_recorded' end

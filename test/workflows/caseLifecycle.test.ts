@@ -18,6 +18,8 @@ beforeAll(async () => { ({ env, stop } = await ownTimeSkippingEnv()); });
 afterAll(async () => { await stop?.(); });
 
 const MIN = 60_000;
+/** The step-deadline rule as an admin enforced it (a local rule: advisory by default). */
+const ENFORCED = { version: 1, enforced: true };
 const sha = (c: string) => c.repeat(64);
 const FULL_EVIDENCE: EvidenceRef[] = [{ sha256: sha('a'), kind: 'photo' }, { sha256: sha('b'), kind: 'document' }, { sha256: sha('c'), kind: 'signature' }];
 
@@ -249,7 +251,7 @@ describe('caseEngine: cancel, hold, green channel', () => {
   });
 
   it('hold stops the clock: nothing falls due on hold, and on resume the deadline moves by the working time held', async () => {
-    await withCase(env, caseInput('LEGAL_AID', 'LEGAL_AID', { department: 'JUSTICE' }), async (h) => {
+    await withCase(env, caseInput('LEGAL_AID', 'LEGAL_AID', { department: 'JUSTICE', stepDeadlines: ENFORCED }), async (h) => {
       let s = await assign(h);
       const due0 = Date.parse(s.dueAt!);
       s = await h.executeUpdate(holdUpdate, { args: [{ actor: 'lead-1', reason: '服务对象住院' }] });
@@ -308,7 +310,8 @@ describe('caseEngine: deadlines and escalation', () => {
       ...HOLIDAY_CALENDAR.map((y) => ({ ...y, holidays: [...y.holidays], makeUpWorkdays: [...y.makeUpWorkdays] })),
       { year: Number(days[0].slice(0, 4)), source: 'test', holidays: [{ name: '测试假日', from: days[0], to: days[1] }], makeUpWorkdays: [] },
     ];
-    const input = caseInput('PENSION_QUALIFICATION', 'CERTIFY', { department: 'HRSS', calendar });
+    // Step deadlines are a local rule: they escalate only once an admin enforces them (see casePolicy.test.ts for the advisory default).
+    const input = caseInput('PENSION_QUALIFICATION', 'CERTIFY', { department: 'HRSS', calendar, stepDeadlines: ENFORCED });
     await withCase(env, input, async (h) => {
       let s = await stateOf(h);
       const start = new Date(s.stepStartedAt);

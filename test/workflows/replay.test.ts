@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { CASE_EVENT_LABELS as EVENT_LABELS } from '../../domain/vocabulary';
+import { ACCEPT_WITH_MISSING, STEP_DEADLINE_POLICY } from '../../workflows/caseEngine';
 import * as contract from '../../workflows/contract';
 import type { CaseState } from '../../workflows/contract';
 import { historyTypes } from './caseSupport';
@@ -48,7 +49,12 @@ function pathsOf(file: string) {
   }
   const signals = (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
   const eventTypes = new Set<string>(states.flatMap((st) => st?.events?.map((x) => x.type) ?? []));
-  return { updates, signals, eventTypes, status: states.at(-1)?.status };
+  // patched() leaves a marker naming its change id.
+  const patches = new Set((history.events ?? []).flatMap((e) => {
+    const m = e.markerRecordedEventAttributes;
+    return m?.markerName === 'core_patch' ? [(json(m.details?.['patch-data']?.payloads?.[0]) as { id: string }).id] : [];
+  }));
+  return { updates, signals, eventTypes, patches, status: states.at(-1)?.status };
 }
 
 describe('replay of recorded case histories', () => {
@@ -69,12 +75,17 @@ describe('replay of recorded case histories', () => {
 
     it('finds the contract\'s updates, signals and event types to cover', () => {
       expect(updateNames).toEqual(expect.arrayContaining(['opened', 'assign', 'review', 'cancel']));
-      expect(signalNames).toEqual(['setCalendar']);
+      expect(signalNames).toEqual(['setCalendar', 'setPolicy']);
       expect(Object.keys(EVENT_LABELS).length).toBeGreaterThan(20);
     });
     it.each(updateNames)('update %s', (name) => expect(engine.some((p) => p.updates.has(name))).toBe(true));
     it.each(signalNames)('signal %s', (name) => expect(engine.some((p) => p.signals.includes(name))).toBe(true));
     it.each(Object.keys(EVENT_LABELS))('event %s', (type) => expect(engine.some((p) => p.eventTypes.has(type))).toBe(true));
+    // Each change made behind patched() has a history recorded with it (and the older histories replay without it).
+    it.each([ACCEPT_WITH_MISSING, STEP_DEADLINE_POLICY])('patch %s', (id) => {
+      expect(engine.some((p) => p.patches.has(id))).toBe(true);
+      expect(engine.some((p) => p.patches.size === 0)).toBe(true);
+    });
     it.each(['closed', 'cancelled', 'rejected'])('end %s', (status) => expect(engine.some((p) => p.status === status)).toBe(true));
   });
 

@@ -1,0 +1,12 @@
+import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import * as schema from '../db/schema';
+import { quarterStatistics } from '../db/queries/statistics';
+import { NOW, QUARTER } from './readModel';
+let captured: { q: string; p: unknown[] } | undefined;
+const sql = postgres('postgres://postgres@127.0.0.1:5432/doorstep_bench_rm_afe5f26b1a25', { max: 1, connection: { TimeZone: 'UTC', jit: 'off' }, debug: (_c, q, p) => { if (q.includes('with cs as')) captured = { q, p: p as unknown[] }; } });
+const db = drizzle(sql, { schema }) as any;
+await quarterStatistics(db, QUARTER, NOW);
+const plan = await sql.unsafe(`explain (analyze, buffers) ${captured!.q}`, captured!.p as any[]);
+console.log(plan.map((r: any) => r['QUERY PLAN']).join('\n'));
+await sql.end();
