@@ -68,6 +68,15 @@ export const createCaseBody = z.object({
   answers: eligibilityAnswers.optional(),
   /** A coordinator opens despite the item's eligibility rule refusing, with the reason (audited, counted). */
   override: eligibilityOverride.optional(),
+  /**
+   * 绿色通道+容缺后补 at 申请受理 (plan 四（三）): accepted now with these documents missing, to be supplied by
+   * the date. Only with greenChannel, and not before today (Asia/Shanghai): api/services/openCase.ts checks both.
+   */
+  acceptWithMissing: z.object({
+    missing: z.array(z.string().trim().min(1).max(100)).min(1, '请列明后补的材料').max(20)
+      .refine((m) => new Set(m).size === m.length, '材料名称不能重复'),
+    supplementDueDate: z.string().refine(isDateString, '须为 YYYY-MM-DD 日期'),
+  }).strict().optional().describe('容缺受理（绿色通道+容缺后补）：受理时缺少的材料与补交期限'),
 }).strict();
 
 const caseParams = z.object({ id: z.string().min(1).max(64) });

@@ -7,6 +7,8 @@ import { eq } from 'drizzle-orm';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { shanghaiDate } from '../../domain/calendar';
 import { effectiveCalendar } from '../../db/queries/calendar';
+import { loadPolicy } from '../../db/queries/policy';
+import { ruleOf } from '../../domain/policy';
 import { CATALOG_VERSION, findAction } from '../../domain/catalog';
 import type { Db } from '../../db/client';
 import { subjects } from '../../db/schema';
@@ -30,6 +32,8 @@ export interface OpenCaseRequest {
   answers?: EligibilityAnswers;
   /** A coordinator's reason to open despite the item's eligibility rule refusing. */
   override?: { reason: string };
+  /** 绿色通道+容缺后补 at 申请受理: the documents missing, and the date they will be supplied by (green channel only). */
+  acceptWithMissing?: { missing: string[]; supplementDueDate: string };
 }
 
 export interface OpenCaseDeps { db: Db; temporal: Client; taskQueue: string; now: () => Date; ip?: string }
@@ -68,6 +72,12 @@ export async function openCase(
   }
   const refusal = caseOpeningRefusal(user, { department: found.action.implementing, greenChannel: req.greenChannel ?? false });
   if (refusal) throw forbidden(refusal);
+  if (req.acceptWithMissing) {
+    if (!req.greenChannel) throw badRequest('容缺受理须同时开启绿色通道', [{ path: `${fieldPrefix}.acceptWithMissing`, message: '容缺受理须同时开启绿色通道（方案：“绿色通道+容缺后补”）' }]);
+    if (req.acceptWithMissing.supplementDueDate < shanghaiDate(deps.now())) {
+      throw badRequest('补交期限不能早于今天', [{ path: `${fieldPrefix}.acceptWithMissing.supplementDueDate`, message: '补交期限不能早于今天' }]);
+    }
+  }
   // One eligibility rule per item, the same for every path that opens a case (409 when refused).
   const decision = await decideEligibility(deps.db, user, subject, found.item.label, {
     itemCode: found.item.code, on: shanghaiDate(deps.now()),
@@ -78,6 +88,7 @@ export async function openCase(
     department: found.action.implementing, at: new Date(state.input.openedAt), ...(deps.ip ? { ip: deps.ip } : {}),
   });
   const caseId = caseIdFor(user.id, idempotencyKey);
+  const stepDeadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
   const hash = requestHash({ ...req, greenChannel: req.greenChannel ?? false });
   const input: CaseInput = {
     caseId,
@@ -93,6 +104,9 @@ export async function openCase(
     requestHash: hash,
     // The holiday table in force (the code's, with the years admins entered) travels with the case (see CaseInput.calendar).
     calendar: await effectiveCalendar(deps.db),
+    // So does the step-deadline rule: a passed deadline escalates only while it is enforced (later versions come by signal).
+    stepDeadlines: { version: stepDeadlines.version, enforced: stepDeadlines.enforced },
+    ...(req.acceptWithMissing ? { acceptWithMissing: { missing: req.acceptWithMissing.missing, supplementDueDate: req.acceptWithMissing.supplementDueDate } } : {}),
     ...(req.surveyId ? { surveyId: req.surveyId } : {}),
     ...(req.notes ? { notes: req.notes } : {}),
   };

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { monthOf, monthRange, shanghaiDate } from '../../domain/calendar';
 import { findAction } from '../../domain/catalog';
+import { SUPPLEMENT_STAGE_LABELS, type SupplementStage } from '../../domain/caseFlow';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { subjectLedgerColumns, type LedgerRow } from '../../domain/ledger';
@@ -97,7 +98,7 @@ async function enterCasesWaitingForDocuments(sql: postgres.Sql, key: LedgerKey):
   const { end } = monthRange(key.month);
   const waiting = await sql<Array<{
     id: string; subjectId: string; itemCode: string; actionCode: string; openedAt: Date; visitedAt: Date | null; greenChannel: boolean;
-    supplement: { missing: string[]; dueDate: string; status: string }; name: string; idNumber: string; disabilityCategory: number | null; disabilityGrade: number | null;
+    supplement: { stage?: SupplementStage; missing: string[]; supplied?: string[]; dueDate: string; status: string }; name: string; idNumber: string; disabilityCategory: number | null; disabilityGrade: number | null;
   }>>`
     select c.id, c.subject_id as "subjectId", c.item_code as "itemCode", c.action_code as "actionCode", c.opened_at as "openedAt",
       c.visited_at as "visitedAt", c.green_channel as "greenChannel", c.state->'supplement' as supplement,
@@ -109,6 +110,9 @@ async function enterCasesWaitingForDocuments(sql: postgres.Sql, key: LedgerKey):
   for (const c of withDates(waiting, ['openedAt', 'visitedAt'])) {
     const found = findAction(c.itemCode, c.actionCode);
     const overdue = c.supplement.status === 'overdue';
+    const outstanding = c.supplement.missing.filter((m) => !(c.supplement.supplied ?? []).includes(m));
+    // Accepted at 申请受理 with documents missing (绿色通道+容缺后补), or at review (容缺受理).
+    const stage = SUPPLEMENT_STAGE_LABELS[c.supplement.stage ?? 'review'];
     const row: LedgerRow = {
       ...subjectLedgerColumns(c),
       item: { code: c.itemCode, label: found?.item.label ?? c.itemCode },
@@ -116,7 +120,7 @@ async function enterCasesWaitingForDocuments(sql: postgres.Sql, key: LedgerKey):
       askedOn: shanghaiDate(c.openedAt), visitedOn: c.visitedAt ? shanghaiDate(c.visitedAt) : null, handledBy: null,
       result: overdue ? `容缺后补：材料逾期未补（补交期限 ${c.supplement.dueDate}）` : `容缺后补：待补交材料（补交期限 ${c.supplement.dueDate}）`,
       deliveryMethod: null, deliveredOn: null,
-      remarks: [`待补：${c.supplement.missing.join('、')}`, c.greenChannel ? '绿色通道' : ''].filter(Boolean).join('；'),
+      remarks: [stage, `待补：${outstanding.join('、')}`, c.greenChannel ? '绿色通道' : ''].filter(Boolean).join('；'),
     };
     await sql`insert into ledger_entries (id, county, department, month, source_type, source_id, subject_id, item_code, action_code, row)
       values (${`waiting:${c.id}`}, ${key.county}, ${key.department}, ${key.month}, 'case_waiting', ${c.id}, ${c.subjectId}, ${c.itemCode}, ${c.actionCode}, ${JSON.stringify(row)}::jsonb)

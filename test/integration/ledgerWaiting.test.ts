@@ -48,7 +48,7 @@ describe('a case waiting for documents in its month\'s ledger', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
       source: { type: 'case_waiting', id: waiting.id },
-      row: { result: '容缺后补：待补交材料（补交期限 2026-02-10）', remarks: '待补：户口簿复印件；绿色通道', askedOn: '2026-01-12', visitedOn: '2026-01-14' },
+      row: { result: '容缺后补：待补交材料（补交期限 2026-02-10）', remarks: '审核时容缺受理；待补：户口簿复印件；绿色通道', askedOn: '2026-01-12', visitedOn: '2026-01-14' },
     });
     // The next month's share does not enter it again.
     const feb = await buildApp({ db: stack.db, temporal: stack.client, config: stack.config, now: () => shanghai('2026-03-02', 10) });
