@@ -80,7 +80,7 @@ export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseE
       .values(events.map(eventRow(caseId)))
       .onConflictDoUpdate({
         target: [caseEvents.caseId, caseEvents.seq],
-        set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data` },
+        set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data`, recordedAt: sql`now()` },
       });
   });
 }

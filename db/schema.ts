@@ -130,9 +130,16 @@ export const cases = pgTable('cases', {
   index('cases_assignee_idx').on(t.assignee).where(sql`status = 'open'`),
   index('cases_opened_idx').on(t.openedAt),
   index('cases_closed_idx').on(t.closedAt),
-  // When an ended case ended (closed, or its last event for cancelled/rejected): the quarterly statistics
-  // find the quarter's ended cases through it (db/queries/statistics.ts).
-  index('cases_ended_idx').on(sql`coalesce(${t.closedAt}, ${t.lastEventAt})`).where(sql`status <> 'open'`),
+  // The quarterly statistics (db/queries/statistics.ts) read the quarter's cases from these two alone
+  // (index-only scans, never the wide rows): the ended ones by when they ended (closed, or their last
+  // event for cancelled/rejected), and the open backlog.
+  index('cases_ended_stats_idx').on(
+    sql`coalesce(${t.closedAt}, ${t.lastEventAt})`, t.openedAt, t.county, t.department, t.itemCode, t.subjectId, t.status, t.completedOnTime, t.id,
+    t.closedAt, t.lastEventAt,
+  ).where(sql`status <> 'open'`),
+  index('cases_open_stats_idx').on(t.openedAt, t.county, t.department, t.itemCode, t.subjectId, t.completedOnTime, t.id).where(sql`status = 'open'`),
+  // Rows written after a quarter's statistics were stored (statistics.ts: a stored table is checked against them).
+  index('cases_created_idx').on(t.createdAt),
   // GET /v1/cases keyset order: green channel first, then due time (none last), then id.
   index('cases_list_order_idx').on(sql`(not green_channel)`, sql`coalesce(due_at, 'infinity'::timestamptz)`, t.id),
 ]);
@@ -147,7 +154,12 @@ export const caseEvents = pgTable('case_events', {
   step: text('step').$type<CaseStep>(),
   data: jsonb('data').notNull().default({}),
   recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.caseId, t.seq] }), index('case_events_type_at_idx').on(t.type, t.at)]);
+}, (t) => [
+  primaryKey({ columns: [t.caseId, t.seq] }), index('case_events_type_at_idx').on(t.type, t.at),
+  // Whether a case had been overdue before a cut-off (the quarterly statistics' 逾期 of pending cases).
+  index('case_events_overdue_idx').on(t.caseId, t.at).where(sql`type in ('overdue', 'supplement_overdue')`),
+  index('case_events_recorded_idx').on(t.recordedAt),
+]);
 
 /**
  * Evidence files of a case (photos, videos, documents of a home visit). The bytes are stored once,
@@ -236,7 +248,12 @@ export const planPeriods = pgTable('plan_periods', {
   escalatedTo: text('escalated_to'),
   ledgerEntryId: text('ledger_entry_id'),
   checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
-}, (t) => [primaryKey({ columns: [t.planId, t.period] }), index('plan_periods_escalated_idx').on(t.escalatedTo, t.checkedAt)]);
+  /** When the row was written (a stored quarter's statistics are checked against rows written after them). */
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ columns: [t.planId, t.period] }), index('plan_periods_escalated_idx').on(t.escalatedTo, t.checkedAt),
+  index('plan_periods_recorded_idx').on(t.recordedAt),
+]);
 
 /** 工作台账 rows: one per handled case or plan period, per county department and month. */
 export const ledgerEntries = pgTable('ledger_entries', {
@@ -419,7 +436,21 @@ export const eligibilityDecisions = pgTable('eligibility_decisions', {
   refusal: text('refusal'),
   decidedBy: text('decided_by').notNull(),
   decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
-}, (t) => [index('eligibility_decisions_scope_idx').on(t.county, t.department, t.decidedAt)]);
+  /** When the row was written (a stored quarter's statistics are checked against rows written after them). */
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('eligibility_decisions_scope_idx').on(t.county, t.department, t.decidedAt), index('eligibility_decisions_recorded_idx').on(t.recordedAt)]);
+
+/**
+ * The statistics of an ended quarter (db/queries/statistics.ts quarterStatistics), counted once and
+ * stored: every figure of a quarter rests on rows timed before its end, so a stored count stays right
+ * unless rows timed before the end are written after it was counted, which is checked on every read
+ * (then it is counted again). One row per quarter, every county and department.
+ */
+export const storedQuarterStatistics = pgTable('quarter_statistics', {
+  quarter: text('quarter').primaryKey(),
+  rows: jsonb('rows').notNull(),
+  countedAt: timestamp('counted_at', { withTimezone: true }).notNull(),
+});
 
 /**
  * Working-day calendars entered by admins (PUT /v1/calendar/:year): one row per version of a year's

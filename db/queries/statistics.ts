@@ -76,8 +76,57 @@ export function cutOff(quarter: string, now: Date): { start: Date; end: Date; cu
   return { start, end, cut: now < end ? now : end };
 }
 
-/** Live figures per county × department × item for a quarter (only combinations with activity). */
+/**
+ * Figures per county × department × item for a quarter (only combinations with activity). A quarter
+ * still running is counted now; an ended one is counted once and stored (quarter_statistics), and the
+ * stored count is used while no row timed before the quarter's end has been written since it was
+ * counted (otherwise it is counted again): so reading a past quarter costs the check, not the count.
+ */
 export async function quarterStatistics(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<StatsRow[]> {
+  const { end, cut } = cutOff(quarter, now);
+  if (cut < end) return countQuarter(db, quarter, now, scope);
+  const rows = await storedQuarter(db, quarter);
+  return rows.filter((r) => (!scope.counties || scope.counties.includes(r.county)) && (!scope.departments || scope.departments.includes(r.department)));
+}
+
+/** An ended quarter's figures (every county and department): the stored count while it holds, else counted again and stored. */
+async function storedQuarter(db: Db, quarter: string): Promise<StatsRow[]> {
+  const sql = db.$client;
+  const { start, end } = quarterRange(quarter);
+  const [stored] = await sql<Array<{ rows: StatsRow[]; countedAt: Date }>>`
+    select rows, counted_at as "countedAt" from quarter_statistics where quarter = ${quarter}`;
+  if (stored && !(await writtenSince(db, new Date(stored.countedAt), start, end))) return stored.rows;
+  // The database's clock (rows' recorded_at / created_at are its own), read before counting and set back a
+  // minute: a row written while counting, or by a transaction that began before and committed after the
+  // count began (its created_at is its start), makes the next read count again.
+  const [{ at }] = await sql<Array<{ at: Date }>>`select now() - interval '1 minute' as at`;
+  const rows = await countQuarter(db, quarter, end);
+  await sql`
+    insert into quarter_statistics (quarter, rows, counted_at) values (${quarter}, ${JSON.stringify(rows)}::jsonb, ${iso(new Date(at))}::timestamptz)
+    on conflict (quarter) do update set rows = excluded.rows, counted_at = excluded.counted_at
+      where quarter_statistics.counted_at <= excluded.counted_at`;
+  return rows;
+}
+
+/**
+ * Whether rows that count in the quarter [start, end) were written after `since`: case events timed
+ * before the end (a late projection), cases opened before it, plan periods ending in it, eligibility
+ * decisions before it. Each is one probe of a `recorded_at` / `created_at` index.
+ */
+async function writtenSince(db: Db, since: Date, start: Date, end: Date): Promise<boolean> {
+  const sql = db.$client;
+  const lastDay = shanghaiDate(new Date(end.getTime() - 1));
+  const t = iso(since);
+  const [{ changed }] = await sql<Array<{ changed: boolean }>>`
+    select exists (select 1 from case_events where recorded_at > ${t}::timestamptz and at < ${iso(end)}::timestamptz)
+      or exists (select 1 from cases where created_at > ${t}::timestamptz and opened_at < ${iso(end)}::timestamptz)
+      or exists (select 1 from plan_periods where recorded_at > ${t}::timestamptz and end_date >= ${shanghaiDate(start)}::date and end_date <= ${lastDay}::date)
+      or exists (select 1 from eligibility_decisions where recorded_at > ${t}::timestamptz and decided_at < ${iso(end)}::timestamptz) as changed`;
+  return changed;
+}
+
+/** Counts a quarter's figures from the read model as of its cut-off (the recount). */
+export async function countQuarter(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<StatsRow[]> {
   const sql = db.$client;
   const { start, cut } = cutOff(quarter, now);
   if (cut <= start) return [];
@@ -90,9 +139,10 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
   const rows = await sql<Array<StatsRow>>`
     with cs as (
       -- The cases active in the quarter, found through two indexes so the cost grows with the quarter's
-      -- work and the open backlog, not with every case ever recorded: the open ones, and the ended ones
-      -- that ended at or after the quarter's start (cases_ended_idx).
-      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, c.status, c.completed_on_time, null::timestamptz as ended_at
+      -- work and the open backlog, not with every case ever recorded: the open ones (cases_open_stats_idx),
+      -- and the ended ones that ended at or after the quarter's start (cases_ended_stats_idx); both hold
+      -- every column read here, so the wide rows are never read.
+      select c.id, c.county, c.department, c.item_code, c.subject_id, c.opened_at, 'open'::text as status, c.completed_on_time, null::timestamptz as ended_at
       from cases c
       where c.status = 'open' and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
       union all
@@ -101,15 +151,17 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
       where c.status <> 'open' and coalesce(c.closed_at, c.last_event_at) >= ${iso(start)}::timestamptz
         and c.opened_at < ${iso(cut)}::timestamptz ${cond('c')}
     ), cso as (
-      -- Whether a case pending at the cut-off had been overdue: looked up per pending case (never a
-      -- scan of every overdue event in history), through the events' primary key.
+      -- Whether a case pending at the cut-off had been overdue: one probe per pending case (never a scan of
+      -- every overdue event in history) into the partial index of overdue events (case_events_overdue_idx).
+      select cs.*, false as was_overdue from cs where cs.ended_at < ${iso(cut)}::timestamptz
+      union all
       select cs.*, (ov.x is not null) as was_overdue
       from cs left join lateral (
         select 1 as x from case_events e
-        where (cs.ended_at is null or cs.ended_at >= ${iso(cut)}::timestamptz)
-          and e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz
+        where e.case_id = cs.id and e.type in ('overdue', 'supplement_overdue') and e.at < ${iso(cut)}::timestamptz
         limit 1
       ) ov on true
+      where cs.ended_at is null or cs.ended_at >= ${iso(cut)}::timestamptz
     ), act as (
       select county, department, item_code, subject_id,
         (opened_at >= ${iso(start)}::timestamptz)::int as opened,
@@ -130,14 +182,20 @@ export async function quarterStatistics(db: Db, quarter: string, now: Date, scop
       from eligibility_decisions d
       where d.decided_at >= ${iso(start)}::timestamptz and d.decided_at < ${iso(cut)}::timestamptz
         ${scopeCond(sql`d.county`, sql`d.department`)}
+    ), per_person as (
+      -- One row per person and item first (a hash aggregate), so the rows' people need no distinct sort.
+      select county, department, item_code, subject_id, sum(opened) as opened, sum(completed) as completed, sum(on_time) as on_time,
+        sum(overdue) as overdue, sum(pending) as pending, sum(periods) as periods, sum(compliant) as compliant, sum(other) as other, sum(overrides) as overrides
+      from act
+      group by county, department, item_code, subject_id
     )
     select county, department, item_code as "itemCode",
-      count(distinct subject_id)::int as "peopleServed", sum(opened)::int as "casesOpened", sum(completed)::int as "casesCompleted",
+      count(subject_id)::int as "peopleServed", sum(opened)::int as "casesOpened", sum(completed)::int as "casesCompleted",
       sum(on_time)::int as "completedOnTime", sum(overdue)::int as overdue, sum(pending)::int as pending,
       sum(periods)::int as "planPeriods", sum(compliant)::int as "planPeriodsCompliant",
       sum(other)::int as "otherDifficulty", sum(overrides)::int as "eligibilityOverrides",
-      coalesce(array_agg(distinct subject_id) filter (where subject_id is not null), '{}') as subjects
-    from act
+      coalesce(array_agg(subject_id) filter (where subject_id is not null), '{}') as subjects
+    from per_person
     group by county, department, item_code
     order by county, department, item_code`;
   return rows;
