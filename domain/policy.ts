@@ -13,6 +13,7 @@
  */
 import { CATALOG_VERSION, DEFAULT_STEP_DEADLINES, findItem, type Cadence } from './catalog';
 import { addDaysToDate } from './calendar';
+import { FAILED_VISITS_TO_ESCALATE, LEVEL2_AFTER_WORKING_DAYS } from './caseFlow';
 import type { StepKind } from './vocabulary';
 
 export type PolicyTag = 'plan' | 'local';
@@ -71,6 +72,26 @@ export const POLICY_RULES: readonly PolicyRuleDef[] = Object.freeze([
   { key: 'deadlines.steps', kind: 'stepDeadlines', label: '各办理步骤时限（工作日，普通/绿色通道）', tag: 'local', rationale: '方案未规定时限；为本系统设定', defaultValue: DEFAULT_STEP_DEADLINES },
   { key: 'schoolHolidays.HOME_SCHOOLING', kind: 'schoolHolidays', label: '送教上门：学校寒暑假（按年配置，假期周不计未达标）', tag: 'local', rationale: '方案“原则上每周不少于1次”：寒暑假周不计为未达标；日期按各年校历配置', defaultValue: {} },
 ] satisfies PolicyRuleDef[]);
+
+/**
+ * The case mechanisms, tagged as the rules are: the plan's (its clause) or local (the plan is silent).
+ * Not figures an admin edits; GET /v1/catalog lists them so a reader sees which escalations are ours.
+ */
+export interface CaseMechanism { key: string; label: string; tag: PolicyTag; clause?: string; rationale?: string }
+const GREEN_CHANNEL_CLAUSE = '四（三）“必要时第一时间启动‘绿色通道+容缺后补’机制，并指定专人负责申请受理、导办、协办等工作”';
+export const CASE_MECHANISMS: readonly CaseMechanism[] = Object.freeze([
+  { key: 'acceptWithMissing.acceptance', label: '绿色通道+容缺后补：申请受理时容缺（开案时登记缺少的材料与补交期限）', tag: 'plan', clause: GREEN_CHANNEL_CLAUSE },
+  { key: 'acceptWithMissing.review', label: '审核时容缺受理（后补材料）', tag: 'plan', clause: GREEN_CHANNEL_CLAUSE },
+  {
+    key: 'escalation.stepOverdue', label: '办理步骤超期督办（县级落实单位，3个工作日后领导小组办公室）', tag: 'local',
+    rationale: '方案未规定办理时限：随“各办理步骤时限”规则（deadlines.steps），未设为执行时超期仅作提醒，不督办',
+  },
+  { key: 'escalation.failedVisits', label: `连续${FAILED_VISITS_TO_ESCALATE}次上门未办成：提醒县级落实单位`, tag: 'local', rationale: '方案未规定；为本系统设定，只到县级落实单位' },
+  {
+    key: 'escalation.supplementOverdue', label: `容缺材料逾期未补：督办县级落实单位，${LEVEL2_AFTER_WORKING_DAYS}个工作日后领导小组办公室`, tag: 'local',
+    rationale: '方案规定容缺后补，未规定逾期处理；补交期限由受理或审核人员确定，逾期督办为本系统设定',
+  },
+] satisfies CaseMechanism[]);
 
 /** Version 0 of every local rule: set with the catalog, by the system. */
 export const DEFAULT_SETTER = Object.freeze({ setBy: 'system', setAt: `${CATALOG_VERSION.slice(0, 10)}T00:00:00+08:00` });

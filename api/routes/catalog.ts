@@ -14,7 +14,7 @@ import { DISABILITY_CATEGORIES, DISABILITY_GRADES } from '../../domain/certifica
 import { CITY, COUNTIES, LEADERSHIP_OFFICE } from '../../domain/counties';
 import { DEPARTMENTS, departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, ITEM_ELIGIBILITY } from '../../domain/eligibility';
-import { POLICY_RULES, POLICY_TAG_LABELS } from '../../domain/policy';
+import { CASE_MECHANISMS, POLICY_RULES, POLICY_TAG_LABELS } from '../../domain/policy';
 import {
   CASE_STEP_LABELS, DELIVERY_METHOD_LABELS, EVIDENCE_KIND_LABELS, HOUSEKEEPING_DELIVERY_LABELS, HOUSEKEEPING_FUNDING_LABELS, labelOf, STEP_KINDS,
 } from '../../domain/vocabulary';
@@ -108,6 +108,8 @@ export function presentCatalog() {
       key: r.key, label: r.label, tag: { code: r.tag, label: POLICY_TAG_LABELS[r.tag] }, clause: r.clause ?? null, rationale: r.rationale ?? null,
       defaultValue: r.defaultValue, enforcedByDefault: r.tag === 'plan',
     })),
+    // The case mechanisms: 绿色通道+容缺后补 is the plan's; the escalations are ours (local).
+    mechanisms: CASE_MECHANISMS.map((m) => ({ key: m.key, label: m.label, tag: { code: m.tag, label: POLICY_TAG_LABELS[m.tag] }, clause: m.clause ?? null, rationale: m.rationale ?? null })),
     housekeepingFundingSources: pairs(HOUSEKEEPING_FUNDING_LABELS),
     housekeepingDeliveryWays: pairs(HOUSEKEEPING_DELIVERY_LABELS),
   };

@@ -73,6 +73,8 @@ export const catalogView = z.object({
     key: z.string(), label: z.string(), tag: labelled, clause: z.string().nullable(), rationale: z.string().nullable(),
     defaultValue: z.unknown(), enforcedByDefault: z.boolean(),
   })),
+  mechanisms: z.array(z.object({ key: z.string(), label: z.string(), tag: labelled, clause: z.string().nullable(), rationale: z.string().nullable() }))
+    .describe('办理机制：方案规定（注明条款）或本地设定（如督办升级）'),
   housekeepingFundingSources: z.array(labelled),
   housekeepingDeliveryWays: z.array(labelled),
 });

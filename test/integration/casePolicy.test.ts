@@ -100,6 +100,19 @@ describe('绿色通道+容缺后补 at 申请受理 (plan 四（三）)', () => 
 });
 
 describe('step deadlines are a local rule (deadlines.steps): advisory until enforced, and running cases follow it', () => {
+  it('GET /v1/catalog tells the plan\'s mechanism (绿色通道+容缺后补, 四（三）) from our escalations (local) and the step-deadline rule', async () => {
+    const catalog = (await stack.app.inject({ url: '/v1/catalog', headers: coordinator.auth })).json();
+    const m = (key: string) => catalog.mechanisms.find((x: { key: string }) => x.key === key);
+    expect(m('acceptWithMissing.acceptance')).toMatchObject({ tag: { code: 'plan' } });
+    expect(m('acceptWithMissing.acceptance').clause).toContain('绿色通道+容缺后补');
+    expect(m('acceptWithMissing.acceptance').clause).toContain('申请受理');
+    for (const key of ['escalation.stepOverdue', 'escalation.failedVisits', 'escalation.supplementOverdue']) {
+      expect(m(key), key).toMatchObject({ tag: { code: 'local' }, clause: null });
+      expect(m(key).rationale, key).toContain('方案');
+    }
+    expect(catalog.rules.find((r: { key: string }) => r.key === 'deadlines.steps')).toMatchObject({ tag: { code: 'local' }, enforcedByDefault: false });
+  });
+
   it('new cases open with the rule in force; enforcing it reaches running cases; its figures are not edited here', async () => {
     const subject = await makeSubject(stack.db, { county: COUNTY });
     const opened = await post(stack, coordinator, '/v1/cases', openBody(subject.id));

@@ -138,6 +138,26 @@ describe('policy as data (plan vs local)', () => {
     expect(mine).toMatchObject({ kind: 'case', advisory: true, rule: { key: 'deadlines.steps', tag: 'local', enforced: false } });
   });
 
+  it('an escalation raised under the enforced rule stays official; failed visits are not step deadlines', async () => {
+    const subject = await makeSubject(stack.db, { county: '640105' });
+    const caseId = randomUUID();
+    await stack.db.insert(cases).values({
+      id: caseId, subjectId: subject.id, itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION', county: '640105', department: 'JUSTICE', catalogVersion: 'test',
+      status: 'open', step: 'visit', openedAt: new Date('2026-11-02T02:00:00Z'), lastEventAt: new Date('2026-11-12T02:00:00Z'), state: {},
+    });
+    await stack.db.insert(caseEvents).values([
+      { caseId, seq: 1, type: 'escalated', at: new Date('2026-11-10T02:00:00Z'), data: { level: 1, reason: 'step_overdue', target: 'JUSTICE', rule: { key: 'deadlines.steps', version: 1, enforced: true } } },
+      { caseId, seq: 2, type: 'escalated', at: new Date('2026-11-12T02:00:00Z'), data: { level: 1, reason: 'failed_visits', target: 'JUSTICE' } },
+    ]);
+    const supervisor = await makeUser(stack.db, 'supervisor', { cityLevel: true });
+    const res = await stack.app.inject({ url: '/v1/supervision/escalations?county=640105&department=JUSTICE', headers: supervisor.auth });
+    const mine = res.json().items.filter((e: { caseId: string }) => e.caseId === caseId);
+    expect(mine.map((e: { reason: string; advisory: boolean; rule: unknown }) => [e.reason, e.advisory, e.rule])).toEqual([
+      ['failed_visits', false, null],
+      ['step_overdue', false, { key: 'deadlines.steps', tag: 'local', enforced: true }],
+    ]);
+  });
+
   it('item 7 "原则上每周不少于1次": configured school-holiday weeks are not shortfalls', async () => {
     const set = await put(admin, 'schoolHolidays.HOME_SCHOOLING', { value: { 2025: [{ name: '暑假', from: '2025-07-05', to: '2025-08-31' }] }, note: '2025年校历' });
     expect(set.statusCode, set.body).toBe(201);
