@@ -40,7 +40,7 @@ export interface EligibilityAnswers {
   noCapableCarer?: boolean;
   /** Number of disabled people in the household, the person included. */
   householdDisabledCount?: number;
-  /** Aged parents (≥ 60) care for the disabled person (以老养残). */
+  /** Aged parents care for the disabled person (以老养残; the plan gives no age: policy eligibility.elderlyCarerAge is a local reference). */
   elderlyParentCarer?: boolean;
   /** Diagnosed with schizophrenia (a mental disability, category 6). */
   schizophrenia?: boolean;
@@ -62,7 +62,7 @@ export const ELIGIBILITY_QUESTION_LABELS: Readonly<Record<EligibilityQuestion, s
   limitedMobility: '是否行动不便',
   noCapableCarer: '家庭是否无照护能力',
   householdDisabledCount: '户内残疾人数',
-  elderlyParentCarer: '是否由 60 岁以上父母照护（以老养残）',
+  elderlyParentCarer: '是否由年老父母照护（以老养残；方案未规定年龄，本地参考年龄见规则“以老养残：父母年龄”）',
   schizophrenia: '是否患有精神分裂症',
   blind: '是否为盲人',
   markedDisability: '是否残疾特征明显（如高位截瘫、偏瘫）',
@@ -228,7 +228,7 @@ export function assessItemEligibility(itemCode: string | undefined, answers: Eli
   }
   if (t.elderly.value) {
     groups.push('elderly_caring_for_disabled');
-    reasons.push('属于以老养残家庭：由 60 岁以上父母照护');
+    reasons.push('属于以老养残家庭：由年老父母照护');
   }
   if (t.schizo.value) {
     groups.push('schizophrenia');

@@ -2,8 +2,9 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ITEM_CODES } from '../../../domain/catalog';
 import {
-  assessEligibility, assessItemEligibility, ELIGIBILITY_GROUP_LABELS, ITEM_ELIGIBILITY, itemEligibilityRule, type EligibilityAnswers,
+  assessEligibility, assessItemEligibility, ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, ITEM_ELIGIBILITY, itemEligibilityRule, type EligibilityAnswers,
 } from '../../../domain/eligibility';
+import { POLICY_RULES } from '../../../domain/policy';
 
 const base = { limitedMobility: true, noCapableCarer: true } as const;
 const noGroup: EligibilityAnswers = { disabilityCategory: 2, disabilityGrade: 1, blind: false, householdDisabledCount: 1, elderlyParentCarer: false, schizophrenia: false };
@@ -28,6 +29,15 @@ describe('assessEligibility', () => {
     expect(r.groups).toEqual(groups);
     expect(r.missing).toEqual([]);
     expect(r.reasons).toContain('符合上门代办服务对象条件');
+  });
+
+  it('plan 二 names 以老养残 families without an age: neither the question nor the finding states one as a condition (60 is a local rule)', () => {
+    expect(POLICY_RULES.find((r) => r.key === 'eligibility.elderlyCarerAge')).toMatchObject({ tag: 'local', defaultValue: 60 });
+    expect(ELIGIBILITY_QUESTION_LABELS.elderlyParentCarer).not.toMatch(/\d/);
+    expect(ELIGIBILITY_QUESTION_LABELS.elderlyParentCarer).toContain('方案未规定年龄');
+    const r = assessEligibility({ ...noGroup, elderlyParentCarer: true });
+    expect(r.eligible).toBe(true);
+    expect(r.reasons.join('')).not.toMatch(/\d+ ?岁/);
   });
 
   it('physical grade 3 alone is not a group', () => {
