@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
+  bigint, boolean, customType, date, index, integer, json, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { CaseEventType, CaseStatus, CaseStep, DeliveryMethod, EvidenceKind, PlanStatus, Role } from '../domain/vocabulary';
 
@@ -448,7 +448,8 @@ export const eligibilityDecisions = pgTable('eligibility_decisions', {
  */
 export const storedQuarterStatistics = pgTable('quarter_statistics', {
   quarter: text('quarter').primaryKey(),
-  rows: jsonb('rows').notNull(),
+  // json, not jsonb: stored and read back as the text it is (hundreds of thousands of people's ids), never re-encoded.
+  rows: json('rows').notNull(),
   countedAt: timestamp('counted_at', { withTimezone: true }).notNull(),
 });
 

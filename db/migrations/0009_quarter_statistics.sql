@@ -1,6 +1,6 @@
 CREATE TABLE "quarter_statistics" (
 	"quarter" text PRIMARY KEY NOT NULL,
-	"rows" jsonb NOT NULL,
+	"rows" json NOT NULL,
 	"counted_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

@@ -102,7 +102,7 @@ async function storedQuarter(db: Db, quarter: string): Promise<StatsRow[]> {
   const [{ at }] = await sql<Array<{ at: Date }>>`select now() - interval '1 minute' as at`;
   const rows = await countQuarter(db, quarter, end);
   await sql`
-    insert into quarter_statistics (quarter, rows, counted_at) values (${quarter}, ${JSON.stringify(rows)}::jsonb, ${iso(new Date(at))}::timestamptz)
+    insert into quarter_statistics (quarter, rows, counted_at) values (${quarter}, ${JSON.stringify(rows)}::json, ${iso(new Date(at))}::timestamptz)
     on conflict (quarter) do update set rows = excluded.rows, counted_at = excluded.counted_at
       where quarter_statistics.counted_at <= excluded.counted_at`;
   return rows;
@@ -352,13 +352,32 @@ export async function effectiveCountyTables(db: Db, quarter: string, now: Date, 
   });
 }
 
-/** The city table of each department: the sum over the six counties of their (effective) county tables, people counted once. */
+/**
+ * The city table of each department: the sum over the six counties of their effective county tables
+ * (the submitted snapshot, else the live rows and carried work), people counted once. The live rows go
+ * into the sum as counted (one row per item and county): building each county's own table first would
+ * only repeat the unions of their people.
+ */
 export async function cityTables(db: Db, quarter: string, now: Date, departments?: readonly string[]) {
-  const county = await effectiveCountyTables(db, quarter, now, { departments });
+  const scope = { departments };
+  const [live, carried, subs] = await Promise.all([quarterStatistics(db, quarter, now, scope), carriedWork(db, quarter, now, scope), listSubmissions(db, quarter, 'county', scope)]);
+  const subByKey = new Map(subs.map((s) => [`${s.county}/${s.department}`, s]));
   return (departments ?? DEPARTMENT_CODES).map((department) => {
-    const parts = county.filter((c) => c.department === department);
-    const table = departmentTable(department, parts.flatMap((p) => p.table.rows), parts.flatMap((p) => p.table.carried ?? []));
-    return { department, table, counties: parts.map((p) => ({ county: p.county, submitted: p.submitted, late: p.submission?.late ?? false, submittedAt: p.submission?.submittedAt ?? null })) };
+    const rows: TableRow[] = [];
+    const carriedRows: TableRow[] = [];
+    const counties = COUNTY_CODES.map((county) => {
+      const sub = subByKey.get(`${county}/${department}`);
+      const submitted = sub?.status === 'submitted';
+      if (submitted) {
+        rows.push(...sub!.table.rows);
+        carriedRows.push(...(sub!.table.carried ?? []));
+      } else {
+        rows.push(...live.filter((r) => r.county === county && r.department === department));
+        carriedRows.push(...(carried.get(`${county}/${department}`) ?? []));
+      }
+      return { county, submitted, late: sub?.late ?? false, submittedAt: sub?.submittedAt ?? null };
+    });
+    return { department, table: departmentTable(department, rows, carriedRows), counties };
   });
 }
 

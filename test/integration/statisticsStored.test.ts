@@ -43,7 +43,7 @@ describe('an ended quarter is counted once, stored, and counted again when rows 
     expect(kept).toBeDefined();
 
     // A second read uses the stored count: a stored figure marked here comes back as it is.
-    await stack.db.execute(sql`update quarter_statistics set rows = jsonb_set(rows, '{0,casesOpened}', '9999') where quarter = ${QUARTER}`);
+    await stack.db.execute(sql`update quarter_statistics set rows = jsonb_set(rows::jsonb, '{0,casesOpened}', '9999')::json where quarter = ${QUARTER}`);
     const marked = await quarterStatistics(stack.db, QUARTER, NOW);
     expect(marked[0].casesOpened).toBe(9999);
 
