@@ -114,7 +114,10 @@ async function storedQuarter(db: Db, quarter: string): Promise<StatsRow[]> {
  * decisions before it. Each is one probe of a `recorded_at` / `created_at` index.
  */
 async function writtenSince(db: Db, since: Date, start: Date, end: Date): Promise<boolean> {
-  const sql = db.$client;
+  return withCustomPlans(db, (sql) => changedIn(sql, since, start, end));
+}
+
+async function changedIn(sql: postgres.TransactionSql, since: Date, start: Date, end: Date): Promise<boolean> {
   const lastDay = shanghaiDate(new Date(end.getTime() - 1));
   const t = iso(since);
   const [{ changed }] = await sql<Array<{ changed: boolean }>>`
@@ -127,9 +130,24 @@ async function writtenSince(db: Db, since: Date, start: Date, end: Date): Promis
 
 /** Counts a quarter's figures from the read model as of its cut-off (the recount). */
 export async function countQuarter(db: Db, quarter: string, now: Date, scope: StatsScope = {}): Promise<StatsRow[]> {
-  const sql = db.$client;
   const { start, cut } = cutOff(quarter, now);
   if (cut <= start) return [];
+  return withCustomPlans(db, (sql) => countIn(sql, start, cut, scope));
+}
+
+/**
+ * Runs `fn` in a transaction whose statements are always planned for their parameters: the ranges
+ * these queries take (a quarter, "written since") select a sliver of a large table or most of it, and a
+ * prepared statement's generic plan (PostgreSQL's choice after five runs) can scan the whole table.
+ */
+function withCustomPlans<T>(db: Db, fn: (sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return db.$client.begin(async (sql) => {
+    await sql`set local plan_cache_mode = force_custom_plan`;
+    return fn(sql);
+  }) as Promise<T>;
+}
+
+async function countIn(sql: postgres.TransactionSql, start: Date, cut: Date, scope: StatsScope): Promise<StatsRow[]> {
   const firstDay = shanghaiDate(start);
   const lastDay = shanghaiDate(new Date(cut.getTime() - 1));
   const scopeCond = (county: postgres.PendingQuery<postgres.Row[]>, department: postgres.PendingQuery<postgres.Row[]>) => sql`
