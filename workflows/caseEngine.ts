@@ -593,6 +593,7 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
             inner.stepOverdue = true;
             if (!patched(STEP_DEADLINE_POLICY)) {
               state.stepEscalationLevel = Math.max(state.stepEscalationLevel, 1);
+              inner.stepLevel1At = now().getTime();
               emit('overdue', undefined, { dueAt: state.dueAt, workingDays: state.stepWorkingDays });
               escalate(1, 'step_overdue');
               return;
@@ -603,14 +604,11 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
             if (escalates) escalateStep(1);
           },
         });
-      } else if (state.stepEscalationLevel < 2 && stepDeadlinesEscalate()) {
-        if (state.stepEscalationLevel < 1) {
-          // Passed while the rule was advisory, enforced since: escalates now (level 2 follows from here).
-          candidates.push({ at: now().getTime(), fire: () => escalateStep(1) });
-        } else {
-          const from = patched(STEP_DEADLINE_POLICY) ? Math.max(due.getTime(), inner.stepLevel1At ?? 0) : due.getTime();
+      } else if (!patched(STEP_DEADLINE_POLICY)) {
+        // As recorded before the step-deadline rule travelled with cases.
+        if (state.stepEscalationLevel < 2) {
           candidates.push({
-            at: level2At(new Date(from), calendar).getTime(),
+            at: level2At(due, calendar).getTime(),
             fire: () => {
               if (!patched(STEP_DEADLINE_POLICY)) {
                 state.stepEscalationLevel = 2;
@@ -620,6 +618,14 @@ export async function caseEngine(input: CaseInput): Promise<CaseState> {
               }
             },
           });
+        }
+      } else if (stepDeadlinesEscalate()) {
+        if (inner.stepLevel1At === undefined) {
+          // Passed while the rule was advisory, enforced since: escalates now (level 2 follows from here).
+          candidates.push({ at: now().getTime(), fire: () => escalateStep(1) });
+        } else if (state.stepEscalationLevel < 2) {
+          const from = Math.max(due.getTime(), inner.stepLevel1At);
+          candidates.push({ at: level2At(new Date(from), calendar).getTime(), fire: () => { if (stepDeadlinesEscalate()) escalateStep(2); } });
         }
       }
     }

@@ -147,6 +147,24 @@ describe('caseEngine: step deadlines are a local rule (deadlines.steps), advisor
     });
   });
 
+  it('enforcing the rule after failed visits escalated the step: the passed deadline escalates at level 1 first, not straight to the leadership group office', async () => {
+    const input = caseInput('LEGAL_AID', 'CONSULTATION', { department: 'JUSTICE' });
+    await withCase(env, input, async (h) => {
+      let s = await assign(h);
+      for (let i = 0; i < 3; i++) s = await h.executeUpdate(visitReportUpdate, { args: [{ actor: 'worker-1', outcome: 'nobody_home', evidence: [] }] });
+      expect(s.escalations).toEqual([expect.objectContaining({ level: 1, reason: 'failed_visits' })]);
+      const due = Date.parse(s.dueAt!);
+      await crossDeadline(level2At(new Date(due)).getTime()); // well past the deadline and past when level 2 would have come
+      s = await eventually(async () => { const x = await stateOf(h); return x.overdue && x; });
+      expect(s.escalations).toHaveLength(1);
+      await h.signal(setPolicySignal, { stepDeadlines: { version: 1, enforced: true } });
+      s = await eventually(async () => { const x = await stateOf(h); return x.escalations.length === 2 && x; });
+      expect(s.escalations[1]).toMatchObject({ level: 1, reason: 'step_overdue' });
+      await env.sleep(MIN);
+      expect((await stateOf(h)).escalations).toHaveLength(2);
+    });
+  });
+
   it('a case opened under the enforced rule escalates at its deadline', async () => {
     const input = caseInput('LEGAL_AID', 'CONSULTATION', { department: 'JUSTICE', stepDeadlines: { version: 3, enforced: true } });
     await withCase(env, input, async (h) => {
