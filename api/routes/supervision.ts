@@ -95,11 +95,15 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
     const now = deps.now();
     const q = request.query;
     const res = await listOverdue(deps.db, scopeOf(user), filtersOf(q), now, q.limit, afterKey(q.cursor));
+    // Past a step deadline, a local rule: a reminder unless the rule the case follows is enforced (the policy
+    // in force for cases opened before the rule travelled with them).
+    const deadlines = ruleOf(await loadPolicy(deps.db), 'deadlines.steps');
     return {
       asOf: now.toISOString(),
-      items: res.items.map((row) => ({
+      items: res.items.map(({ ruleEnforced, ...row }) => ({
         ...presentCaseRow(row),
         late: { workingDays: workingDaysBetween(row.dueAt!, now), hours: Math.floor((now.getTime() - row.dueAt!.getTime()) / 3_600_000) },
+        advisory: !(ruleEnforced ?? deadlines.enforced),
       })),
       nextCursor: res.next && encodeCursor(res.next),
     };

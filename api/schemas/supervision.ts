@@ -22,7 +22,10 @@ const caseRow = z.object({
 
 export const overdueList = z.object({
   asOf: instant,
-  items: z.array(caseRow.extend({ late: z.object({ workingDays: z.number(), hours: z.number() }) })),
+  items: z.array(caseRow.extend({
+    late: z.object({ workingDays: z.number(), hours: z.number() }),
+    advisory: z.boolean().describe('办理时限为本地设定且未设为执行：超期仅作提醒，不督办'),
+  })),
   nextCursor,
 });
 

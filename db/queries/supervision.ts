@@ -72,10 +72,13 @@ function page<T>(rows: T[], limit: number, key: (r: T) => PageKey): Page<T> {
   return { items, next: more ? key(items[items.length - 1]) : null };
 }
 
+/** An overdue case, with the step-deadline rule it follows (null: opened before the rule travelled with cases). */
+export interface OverdueRow extends CaseListRow { ruleEnforced: boolean | null }
+
 /** The overdue-page SQL (exported so a test can EXPLAIN it): open, not on hold, past due, most late first. */
 export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: PageKey) {
-  return sql<CaseListRow[]>`
-    select ${CASE_COLUMNS(sql)}
+  return sql<OverdueRow[]>`
+    select ${CASE_COLUMNS(sql)}, (c.state->'stepDeadlines'->>'enforced')::boolean as "ruleEnforced"
     from cases c
     join subjects s on s.id = c.subject_id
     left join users u on u.id = c.assignee
@@ -87,7 +90,7 @@ export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, 
 }
 
 /** Overdue open cases (a case on hold is not overdue: its clock is stopped), most late first. */
-export async function listOverdue(db: Db, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: PageKey): Promise<Page<CaseListRow>> {
+export async function listOverdue(db: Db, scope: Scope, f: CaseFilters, now: Date, limit: number, after?: PageKey): Promise<Page<OverdueRow>> {
   const rows = withDates(await overdueQuery(db.$client, scope, f, now, limit, after), CASE_DATES);
   return page(rows, limit, (r) => [r.dueAt!, r.id]);
 }

@@ -7,6 +7,7 @@
  *   running cases (setPolicy), new cases open with the rule in force, and its figures are not edited here.
  * A database of its own: enforcing the rule must not reach other files' cases.
  */
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
@@ -111,6 +112,26 @@ describe('step deadlines are a local rule (deadlines.steps): advisory until enfo
       expect(m(key).rationale, key).toContain('方案');
     }
     expect(catalog.rules.find((r: { key: string }) => r.key === 'deadlines.steps')).toMatchObject({ tag: { code: 'local' }, enforcedByDefault: false });
+  });
+
+  it('GET /v1/supervision/overdue marks a case past a step deadline as a reminder unless the rule it follows is enforced', async () => {
+    const row = async (rule: { version: number; enforced: boolean } | undefined) => {
+      const subject = await makeSubject(stack.db, { county: COUNTY });
+      const id = randomUUID();
+      await stack.db.insert(cases).values({
+        id, subjectId: subject.id, itemCode: 'LEGAL_AID', actionCode: 'LEGAL_AID', county: COUNTY, department: 'JUSTICE', catalogVersion: 'test',
+        status: 'open', step: 'visit', openedAt: new Date('2026-10-08T02:00:00Z'), dueAt: new Date('2026-10-15T16:00:00Z'), overdue: true,
+        lastEventAt: new Date('2026-10-16T02:00:00Z'), state: rule ? { stepDeadlines: rule } : {},
+      });
+      return id;
+    };
+    const advisory = await row({ version: 0, enforced: false });
+    const enforced = await row({ version: 4, enforced: true });
+    const older = await row(undefined); // opened before the rule travelled with cases: the rule in force now (advisory)
+    const res = await stack.app.inject({ url: `/v1/supervision/overdue?county=${COUNTY}&department=JUSTICE&limit=100`, headers: coordinator.auth });
+    expect(res.statusCode, res.body).toBe(200);
+    const flag = (id: string) => res.json().items.find((i: { id: string }) => i.id === id)?.advisory;
+    expect([flag(advisory), flag(enforced), flag(older)]).toEqual([true, false, true]);
   });
 
   it('new cases open with the rule in force; enforcing it reaches running cases; its figures are not edited here', async () => {
