@@ -173,8 +173,15 @@ async function survey(c: Ctx, where: Where): Promise<string> {
 }
 const surveyBody = (subjectId: string) => ({ subjectId, surveyedAt: '2025-03-01T09:30:00+08:00', answers: { limitedMobility: true }, needs: [] });
 
-/** A month long over, unlikely to be used by any other test. */
-const oldMonth = () => `19${String(randomInt(10, 99))}-${String(randomInt(1, 13)).padStart(2, '0')}`;
+/**
+ * A month long over, unlikely to be used by any other test, and a different one at each call (a random
+ * pick drew a month this file had already shared now and then, and writing into it failed).
+ */
+let monthSeq = randomInt(0, 1080);
+const oldMonth = () => {
+  const n = monthSeq++ % 1080;
+  return `19${10 + Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
+};
 
 /** A ledger row written directly (what the ledger activity writes at the end of a case). */
 async function ledgerEntry(c: Ctx, where: Where, month = oldMonth()): Promise<{ id: string; month: string }> {
