@@ -7,6 +7,8 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseEvents, cases } from '../db/schema';
 import type { CaseEvent, CaseState } from '../workflows/contract';
+import { dropStaleCaseNotifications, maskedSubjectName, writeNotifications, type DbOrTx } from '../db/queries/notifications';
+import { caseEventNotifications, type NotificationDraft } from '../domain/notifications';
 
 export interface ProjectCaseInput { event: CaseEvent; state: CaseState }
 
@@ -65,6 +67,10 @@ export async function projectCase(db: Db, { event, state }: ProjectCaseInput): P
  * So a batch is authoritative for its case from `fromSeq` on: its events replace what those seqs hold,
  * any later seq a lost task wrote is removed, and the row is the batch's snapshot. The workflow writes
  * one batch at a time, in order, so the last batch committed is the workflow's truth.
+ *
+ * The notifications the batch's events cause (assigned, overdue, escalated…) go into the outbox in the
+ * same transaction, once per (event, recipient); those a lost task's other events had caused and that
+ * were not dispatched yet are removed.
  */
 export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseEventsInput): Promise<void> {
   const events = state.events.filter((e) => e.seq >= fromSeq);
@@ -82,7 +88,21 @@ export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseE
         target: [caseEvents.caseId, caseEvents.seq],
         set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data` },
       });
+    const drafts = await caseNotifications(tx, state, events);
+    await dropStaleCaseNotifications(tx, caseId, fromSeq, drafts.map((d) => d.eventKey));
+    await writeNotifications(tx, drafts);
   });
+}
+
+/** The notifications a case's projected events cause (domain/notifications caseEventNotifications). */
+async function caseNotifications(tx: DbOrTx, state: CaseState, events: readonly CaseEvent[]): Promise<NotificationDraft[]> {
+  const interesting = events.filter((e) => caseEventNotifications({ caseId: '', county: '', department: '', maskedName: '' }, e).length > 0);
+  if (!interesting.length) return [];
+  const ref = {
+    caseId: state.input.caseId, county: state.input.county, department: state.input.department,
+    assignee: state.assignee ?? null, maskedName: await maskedSubjectName(tx, state.input.subjectId),
+  };
+  return interesting.flatMap((e) => caseEventNotifications(ref, e));
 }
 
 const eventRow = (caseId: string) => (e: CaseEvent) => ({
@@ -102,6 +122,8 @@ async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): P
         set: { ...row, createdBy: sql`${cases.createdBy}` },
         setWhere: sql`${cases.lastEventSeq} < ${event.seq}`,
       });
-    await tx.insert(caseEvents).values(events.map(eventRow(state.input.caseId))).onConflictDoNothing();
+    const inserted = await tx.insert(caseEvents).values(events.map(eventRow(state.input.caseId))).onConflictDoNothing().returning({ seq: caseEvents.seq });
+    const fresh = events.filter((e) => inserted.some((r) => r.seq === e.seq));
+    await writeNotifications(tx, await caseNotifications(tx, state, fresh));
   });
 }
