@@ -116,8 +116,37 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-/** The notification channels' settings (activities/notifications/channels.ts NotifyConfig) from the configuration. */
-export function notifyConfig(c: Config) {
+/** Where notifications go: the channels' settings (activities/notifications/channels.ts uses them). */
+export interface NotifyConfig {
+  /** Base of the links in messages (the console's address). */
+  publicUrl: string;
+  wecomWebhookUrl?: string;
+  dingtalkWebhookUrl?: string;
+  dingtalkSecret?: string;
+  smsUrl?: string;
+  smsToken?: string;
+  smtpUrl?: string;
+  emailFrom: string;
+  /** 'HH:mm-HH:mm' in Asia/Shanghai: SMS waits until they end. */
+  quietHours: string;
+  /** Attempts per delivery before it is marked failed, and the first retry's delay (it doubles, up to 10 minutes). */
+  maxAttempts: number;
+  retryInitialMs: number;
+  httpTimeoutMs: number;
+}
+
+/** The external channels configured (those a user may choose); a channel without its settings is unavailable. */
+export function availableChannels(c: NotifyConfig): Array<'wecom' | 'dingtalk' | 'sms' | 'email'> {
+  const out: Array<'wecom' | 'dingtalk' | 'sms' | 'email'> = [];
+  if (c.wecomWebhookUrl) out.push('wecom');
+  if (c.dingtalkWebhookUrl && c.dingtalkSecret) out.push('dingtalk');
+  if (c.smsUrl) out.push('sms');
+  if (c.smtpUrl) out.push('email');
+  return out;
+}
+
+/** The notification settings from the configuration. */
+export function notifyConfig(c: Config): NotifyConfig {
   return {
     publicUrl: c.PUBLIC_URL ?? `http://${c.API_HOST}:${c.API_PORT}`,
     wecomWebhookUrl: c.NOTIFY_WECOM_WEBHOOK_URL,

@@ -18,26 +18,10 @@
  */
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import type { NotifyConfig } from '../../config';
 import type { ExternalChannel } from '../../domain/notifications';
 
-/** Where the channels send (config.ts NOTIFY_* variables); a channel without its settings is unavailable. */
-export interface NotifyConfig {
-  /** Base of the links in messages (the console's address). */
-  publicUrl: string;
-  wecomWebhookUrl?: string;
-  dingtalkWebhookUrl?: string;
-  dingtalkSecret?: string;
-  smsUrl?: string;
-  smsToken?: string;
-  smtpUrl?: string;
-  emailFrom: string;
-  /** 'HH:mm-HH:mm' in Asia/Shanghai: SMS waits until they end. */
-  quietHours: string;
-  /** Attempts per delivery before it is marked failed, and the first retry's delay (it doubles, up to 10 minutes). */
-  maxAttempts: number;
-  retryInitialMs: number;
-  httpTimeoutMs: number;
-}
+export type { NotifyConfig };
 
 /** What a channel needs to send one message. */
 export interface OutgoingMessage {
@@ -62,16 +46,6 @@ export interface SendResult {
 /** An SMS gateway: one interface, so another provider is one more class. */
 export interface SmsProvider {
   send(req: { to: string; text: string; messageId: string }): Promise<SendResult>;
-}
-
-/** The channels configured in `c` (those a user may choose). */
-export function availableChannels(c: NotifyConfig): ExternalChannel[] {
-  const out: ExternalChannel[] = [];
-  if (c.wecomWebhookUrl) out.push('wecom');
-  if (c.dingtalkWebhookUrl && c.dingtalkSecret) out.push('dingtalk');
-  if (c.smsUrl) out.push('sms');
-  if (c.smtpUrl) out.push('email');
-  return out;
 }
 
 const clip = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` : s);

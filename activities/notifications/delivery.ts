@@ -22,7 +22,8 @@ import { notificationDeliveries, notifications } from '../../db/schema';
 import { preferencesOf } from '../../db/queries/notifications';
 import type { ExternalChannel } from '../../domain/notifications';
 import { workerMetrics } from '../projectionLag';
-import { availableChannels, sendThrough, type NotifyConfig, type SmsProvider } from './channels';
+import { availableChannels, type NotifyConfig } from '../../config';
+import { sendThrough, type SmsProvider } from './channels';
 import type { NotificationDeliveryInput } from '../../workflows/notificationContract';
 import { NOTIFICATION_DELIVERY_WORKFLOW, notificationWorkflowId } from '../../workflows/notificationContract';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { notificationDeliveries, notificationPreferences, notifications, subjects, users } from '../schema';
-import { audienceMembers, maskName, type ExternalChannel, type NotificationDraft, type StaffMember } from '../../domain/notifications';
+import { audienceMembers, maskName, type ExternalChannel, type NotificationDraft, type NotificationKind, type StaffMember } from '../../domain/notifications';
 
 /** A database or an open transaction (the outbox is written inside the caller's transaction). */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -109,7 +109,7 @@ export async function savePreferences(db: Db, userId: string, p: Preferences, at
 }
 
 export interface FailedDelivery {
-  notificationId: string; channel: ExternalChannel; kind: string; recipientId: string; recipientName: string | null;
+  notificationId: string; channel: ExternalChannel; kind: NotificationKind; recipientId: string; recipientName: string | null;
   caseId: string | null; planId: string | null; attempts: number; lastAnswer: string | null; lastAttemptAt: Date | null; failedAt: Date;
 }
 
@@ -117,7 +117,9 @@ export interface FailedDelivery {
  * Failed deliveries, newest first, after the keyset (failedAt, notificationId, channel). An admin
  * below city level sees only those of recipients inside their counties.
  */
-export async function failedDeliveries(db: Db, scope: { cityLevel: boolean; counties: string[] }, limit: number, after?: [Date, string, string]): Promise<FailedDelivery[]> {
+export async function failedDeliveries(
+  db: Db, scope: { cityLevel: boolean; counties: string[] }, limit: number, after?: [Date, string, string], channel?: ExternalChannel,
+): Promise<FailedDelivery[]> {
   const d = notificationDeliveries;
   const rows = await db.select({
     notificationId: d.notificationId, channel: d.channel, kind: notifications.kind, recipientId: notifications.recipientId,
@@ -128,6 +130,7 @@ export async function failedDeliveries(db: Db, scope: { cityLevel: boolean; coun
     .leftJoin(users, eq(users.id, notifications.recipientId))
     .where(and(
       eq(d.status, 'failed'),
+      channel ? eq(d.channel, channel) : undefined,
       scope.cityLevel ? undefined : and(eq(users.cityLevel, false), sql`${users.counties} <@ ${JSON.stringify(scope.counties)}::jsonb`),
       after ? sql`(${d.failedAt}, ${d.notificationId}, ${d.channel}) < (${after[0].toISOString()}::timestamptz, ${after[1]}, ${after[2]})` : undefined,
     ))
