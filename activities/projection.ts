@@ -3,12 +3,13 @@
  * activity inserts nothing twice and never moves the case row backwards (the row is only replaced by
  * a snapshot with a higher seq, so projections that land out of order leave the newest one).
  */
+import { Context } from '@temporalio/activity';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseEvents, cases } from '../db/schema';
 import type { CaseEvent, CaseState } from '../workflows/contract';
 import { dropStaleCaseNotifications, maskedSubjectName, writeNotifications, type DbOrTx } from '../db/queries/notifications';
-import { caseEventNotifications, type NotificationDraft } from '../domain/notifications';
+import { caseEventNotifications, NOTIFYING_CASE_EVENTS, type NotificationDraft } from '../domain/notifications';
 
 export interface ProjectCaseInput { event: CaseEvent; state: CaseState }
 
@@ -94,15 +95,26 @@ export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseE
   });
 }
 
-/** The notifications a case's projected events cause (domain/notifications caseEventNotifications). */
+/**
+ * The notifications a case's projected events cause (domain/notifications caseEventNotifications). An
+ * event whose notification cannot be drafted (a bug, data it does not expect) is logged and skipped:
+ * a notification never holds the projection, and so the case, up.
+ */
 async function caseNotifications(tx: DbOrTx, state: CaseState, events: readonly CaseEvent[]): Promise<NotificationDraft[]> {
-  const interesting = events.filter((e) => caseEventNotifications({ caseId: '', county: '', department: '', maskedName: '' }, e).length > 0);
+  const interesting = events.filter((e) => NOTIFYING_CASE_EVENTS.has(e.type));
   if (!interesting.length) return [];
   const ref = {
     caseId: state.input.caseId, county: state.input.county, department: state.input.department,
     assignee: state.assignee ?? null, maskedName: await maskedSubjectName(tx, state.input.subjectId),
   };
-  return interesting.flatMap((e) => caseEventNotifications(ref, e));
+  return interesting.flatMap((e) => {
+    try {
+      return caseEventNotifications(ref, e);
+    } catch (err) {
+      activityLog()?.warn('notification not drafted', { caseId: ref.caseId, seq: e.seq, type: e.type, error: (err as Error).message });
+      return [];
+    }
+  });
 }
 
 const eventRow = (caseId: string) => (e: CaseEvent) => ({
@@ -126,4 +138,13 @@ async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): P
     const fresh = events.filter((e) => inserted.some((r) => r.seq === e.seq));
     await writeNotifications(tx, await caseNotifications(tx, state, fresh));
   });
+}
+
+/** The running activity's logger (routed into pino by the worker), or undefined outside an activity. */
+function activityLog() {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined;
+  }
 }

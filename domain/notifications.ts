@@ -25,8 +25,6 @@
  * - Quiet hours (Asia/Shanghai, default 21:00–08:00): SMS is held until they end; the other channels
  *   are not phone calls in the night and go at once.
  */
-import { escalationTarget } from './caseFlow';
-import { LEADERSHIP_OFFICE } from './counties';
 import type { Labelled } from './labels';
 import { CASE_STEP_LABELS, type CaseStep, type Role } from './vocabulary';
 
@@ -90,10 +88,12 @@ export function audienceMembers(a: Audience, staff: readonly StaffMember[]): str
   }
 }
 
-/** The audience an escalation of `level` reaches (domain/caseFlow escalationTarget names the same bodies). */
+/**
+ * The audience an escalation of `level` reaches: the staff of the body domain/caseFlow escalationTarget
+ * names (level 1 the county implementing department, level 2 the leadership group's office).
+ */
 export function escalationAudience(level: 1 | 2, county: string, department: string): Audience {
-  const target = escalationTarget(level, county, department);
-  return target.code === LEADERSHIP_OFFICE.code ? { kind: 'leadership_office' } : { kind: 'county_lead', county, department };
+  return level === 2 ? { kind: 'leadership_office' } : { kind: 'county_lead', county, department };
 }
 
 /** A notification before its audience is resolved: the outbox writes one row per member. */
@@ -139,6 +139,9 @@ export function caseOwner(c: { assignee?: string | null; county: string; departm
 
 /** The case event the projection writes, as far as notifications read it. */
 export interface CaseEventLike { seq: number; type: string; step?: string; data?: Record<string, unknown> }
+
+/** The case event types that may cause a notification (the projection reads the subject's name only for these). */
+export const NOTIFYING_CASE_EVENTS: ReadonlySet<string> = new Set(['assigned', 'reassigned', 'overdue', 'supplement_overdue', 'escalated']);
 
 /** The notifications one projected case event causes (most cause none). */
 export function caseEventNotifications(c: CaseRef, e: CaseEventLike): NotificationDraft[] {
