@@ -59,8 +59,9 @@ async function postJson(url: string, body: unknown, timeoutMs: number, headers: 
     });
     return { status: res.status, text: await res.text() };
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    return { ok: false, permanent: false, answer: `network: ${err.cause?.code ?? err.name}: ${clip(err.message, 200)}` };
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === 'TimeoutError' ? 'timeout' : err.cause?.code ?? err.cause?.message ?? err.message;
+    return { ok: false, permanent: false, answer: `network: ${clip(String(why), 200)}` };
   }
 }
 
