@@ -14,6 +14,7 @@ import { notifyConfig, type Config } from '../../config';
 import { createDb, type Db } from '../../db/client';
 import { notificationDeliveries, notifications } from '../../db/schema';
 import { notificationWorkflowId } from '../../workflows/notificationContract';
+import { ensureSchedules, NOTIFICATION_SCHEDULE_IDS } from '../../temporal/schedules';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
@@ -255,6 +256,42 @@ describe('notification delivery (issue 19 points 2–4)', () => {
       expect(res.json().errors[0]).toMatchObject({ path: 'body.channels' });
     } finally {
       await plain.close();
+    }
+  });
+
+  it('the notification Schedules: dispatch every 30 s, the scan hourly, the digest daily at 08:00 Asia/Shanghai; the scan and digest run end to end', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}-`;
+    const taskQueue = good.config.TEMPORAL_TASK_QUEUE;
+    const ids = await ensureSchedules(good.client, { taskQueue, idPrefix: prefix, notifications: true });
+    const handles = ids.filter((id) => Object.values(NOTIFICATION_SCHEDULE_IDS).some((n) => id.endsWith(n))).map((id) => good.client.schedule.getHandle(id));
+    try {
+      expect(handles).toHaveLength(3);
+      const [dispatch, scan, digest] = await Promise.all(handles.map((h) => h.describe()));
+      expect(dispatch.spec.intervals).toMatchObject([{ every: 30_000 }]);
+      expect(dispatch.action).toMatchObject({ type: 'startWorkflow', workflowType: 'notificationDispatch', taskQueue });
+      expect(scan.spec.intervals).toMatchObject([{ every: 3_600_000, offset: 300_000 }]);
+      expect(scan.action).toMatchObject({ workflowType: 'notificationScan' });
+      expect(digest.spec.timezone).toBe('Asia/Shanghai');
+      expect(digest.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
+      expect(digest.action).toMatchObject({ workflowType: 'notificationDigest' });
+      // The next digest is at 08:00 Shanghai time (00:00Z).
+      expect(digest.info.nextActionTimes[0].toISOString()).toMatch(/T00:00:00\.000Z$/);
+      for (const h of handles) await h.pause('test');
+
+      // Triggered, the digest writes each supervisor's digest of the day (once).
+      const lead = await makeUser(good.db, 'supervisor', { counties: [COUNTY] });
+      const before = digest.info.recentActions.length;
+      await handles[2].trigger();
+      const run = await eventually(async () => { const d = await handles[2].describe(); return d.info.recentActions.length > before && d.info.recentActions.at(-1)!; });
+      expect(await good.client.workflow.getHandle(run.action.workflow.workflowId).result()).toMatchObject({ written: expect.any(Number) });
+      const mine = await good.db.select().from(notifications).where(and(eq(notifications.recipientId, lead.id), eq(notifications.kind, 'daily_digest')));
+      expect(mine).toHaveLength(1);
+      expect(mine[0].title).toMatch(/^每日督办摘要（\d{4}-\d{2}-\d{2}）$/);
+      await handles[1].trigger();
+      await eventually(async () => (await handles[1].describe()).info.recentActions.length > 0);
+    } finally {
+      for (const h of handles) await h.delete().catch(() => undefined);
+      for (const id of ids.filter((i) => !handles.some((h) => h.scheduleId === i))) await good.client.schedule.getHandle(id).delete().catch(() => undefined);
     }
   });
 });
