@@ -14,7 +14,9 @@
  *   overdue and supplement overdue → the county department lead and the assignee; escalated → level 1
  *   the county department lead (only for failed visits: an overdue escalation is told by the overdue
  *   notification of the same moment, not twice), level 2 the leadership group's office; a plan period
- *   short of the plan's cadence → whoever it was escalated to; a quarterly table reminded → the county
+ *   falling short while it runs (an enforced cadence, sessions still missing in the last 7 days of a
+ *   month or from the Friday of a week) → the county department's coordinators, who arrange the
+ *   provider; a period checked short → whoever it was escalated to; a quarterly table reminded → the county
  *   department's coordinators, late → those and the county department lead; the daily digest → every
  *   supervisor, for their own scope.
  * - One notification per event per recipient: every notification has an event key (the case event's
@@ -31,12 +33,12 @@ import { CASE_STEP_LABELS, type CaseStep, type Role } from './vocabulary';
 /** What a notification is about. */
 export const NOTIFICATION_KINDS = [
   'assigned', 'visit_due', 'step_due', 'overdue', 'escalated', 'supplement_due', 'supplement_overdue',
-  'plan_period_short', 'report_due', 'report_late', 'daily_digest',
+  'plan_period_at_risk', 'plan_period_short', 'report_due', 'report_late', 'daily_digest',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const NOTIFICATION_KIND_LABELS: Readonly<Record<NotificationKind, string>> = Object.freeze({
   assigned: '新分派案件', visit_due: '明日上门', step_due: '办理期限临近', overdue: '案件超期', escalated: '督办升级',
-  supplement_due: '容缺材料即将到期', supplement_overdue: '容缺材料逾期未补', plan_period_short: '服务计划本期未达标',
+  supplement_due: '容缺材料即将到期', supplement_overdue: '容缺材料逾期未补', plan_period_at_risk: '服务计划本期进度不足', plan_period_short: '服务计划本期未达标',
   report_due: '季度统计表待报送', report_late: '季度统计表逾期未报', daily_digest: '每日督办摘要',
 });
 

@@ -8,6 +8,9 @@
  * - step due within one working day: an open step (not on hold, not overdue) whose deadline is at or
  *   before the end of the next working day (domain/calendar addWorkingDays(now, 1));
  * - supplement due: documents accepted as missing whose deadline falls in the same window;
+ * - plan period falling short: an active plan of an enforced cadence whose current month has sessions
+ *   missing in its last 7 days, or whose current week (not a school holiday week) still lacks its
+ *   session from its Friday on;
  * - quarterly table due: a county table the reporting Schedule reminded (each reminder once), and late:
  *   a county table marked late;
  * - the supervisors' daily digest: for each supervisor, the open, overdue, due-soon and unassigned cases
@@ -16,7 +19,11 @@
 import type { Db } from '../../db/client';
 import { effectiveCalendar } from '../../db/queries/calendar';
 import { writeNotifications } from '../../db/queries/notifications';
-import { addDaysToDate, addWorkingDays, shanghaiDate, startOfShanghaiDay } from '../../domain/calendar';
+import { addDaysToDate, addWorkingDays, dayOfWeek, shanghaiDate, startOfShanghaiDay } from '../../domain/calendar';
+import { loadPolicy } from '../../db/queries/policy';
+import { daysInclusive, periodProgress } from '../../domain/planPeriods';
+import { isSchoolHolidayWeek, type SchoolHolidays } from '../../domain/policy';
+import type { PlanState } from '../../workflows/planContract';
 import { countyLabel, type CountyCode } from '../../domain/counties';
 import { departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { caseOwner, maskName, shanghaiMinute, type NotificationDraft } from '../../domain/notifications';
@@ -83,6 +90,41 @@ async function dueCaseDrafts(db: Db, at: Date): Promise<NotificationDraft[]> {
   });
 }
 
+/** Days before a monthly period's end from which a shortfall is warned of; weekly periods: from Friday (ISO day 5). */
+export const AT_RISK_DAYS_LEFT = 7;
+const AT_RISK_WEEKDAY = 5;
+
+/** Active plans whose current period is falling short (enforced cadences only; local ones are advisory). */
+async function planAtRiskDrafts(db: Db, at: Date): Promise<NotificationDraft[]> {
+  const rules = await loadPolicy(db);
+  const today = shanghaiDate(at);
+  const rows = await db.$client<Array<{ id: string; county: string; department: string; item_code: string; name: string; state: PlanState }>>`
+    select p.id, p.county, p.department, p.item_code, s.name, p.state from plans p join subjects s on s.id = p.subject_id
+    where p.status = 'active' and p.current_period is not null`;
+  return rows.flatMap((p): NotificationDraft[] => {
+    const rule = rules.find((r) => r.key === `cadence.${p.item_code}`);
+    const period = p.state.period;
+    const cadence = p.state.input?.cadence;
+    if (!rule?.enforced || !period || !cadence || today < period.start || today > period.end) return [];
+    const sessions = (p.state.sessions ?? []).map((x) => ({ date: x.date, units: x.units }));
+    const progress = periodProgress(cadence, period, sessions, today);
+    const base = {
+      kind: 'plan_period_at_risk' as const, planId: p.id, link: `/plans/${encodeURIComponent(p.id)}`, title: '服务计划本期进度不足',
+      audiences: [{ kind: 'county_coordinators' as const, county: p.county, department: p.department }],
+    };
+    const line = `服务计划编号：${p.id}；服务对象：${maskName(p.name)}`;
+    if (cadence.period === 'week') {
+      const w = progress.week;
+      const holidays = (rules.find((r) => r.key === `schoolHolidays.${p.item_code}`)?.value ?? {}) as SchoolHolidays;
+      if (!w || !w.checked || isSchoolHolidayWeek(holidays, w.start) || dayOfWeek(today) < AT_RISK_WEEKDAY || w.qualifying >= cadence.minSessions) return [];
+      return [{ ...base, eventKey: `plan:${p.id}:week:${w.start}:at_risk`, body: `${line}。本周（${w.start} 起）尚未完成规定的服务（${progress.label}），请督促服务机构在本周内安排。` }];
+    }
+    const daysLeft = daysInclusive(today, period.end);
+    if (daysLeft > AT_RISK_DAYS_LEFT || progress.done >= progress.required) return [];
+    return [{ ...base, eventKey: `plan:${p.id}:${period.key}:at_risk`, body: `${line}。${period.key} 期已服务 ${progress.label}，距本期结束还有 ${daysLeft} 天，请督促服务机构按频次安排。` }];
+  });
+}
+
 /** Quarterly tables reminded (each reminder once) or marked late. */
 async function reportDrafts(db: Db): Promise<NotificationDraft[]> {
   const rows = await db.$client<Array<{ quarter: string; county: string; department: string; reminders: number; late: boolean }>>`
@@ -108,7 +150,7 @@ async function reportDrafts(db: Db): Promise<NotificationDraft[]> {
 /** Writes the time-based notifications due at `at` (idempotent); returns how many rows were new. */
 export async function scanNotifications(db: Db, input: { at: string }): Promise<{ written: number }> {
   const at = new Date(input.at);
-  const drafts = [...await dueCaseDrafts(db, at), ...await reportDrafts(db)];
+  const drafts = [...await dueCaseDrafts(db, at), ...await planAtRiskDrafts(db, at), ...await reportDrafts(db)];
   return { written: await db.transaction((tx) => writeNotifications(tx, drafts, at)) };
 }
 

@@ -16,7 +16,8 @@ import { createDb, type Db } from '../../db/client';
 import { notifications, plans, reportSubmissions } from '../../db/schema';
 import { updateUser } from '../../db/queries/users';
 import { addDaysToDate, shanghaiDate } from '../../domain/calendar';
-import { CATALOG_VERSION } from '../../domain/catalog';
+import { CATALOG_VERSION, findItem } from '../../domain/catalog';
+import { planPeriod } from '../../domain/planPeriods';
 import { level2At } from '../../domain/caseFlow';
 import { LEADERSHIP_OFFICE } from '../../domain/counties';
 import {
@@ -187,6 +188,43 @@ describe('notifications: who gets what (issue 19 point 1)', () => {
     const [row] = await db.select().from(notifications).where(like(notifications.eventKey, `plan:${planId}:2026-10%`)).limit(1);
     expect(row.body).toContain('司**');
     expect(row.body).not.toContain('司马小红');
+  });
+
+  it('a plan period falling short while it runs warns the county department coordinators near its end, once', async () => {
+    const child = findItem('CHILD_REHAB')!.cadence!;
+    const school = findItem('HOME_SCHOOLING')!.cadence!;
+    const plan = async (itemCode: string, cadence: typeof child, sessions: string[]) => {
+      const subject = await makeSubject(db, { county: COUNTY, name: '上官明' });
+      const id = `plan-${randomUUID()}`;
+      const period = planPeriod(cadence, '2026-12', { startDate: '2026-01-01' })!;
+      const state = {
+        input: { cadence }, period, sessions: sessions.map((date) => ({ date, units: 2 })),
+      };
+      await db.insert(plans).values({
+        id, subjectId: subject.id, itemCode, actionCode: 'X', county: COUNTY, department: DEPT, catalogVersion: CATALOG_VERSION, status: 'active',
+        provider: {}, assessment: {}, startDate: '2026-01-01', currentPeriod: '2026-12', state,
+      });
+      return id;
+    };
+    const short = await plan('CHILD_REHAB', child, ['2026-12-02', '2026-12-09']);
+    const done = await plan('CHILD_REHAB', child, ['2026-12-02', '2026-12-09', '2026-12-16', '2026-12-23']);
+    const weekly = await plan('HOME_SCHOOLING', school, ['2026-12-01']);
+    const acts = createActivities({ db });
+    // Early in the month: no warning yet. Thursday of a week without its class: not yet either.
+    await acts.scanNotifications({ at: '2026-12-10T02:00:00.000Z' });
+    expect(await recipients(`plan:${short}:`, 'plan_period_at_risk')).toEqual([]);
+    expect(await recipients(`plan:${weekly}:`, 'plan_period_at_risk')).toEqual([]);
+    // Friday 11 December: the week of 7 December has no class yet.
+    await acts.scanNotifications({ at: '2026-12-11T02:00:00.000Z' });
+    expect(await recipients(`plan:${weekly}:week:2026-12-07`, 'plan_period_at_risk')).toEqual(['coordinator']);
+    // 27 December, five days left, 2 of 4 sessions: warned (and the next scans add nothing); the plan with 4 is not.
+    await acts.scanNotifications({ at: '2026-12-27T02:00:00.000Z' });
+    await acts.scanNotifications({ at: '2026-12-28T02:00:00.000Z' });
+    expect(await recipients(`plan:${short}:2026-12`, 'plan_period_at_risk')).toEqual(['coordinator']);
+    expect(await recipients(`plan:${done}:`, 'plan_period_at_risk')).toEqual([]);
+    const [row] = await db.select().from(notifications).where(like(notifications.eventKey, `plan:${short}:2026-12:at_risk`));
+    expect(row.body).toContain('2/4 次');
+    expect(row.body).toContain('上**');
   });
 
   it('a quarterly table reminded goes to the county department coordinators; a late one to them and the leads', async () => {
