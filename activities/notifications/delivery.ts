@@ -20,7 +20,7 @@ import { Counter } from 'prom-client';
 import type { Db } from '../../db/client';
 import { notificationDeliveries, notifications } from '../../db/schema';
 import { preferencesOf } from '../../db/queries/notifications';
-import type { ExternalChannel } from '../../domain/notifications';
+import { CHANNEL_LABELS, type ExternalChannel } from '../../domain/notifications';
 import { workerMetrics } from '../projectionLag';
 import { availableChannels, type NotifyConfig } from '../../config';
 import { sendThrough, type SmsProvider } from './channels';
@@ -88,6 +88,7 @@ export async function deliverNotification(deps: DeliveryDeps, input: { notificat
     .innerJoin(notifications, eq(notifications.id, notificationDeliveries.notificationId)).where(key).limit(1);
   if (!row) throw ApplicationFailure.nonRetryable(`no delivery ${input.notificationId}/${input.channel}`, 'NoSuchDelivery');
   if (row.status === 'sent') return { status: 'already_sent' };
+  if (!availableChannels(config).includes(input.channel)) throw ApplicationFailure.nonRetryable(`渠道“${CHANNEL_LABELS[input.channel]}”未配置`, 'ChannelNotConfigured');
   const prefs = await preferencesOf(deps.db, row.n.recipientId);
   if ((input.channel === 'sms' && !prefs.mobile) || (input.channel === 'email' && !prefs.email)) {
     throw ApplicationFailure.nonRetryable(input.channel === 'sms' ? '接收人未设置手机号' : '接收人未设置电子邮箱', 'NoAddress');

@@ -1,20 +1,22 @@
 /**
  * Notifications (issue 19): each user's in-app inbox and channel preferences, and the admins' list of
- * failed external deliveries (with the provider's answer). Who gets what: domain/notifications.ts.
+ * failed external deliveries (with the provider's answer), which they may send again once fixed. Who gets what: domain/notifications.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { availableChannels, notifyConfig } from '../../config';
 import { notificationDeliveries } from '../../db/schema';
 import {
-  failedDeliveries, inbox, markAllRead, markRead, preferencesOf, savePreferences, unreadCount, type NotificationRow,
+  failedDeliveries, inbox, markAllRead, markRead, preferencesOf, reopenFailedDelivery, savePreferences, unreadCount, type NotificationRow,
 } from '../../db/queries/notifications';
 import {
   CHANNEL_LABELS, DELIVERY_STATUS_LABELS, EXTERNAL_CHANNELS, NOTIFICATION_KIND_LABELS, type DeliveryStatus, type ExternalChannel,
 } from '../../domain/notifications';
 import { labelOf } from '../../domain/vocabulary';
+import { NOTIFICATION_DELIVERY_WORKFLOW, notificationWorkflowId, type NotificationDeliveryInput } from '../../workflows/notificationContract';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -32,6 +34,8 @@ const preferencesBody = z.object({
   mobile: z.string().trim().regex(/^1[3-9]\d{9}$/, '请填写11位手机号码').nullable().optional(),
   email: z.email('请填写有效的电子邮箱').max(200).nullable().optional(),
 }).strict();
+
+const retryResult = z.object({ notificationId: z.string(), channel: z.string(), workflowId: z.string() });
 
 export async function notificationRoutes(app: FastifyInstance, deps: AppDeps & { now: () => Date }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -149,5 +153,33 @@ export async function notificationRoutes(app: FastifyInstance, deps: AppDeps & {
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor([last.failedAt, last.notificationId, last.channel]) : null,
     };
+  });
+
+  r.post('/admin/notifications/failed/:notificationId/:channel/retry', {
+    schema: {
+      tags: ['notifications'], summary: '重新发送一条发送失败的外部通知（例如修正配置之后）',
+      params: z.object({ notificationId: z.string().min(1).max(64), channel: z.enum(EXTERNAL_CHANNELS) }),
+      response: { 202: retryResult, ...problemResponses },
+    },
+    preHandler: requireRole('admin'),
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const { notificationId, channel } = request.params;
+    const reopened = await reopenFailedDelivery(deps.db, user, notificationId, channel, deps.now());
+    if (!reopened) throw notFound('发送失败的通知');
+    const config = notifyConfig(deps.config);
+    const input: NotificationDeliveryInput = {
+      notificationId, channels: [channel], quietHours: config.quietHours, maxAttempts: config.maxAttempts, retryInitialMs: config.retryInitialMs,
+    };
+    // A retry is a workflow of its own, named by the attempts made so far: a repeated request starts it once.
+    const workflowId = `${notificationWorkflowId(notificationId)}-${channel}-retry-${reopened.attempts}`;
+    try {
+      await deps.temporal.workflow.start(NOTIFICATION_DELIVERY_WORKFLOW, {
+        workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    }
+    return reply.status(202).send({ notificationId, channel, workflowId });
   });
 }

@@ -118,7 +118,7 @@ export interface FailedDelivery {
  * below city level sees only those of recipients inside their counties.
  */
 export async function failedDeliveries(
-  db: Db, scope: { cityLevel: boolean; counties: string[] }, limit: number, after?: [Date, string, string], channel?: ExternalChannel,
+  db: Db, scope: { cityLevel: boolean; counties: string[] }, limit: number, after?: [Date, string, string], channel?: ExternalChannel, notificationId?: string,
 ): Promise<FailedDelivery[]> {
   const d = notificationDeliveries;
   const rows = await db.select({
@@ -131,9 +131,25 @@ export async function failedDeliveries(
     .where(and(
       eq(d.status, 'failed'),
       channel ? eq(d.channel, channel) : undefined,
+      notificationId ? eq(d.notificationId, notificationId) : undefined,
       scope.cityLevel ? undefined : and(eq(users.cityLevel, false), sql`${users.counties} <@ ${JSON.stringify(scope.counties)}::jsonb`),
       after ? sql`(${d.failedAt}, ${d.notificationId}, ${d.channel}) < (${after[0].toISOString()}::timestamptz, ${after[1]}, ${after[2]})` : undefined,
     ))
     .orderBy(desc(d.failedAt), desc(d.notificationId), desc(d.channel)).limit(limit);
   return rows.map((r) => ({ ...r, failedAt: r.failedAt! }));
+}
+
+/**
+ * Puts a failed delivery back to pending for another round of attempts (an admin fixed the
+ * configuration); undefined when there is no such failed delivery in the admin's scope.
+ */
+export async function reopenFailedDelivery(
+  db: Db, scope: { cityLevel: boolean; counties: string[] }, notificationId: string, channel: ExternalChannel, at: Date,
+): Promise<{ attempts: number } | undefined> {
+  const d = notificationDeliveries;
+  const visible = await failedDeliveries(db, scope, 1, undefined, channel, notificationId);
+  if (!visible.length) return undefined;
+  const [row] = await db.update(d).set({ status: 'pending', failedAt: null, updatedAt: at })
+    .where(and(eq(d.notificationId, notificationId), eq(d.channel, channel), eq(d.status, 'failed'))).returning({ attempts: d.attempts });
+  return row;
 }

@@ -573,6 +573,15 @@ const EXPECT: Record<string, Expectation> = {
     },
   },
 
+  'POST /v1/admin/notifications/failed/:notificationId/:channel/retry': {
+    roles: ['admin'], ok: [202], outside: 'hidden',
+    probe: async (c, w) => {
+      const nid = await notificationFor(c, w === 'inside' ? c.users.worker.id : c.outsideWorker.id);
+      await c.stack.db.insert(notificationDeliveries).values({ notificationId: nid, channel: 'email', status: 'failed', attempts: 3, lastAnswer: '550 rejected', failedAt: new Date() });
+      return { method: 'POST', url: `/v1/admin/notifications/failed/${nid}/email/retry` };
+    },
+  },
+
   // audit
   'GET /v1/audit': {
     roles: ['admin'], ok: [200], outside: 'filtered',

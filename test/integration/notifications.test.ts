@@ -231,6 +231,19 @@ describe('notification delivery (issue 19 points 2–4)', () => {
     expect(emails.every((i: { channel: { code: string } }) => i.channel.code === 'email')).toBe(true);
     // The inbox still has it.
     expect((await bad.app.inject({ url: '/v1/me/notifications', headers: worker.auth })).json().items.map((i: { id: string }) => i.id)).toContain(n.id);
+
+    // Once the configuration is fixed (the good stack's), an admin sends it again: delivered, no longer listed.
+    const retryUrl = `/v1/admin/notifications/failed/${n.id}/wecom/retry`;
+    expect((await good.app.inject({ method: 'POST', url: retryUrl, headers: worker.auth })).statusCode).toBe(403);
+    const retry = await good.app.inject({ method: 'POST', url: retryUrl, headers: admin.auth });
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(await good.client.workflow.getHandle(retry.json().workflowId).result()).toEqual({ wecom: 'sent' });
+    const [d] = await good.db.select().from(notificationDeliveries).where(and(eq(notificationDeliveries.notificationId, n.id), eq(notificationDeliveries.channel, 'wecom')));
+    expect(d).toMatchObject({ status: 'sent', attempts: 4 });
+    const after = (await good.app.inject({ url: '/v1/admin/notifications/failed?limit=200', headers: admin.auth })).json().items;
+    expect(after.filter((i: { notificationId: string }) => i.notificationId === n.id).map((i: { channel: { code: string } }) => i.channel.code).sort()).toEqual(['dingtalk', 'email']);
+    // Only a failed delivery can be sent again.
+    expect((await good.app.inject({ method: 'POST', url: retryUrl, headers: admin.auth })).statusCode).toBe(404);
   });
 
   it('preferences: only configured channels, SMS needs a mobile number and email an address (400 naming the field)', async () => {
