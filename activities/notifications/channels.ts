@@ -19,6 +19,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { NotifyConfig } from '../../config';
+import { maskIdNumber, maskPhone } from '../../domain/idNumber';
 import type { ExternalChannel } from '../../domain/notifications';
 
 export type { NotifyConfig };
@@ -48,7 +49,17 @@ export interface SmsProvider {
   send(req: { to: string; text: string; messageId: string }): Promise<SendResult>;
 }
 
-const clip = (s: string, n = 500) => (s.length > n ? `${s.slice(0, n)}…` : s);
+/**
+ * A provider's answer as kept and logged: at most `n` characters, and any mobile number, e-mail address
+ * or ID number it echoes masked (a gateway may quote the number it refused).
+ */
+export function clip(s: string, n = 500): string {
+  const scrubbed = s
+    .replace(/\d{17}[\dXx]/g, (m) => maskIdNumber(m))
+    .replace(/(?<!\d)1[3-9]\d{9}(?!\d)/g, (m) => maskPhone(m))
+    .replace(/[\w.+-]+@([\w-]+\.[\w.-]+)/g, (_m, domain: string) => `***@${domain}`);
+  return scrubbed.length > n ? `${scrubbed.slice(0, n)}…` : scrubbed;
+}
 
 /** Posts JSON and reads the answer as text; network errors and timeouts become a retryable result. */
 async function postJson(url: string, body: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ status: number; text: string } | SendResult> {
