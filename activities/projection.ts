@@ -8,7 +8,7 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseEvents, cases } from '../db/schema';
 import type { CaseEvent, CaseState } from '../workflows/contract';
-import { dropStaleCaseNotifications, maskedSubjectName, writeNotifications, type DbOrTx } from '../db/queries/notifications';
+import { maskedSubjectName, writeNotifications, type DbOrTx } from '../db/queries/notifications';
 import { caseEventNotifications, NOTIFYING_CASE_EVENTS, type NotificationDraft } from '../domain/notifications';
 
 export interface ProjectCaseInput { event: CaseEvent; state: CaseState }
@@ -89,9 +89,7 @@ export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseE
         target: [caseEvents.caseId, caseEvents.seq],
         set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data` },
       });
-    const drafts = await caseNotifications(tx, state, events);
-    await dropStaleCaseNotifications(tx, caseId, fromSeq, drafts.map((d) => d.eventKey));
-    await writeNotifications(tx, drafts);
+    await writeNotifications(tx, await caseNotifications(tx, state, events), new Date(), { caseId, fromSeq });
   });
 }
 

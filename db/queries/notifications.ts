@@ -28,10 +28,16 @@ async function staffFor(tx: DbOrTx, drafts: readonly NotificationDraft[]): Promi
  * Writes each draft once per member of its audiences (a user named by two audiences gets one row).
  * Idempotent: (event key, recipient) is unique, so a retried write inserts nothing twice. Returns the
  * rows inserted.
+ *
+ * With `replacing`, the drafts are the whole truth about a case's events from `fromSeq` on (a
+ * re-projected batch, see activities/projection.ts): the case's notifications from those seqs that are
+ * not dispatched yet and that the drafts no longer make (a lost workflow task had written other events
+ * under those seqs) are removed first.
  */
-export async function writeNotifications(tx: DbOrTx, drafts: readonly NotificationDraft[], at = new Date()): Promise<number> {
-  if (!drafts.length) return 0;
-  const staff = await staffFor(tx, drafts);
+export async function writeNotifications(
+  tx: DbOrTx, drafts: readonly NotificationDraft[], at = new Date(), replacing?: { caseId: string; fromSeq: number },
+): Promise<number> {
+  const staff = drafts.length ? await staffFor(tx, drafts) : [];
   const rows = drafts.flatMap((d) => {
     const recipients = [...new Set(d.audiences.flatMap((a) => audienceMembers(a, staff)))];
     return recipients.map((recipientId) => ({
@@ -39,21 +45,17 @@ export async function writeNotifications(tx: DbOrTx, drafts: readonly Notificati
       caseId: d.caseId ?? null, planId: d.planId ?? null, seq: d.seq ?? null, createdAt: at,
     }));
   });
+  if (replacing) {
+    const keep = rows.map((r) => `${r.eventKey}|${r.recipientId}`);
+    await tx.delete(notifications).where(and(
+      eq(notifications.caseId, replacing.caseId), sql`${notifications.seq} >= ${replacing.fromSeq}`, isNull(notifications.dispatchedAt),
+      keep.length ? notInArray(sql`${notifications.eventKey} || '|' || ${notifications.recipientId}`, keep) : undefined,
+    ));
+  }
   if (!rows.length) return 0;
   const inserted = await tx.insert(notifications).values(rows).onConflictDoNothing({ target: [notifications.eventKey, notifications.recipientId] })
     .returning({ id: notifications.id });
   return inserted.length;
-}
-
-/**
- * Removes the not yet dispatched notifications of a case's events from `fromSeq` on whose event key a
- * re-projected batch no longer makes (a lost workflow task had written other events under those seqs).
- */
-export async function dropStaleCaseNotifications(tx: DbOrTx, caseId: string, fromSeq: number, keep: readonly string[]): Promise<void> {
-  await tx.delete(notifications).where(and(
-    eq(notifications.caseId, caseId), sql`${notifications.seq} >= ${fromSeq}`, isNull(notifications.dispatchedAt),
-    keep.length ? notInArray(notifications.eventKey, [...keep]) : undefined,
-  ));
 }
 
 /** The masked name of a subject, for notification text (empty when unknown). */

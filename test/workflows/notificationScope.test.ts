@@ -12,6 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { asc, eq, like } from 'drizzle-orm';
 import { createActivities } from '../../activities';
+import { projectCase, projectCaseEvents } from '../../activities/projection';
 import { createDb, type Db } from '../../db/client';
 import { notifications, plans, reportSubmissions } from '../../db/schema';
 import { updateUser } from '../../db/queries/users';
@@ -166,6 +167,41 @@ describe('notifications: who gets what (issue 19 point 1)', () => {
       await h.terminate('test over');
     });
   }, 180_000);
+
+  it('a re-projected batch (a lost workflow task) replaces the notifications its seqs caused; the frozen serviceCase projection notifies once', async () => {
+    // A real case state: opened and assigned to the worker (the workflow's own events).
+    const subject = await makeSubject(db, { county: COUNTY, name: '东方白' });
+    const input: CaseInput = {
+      caseId: `lost-${randomUUID()}`, subjectId: subject.id, itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', county: COUNTY, department: DEPT,
+      catalogVersion: CATALOG_VERSION, greenChannel: false, openedAt: new Date(await env.currentTimeMs()).toISOString(), openedBy: u.coordinator, requestHash: 'h',
+    };
+    const { worker, taskQueue } = await testWorker(env.nativeConnection, createActivities({ db }));
+    const assigned = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue, workflowId: caseWorkflowId(input.caseId), args: [input] });
+      await eventually(async () => (await h.query(getCaseStateQuery)).events.length >= 1);
+      const st = await h.executeUpdate(assignUpdate, { args: [{ actor: u.coordinator, assignee: u.worker }] });
+      await h.terminate('test over');
+      return st;
+    });
+    const key = `case:${input.caseId}:`;
+    expect(await recipients(key, 'assigned')).toEqual(['worker']);
+    const seq = assigned.events.find((e) => e.type === 'assigned')!.seq;
+    // A task that is never committed had written that seq; the committed one assigns someone else under it.
+    const other: CaseState = {
+      ...assigned, assignee: u.otherWorker,
+      events: assigned.events.map((e) => (e.seq === seq ? { ...e, data: { ...e.data, assignee: u.otherWorker } } : e)),
+    };
+    await projectCaseEvents(db, { fromSeq: seq, state: other });
+    await projectCaseEvents(db, { fromSeq: seq, state: other }); // retried: nothing twice
+    expect(await recipients(key, 'assigned')).toEqual(['otherWorker']);
+
+    // The frozen serviceCase type projects one event at a time (projectCase): a repeated write notifies once.
+    const frozen: CaseState = { ...assigned, input: { ...assigned.input, caseId: `frozen-${randomUUID()}` } };
+    for (const e of frozen.events) await projectCase(db, { event: e, state: { ...frozen, events: frozen.events.filter((x) => x.seq <= e.seq) } });
+    const event = frozen.events.find((e) => e.type === 'assigned')!;
+    await projectCase(db, { event, state: frozen });
+    expect(await recipients(`case:${frozen.input.caseId}:`, 'assigned')).toEqual(['worker']);
+  });
 
   it('a plan period short of the plan cadence notifies the county department lead, repeated shortfalls the leadership office', async () => {
     const subject = await makeSubject(db, { county: COUNTY, name: '司马小红' });
