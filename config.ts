@@ -88,11 +88,80 @@ export const configSchema = z.object({
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces are sent only when it is set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Notifications (README "Notifications"). The external channels a user may choose are those configured
+   * here; the in-app inbox always works. Links in messages start with PUBLIC_URL (default: the API's address).
+   */
+  /** WeCom (企业微信) group robot webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…). */
+  NOTIFY_WECOM_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** DingTalk (钉钉) group robot webhook URL (https://oapi.dingtalk.com/robot/send?access_token=…) and its 加签 secret (SEC…). */
+  NOTIFY_DINGTALK_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  NOTIFY_DINGTALK_SECRET: z.string().optional(),
+  /** The SMS gateway endpoint (JSON `{to, text, messageId}` is POSTed to it) and its bearer token. */
+  NOTIFY_SMS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  NOTIFY_SMS_TOKEN: z.string().optional(),
+  /** SMTP server for email (smtp://user:pass@host:587 or smtps://…:465), and the sender address. */
+  NOTIFY_SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  NOTIFY_EMAIL_FROM: z.string().default('上门代办 <doorstep@localhost>'),
+  /** Quiet hours in Asia/Shanghai (HH:mm-HH:mm): SMS is held until they end. Equal times: none. */
+  NOTIFY_QUIET_HOURS: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm-HH:mm, e.g. 21:00-08:00').default('21:00-08:00'),
+  /** Attempts per external delivery before it is listed as failed, and the first retry's delay (doubling, at most 10 minutes). */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  NOTIFY_RETRY_INITIAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Timeout of one webhook, SMS or SMTP exchange. */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   /** Load the demo data (users, subjects, cases) on start when the database has none. */
   DEMO_DATA: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where notifications go: the channels' settings (activities/notifications/channels.ts uses them). */
+export interface NotifyConfig {
+  /** Base of the links in messages (the console's address). */
+  publicUrl: string;
+  wecomWebhookUrl?: string;
+  dingtalkWebhookUrl?: string;
+  dingtalkSecret?: string;
+  smsUrl?: string;
+  smsToken?: string;
+  smtpUrl?: string;
+  emailFrom: string;
+  /** 'HH:mm-HH:mm' in Asia/Shanghai: SMS waits until they end. */
+  quietHours: string;
+  /** Attempts per delivery before it is marked failed, and the first retry's delay (it doubles, up to 10 minutes). */
+  maxAttempts: number;
+  retryInitialMs: number;
+  httpTimeoutMs: number;
+}
+
+/** The external channels configured (those a user may choose); a channel without its settings is unavailable. */
+export function availableChannels(c: NotifyConfig): Array<'wecom' | 'dingtalk' | 'sms' | 'email'> {
+  const out: Array<'wecom' | 'dingtalk' | 'sms' | 'email'> = [];
+  if (c.wecomWebhookUrl) out.push('wecom');
+  if (c.dingtalkWebhookUrl && c.dingtalkSecret) out.push('dingtalk');
+  if (c.smsUrl) out.push('sms');
+  if (c.smtpUrl) out.push('email');
+  return out;
+}
+
+/** The notification settings from the configuration. */
+export function notifyConfig(c: Config): NotifyConfig {
+  return {
+    publicUrl: c.PUBLIC_URL ?? `http://${c.API_HOST}:${c.API_PORT}`,
+    wecomWebhookUrl: c.NOTIFY_WECOM_WEBHOOK_URL,
+    dingtalkWebhookUrl: c.NOTIFY_DINGTALK_WEBHOOK_URL,
+    dingtalkSecret: c.NOTIFY_DINGTALK_SECRET,
+    smsUrl: c.NOTIFY_SMS_URL,
+    smsToken: c.NOTIFY_SMS_TOKEN,
+    smtpUrl: c.NOTIFY_SMTP_URL,
+    emailFrom: c.NOTIFY_EMAIL_FROM,
+    quietHours: c.NOTIFY_QUIET_HOURS,
+    maxAttempts: c.NOTIFY_MAX_ATTEMPTS,
+    retryInitialMs: c.NOTIFY_RETRY_INITIAL_MS,
+    httpTimeoutMs: c.NOTIFY_TIMEOUT_MS,
+  };
+}
 
 /** Reads and validates the configuration; exits with a readable message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -9,13 +9,23 @@ import { projectPlan, recordPlanPeriod, type ProjectPlanInput } from './plans';
 import { trackProjection } from './projectionLag';
 import { reportingActivities } from './reporting';
 import { subjectImportActivities } from './subjectImport';
+import type { NotifyConfig, SmsProvider } from './notifications/channels';
+import { notificationActivities } from './notifications';
 
-export interface ActivityDeps { db: Db; now?: () => Date }
+export interface ActivityDeps {
+  db: Db;
+  now?: () => Date;
+  /** Where notifications go (config.ts NOTIFY_*; bin/notifyConfig); without it no external channel is configured. */
+  notify?: NotifyConfig;
+  /** Another SMS provider than the configured HTTP endpoint. */
+  sms?: SmsProvider;
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...reportingActivities(deps.db),
     ...subjectImportActivities(deps.db),
+    ...notificationActivities(deps),
     /** Projects one case transition into PostgreSQL (idempotent). */
     async projectCase(input: ProjectCaseInput): Promise<void> {
       await projectCase(deps.db, input);

@@ -8,6 +8,9 @@ import type { Db } from '../db/client';
 import { planPeriods, plans, planSessions } from '../db/schema';
 import type { PlanPeriodVerdictInput, PlanSession, PlanState } from '../workflows/planContract';
 import { officialPeriodVerdict } from './policy';
+import { maskedSubjectName, writeNotifications } from '../db/queries/notifications';
+import { LEADERSHIP_OFFICE } from '../domain/counties';
+import type { Audience } from '../domain/notifications';
 
 export interface ProjectPlanInput { seq: number; state: PlanState; session?: PlanSession }
 
@@ -78,6 +81,9 @@ export async function projectPlan(db: Db, { seq, state, session }: ProjectPlanIn
  * Writes one period's verdict (once), as the policy rules make it official (activities/policy.ts):
  * item 7's school-holiday weeks are not shortfalls, and a period short of a local cadence that is
  * not enforced is marked advisory and not recorded as escalated.
+ *
+ * A period short of an enforced cadence notifies whoever it was escalated to (the county department
+ * lead, or the leadership group's office after repeated shortfalls), in the same transaction.
  */
 export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): Promise<void> {
   const { period } = input;
@@ -85,7 +91,9 @@ export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): P
   const official = plan ? await officialPeriodVerdict(db, plan, { period: period.key, compliant: input.verdict.compliant, shortfall: input.verdict.shortfall }, period) : undefined;
   const verdict = { ...input.verdict, ...(official ? { compliant: official.compliant, shortfall: official.shortfall || null } : {}) };
   const advisory = official?.advisory ?? false;
-  await db.insert(planPeriods).values({
+  const escalatedTo = advisory || verdict.compliant ? null : input.escalatedTo;
+  await db.transaction(async (tx) => {
+  const inserted = await tx.insert(planPeriods).values({
     planId: input.planId,
     period: period.key,
     startDate: period.start,
@@ -98,8 +106,17 @@ export async function recordPlanPeriod(db: Db, input: PlanPeriodVerdictInput): P
     compliant: verdict.compliant,
     shortfall: verdict.shortfall ? { text: verdict.shortfall, summary: verdict.summary, ...(advisory ? { advisory: true } : {}) } : {},
     weeks: verdict.weeks ?? [],
-    escalatedTo: advisory || verdict.compliant ? null : input.escalatedTo,
+    escalatedTo,
     ledgerEntryId: input.ledgerEntryId,
     checkedAt: new Date(input.checkedAt),
-  }).onConflictDoNothing();
+  }).onConflictDoNothing().returning({ planId: planPeriods.planId });
+  if (!inserted.length || !escalatedTo || !plan) return;
+  const audience: Audience = escalatedTo === LEADERSHIP_OFFICE.code
+    ? { kind: 'leadership_office' } : { kind: 'county_lead', county: plan.county, department: plan.department };
+  await writeNotifications(tx, [{
+    eventKey: `plan:${plan.id}:${period.key}:short`, kind: 'plan_period_short', audiences: [audience], planId: plan.id,
+    link: `/plans/${encodeURIComponent(plan.id)}`, title: '服务计划本期未达标',
+    body: `服务计划编号：${plan.id}；服务对象：${await maskedSubjectName(tx, plan.subjectId)}。${period.key} 期服务${verdict.summary}，未达到规定频次${escalatedTo === LEADERSHIP_OFFICE.code ? '（连续未达标，已升级至领导小组办公室）' : ''}。`,
+  }], new Date(input.checkedAt));
+  });
 }

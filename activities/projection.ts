@@ -3,10 +3,13 @@
  * activity inserts nothing twice and never moves the case row backwards (the row is only replaced by
  * a snapshot with a higher seq, so projections that land out of order leave the newest one).
  */
+import { Context } from '@temporalio/activity';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseEvents, cases } from '../db/schema';
 import type { CaseEvent, CaseState } from '../workflows/contract';
+import { maskedSubjectName, writeNotifications, type DbOrTx } from '../db/queries/notifications';
+import { caseEventNotifications, NOTIFYING_CASE_EVENTS, type NotificationDraft } from '../domain/notifications';
 
 export interface ProjectCaseInput { event: CaseEvent; state: CaseState }
 
@@ -65,6 +68,10 @@ export async function projectCase(db: Db, { event, state }: ProjectCaseInput): P
  * So a batch is authoritative for its case from `fromSeq` on: its events replace what those seqs hold,
  * any later seq a lost task wrote is removed, and the row is the batch's snapshot. The workflow writes
  * one batch at a time, in order, so the last batch committed is the workflow's truth.
+ *
+ * The notifications the batch's events cause (assigned, overdue, escalated…) go into the outbox in the
+ * same transaction, once per (event, recipient); those a lost task's other events had caused and that
+ * were not dispatched yet are removed.
  */
 export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseEventsInput): Promise<void> {
   const events = state.events.filter((e) => e.seq >= fromSeq);
@@ -82,6 +89,29 @@ export async function projectCaseEvents(db: Db, { fromSeq, state }: ProjectCaseE
         target: [caseEvents.caseId, caseEvents.seq],
         set: { type: sql`excluded.type`, at: sql`excluded.at`, actor: sql`excluded.actor`, step: sql`excluded.step`, data: sql`excluded.data`, recordedAt: sql`now()` },
       });
+    await writeNotifications(tx, await caseNotifications(tx, state, events), new Date(), { caseId, fromSeq });
+  });
+}
+
+/**
+ * The notifications a case's projected events cause (domain/notifications caseEventNotifications). An
+ * event whose notification cannot be drafted (a bug, data it does not expect) is logged and skipped:
+ * a notification never holds the projection, and so the case, up.
+ */
+async function caseNotifications(tx: DbOrTx, state: CaseState, events: readonly CaseEvent[]): Promise<NotificationDraft[]> {
+  const interesting = events.filter((e) => NOTIFYING_CASE_EVENTS.has(e.type));
+  if (!interesting.length) return [];
+  const ref = {
+    caseId: state.input.caseId, county: state.input.county, department: state.input.department,
+    assignee: state.assignee ?? null, maskedName: await maskedSubjectName(tx, state.input.subjectId),
+  };
+  return interesting.flatMap((e) => {
+    try {
+      return caseEventNotifications(ref, e);
+    } catch (err) {
+      activityLog()?.warn('notification not drafted', { caseId: ref.caseId, seq: e.seq, type: e.type, error: (err as Error).message });
+      return [];
+    }
   });
 }
 
@@ -102,6 +132,17 @@ async function writeProjection(db: Db, state: CaseState, events: CaseEvent[]): P
         set: { ...row, createdBy: sql`${cases.createdBy}` },
         setWhere: sql`${cases.lastEventSeq} < ${event.seq}`,
       });
-    await tx.insert(caseEvents).values(events.map(eventRow(state.input.caseId))).onConflictDoNothing();
+    const inserted = await tx.insert(caseEvents).values(events.map(eventRow(state.input.caseId))).onConflictDoNothing().returning({ seq: caseEvents.seq });
+    const fresh = events.filter((e) => inserted.some((r) => r.seq === e.seq));
+    await writeNotifications(tx, await caseNotifications(tx, state, fresh));
   });
+}
+
+/** The running activity's logger (routed into pino by the worker), or undefined outside an activity. */
+function activityLog() {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined;
+  }
 }

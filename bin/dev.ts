@@ -11,7 +11,7 @@ import { buildApp } from '../api/app';
 import { buildMetricsServer } from '../api/metrics';
 import { workerMetrics } from '../activities/projectionLag';
 import { Registry } from 'prom-client';
-import { loadConfig } from '../config';
+import { loadConfig, notifyConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
@@ -99,7 +99,7 @@ try {
   const db = createDb(databaseUrl);
   stops.push(() => closeDb(db));
   const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
-  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
+  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, notify: notifyConfig(config) }) });
   const running = worker.run();
   stops.push(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -109,7 +109,7 @@ try {
 
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
-  await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+  await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, notifications: true });
   const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: quiet });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });

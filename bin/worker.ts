@@ -5,7 +5,7 @@
 import { createActivities } from '../activities';
 import { workerMetrics } from '../activities/projectionLag';
 import { buildMetricsServer } from '../api/metrics';
-import { loadConfig } from '../config';
+import { loadConfig, notifyConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../logger';
@@ -30,7 +30,7 @@ const { worker, connection } = await createWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   payloadKeys: config.PAYLOAD_KEYS,
-  activities: createActivities({ db }),
+  activities: createActivities({ db, notify: notifyConfig(config) }),
   // Running activities get most of the bound to finish before they are cancelled.
   shutdownGraceTime: Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8),
 });

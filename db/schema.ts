@@ -8,6 +8,7 @@ import {
   bigint, boolean, customType, date, index, integer, json, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { CaseEventType, CaseStatus, CaseStep, DeliveryMethod, EvidenceKind, PlanStatus, Role } from '../domain/vocabulary';
+import type { DeliveryStatus, ExternalChannel, NotificationKind } from '../domain/notifications';
 
 /** Raw bytes (an uploaded file). */
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -482,6 +483,61 @@ export const policyRules = pgTable('policy_rules', {
   setBy: text('set_by').notNull(),
   setAt: timestamp('set_at', { withTimezone: true }).notNull(),
 }, (t) => [primaryKey({ columns: [t.key, t.version] })]);
+
+/**
+ * Notifications (domain/notifications.ts): the outbox and the in-app inbox in one table. A row is
+ * written in the same transaction as the read-model write that causes it (a projected case event, a
+ * plan period's verdict) or by the notification scan; (event key, recipient) is unique, so a retried
+ * projection or scan never writes a second one. `dispatchedAt` is set once its external deliveries
+ * are handed to a notificationDelivery workflow (or found to need none).
+ */
+export const notifications = pgTable('notifications', {
+  id: text('id').primaryKey(),
+  eventKey: text('event_key').notNull(),
+  recipientId: text('recipient_id').notNull(),
+  kind: text('kind').$type<NotificationKind>().notNull(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  /** Console path (e.g. /cases/<id>). */
+  link: text('link').notNull(),
+  caseId: text('case_id'),
+  planId: text('plan_id'),
+  /** The case event that caused it. */
+  seq: integer('seq'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  readAt: timestamp('read_at', { withTimezone: true }),
+  dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('notifications_event_recipient_uq').on(t.eventKey, t.recipientId),
+  index('notifications_inbox_idx').on(t.recipientId, t.createdAt, t.id),
+  index('notifications_unread_idx').on(t.recipientId).where(sql`read_at is null`),
+  index('notifications_undispatched_idx').on(t.createdAt).where(sql`dispatched_at is null`),
+  index('notifications_case_idx').on(t.caseId, t.seq),
+]);
+
+/** One external delivery of a notification (one per channel the recipient chose): its attempts and the provider's last answer. */
+export const notificationDeliveries = pgTable('notification_deliveries', {
+  notificationId: text('notification_id').notNull().references(() => notifications.id),
+  channel: text('channel').$type<ExternalChannel>().notNull(),
+  status: text('status').$type<DeliveryStatus>().notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  /** What the provider (or the network) last answered: status code and body, or the SMTP reply. */
+  lastAnswer: text('last_answer'),
+  lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+  heldUntil: timestamp('held_until', { withTimezone: true }),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  failedAt: timestamp('failed_at', { withTimezone: true }),
+  ...timestamps,
+}, (t) => [primaryKey({ columns: [t.notificationId, t.channel] }), index('notification_deliveries_failed_idx').on(t.failedAt).where(sql`status = 'failed'`)]);
+
+/** Each user's notification channels, and where SMS and email reach them (their own work contacts). */
+export const notificationPreferences = pgTable('notification_preferences', {
+  userId: text('user_id').primaryKey().references(() => users.id),
+  channels: jsonb('channels').$type<ExternalChannel[]>().notNull().default([]),
+  mobile: text('mobile'),
+  email: text('email'),
+  ...timestamps,
+});
 
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;

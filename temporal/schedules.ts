@@ -14,6 +14,14 @@
  *   shared with the city DPF.
  *
  * Overlaps are skipped; a run missed while the cluster was down is caught up within 7 days.
+ *
+ * The notification Schedules (issue 19; ensured with the others by bin/worker and bin/dev):
+ * - `doorstep-notifications-dispatch`: every 30 seconds → notificationDispatch (the outbox's new rows
+ *   to their delivery workflows);
+ * - `doorstep-notifications-scan`: every hour at :05 → notificationScan (visits tomorrow, steps and
+ *   supplements due within one working day, quarterly tables reminded or late);
+ * - `doorstep-notifications-digest`: daily at 08:00 Asia/Shanghai → notificationDigest (supervisors).
+ * Missed dispatches and scans are not caught up one by one (the next run finds everything still due).
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { connectClient, type TemporalTarget } from './client';
@@ -63,10 +71,48 @@ export function scheduleDefinitions(taskQueue: string, idPrefix = ''): ScheduleO
   ];
 }
 
+export const NOTIFICATION_SCHEDULE_IDS = {
+  dispatch: 'doorstep-notifications-dispatch',
+  scan: 'doorstep-notifications-scan',
+  digest: 'doorstep-notifications-digest',
+} as const;
+
+/** The notification schedules' options for a task queue. */
+export function notificationScheduleDefinitions(taskQueue: string, idPrefix = ''): ScheduleOptions[] {
+  const frequent = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' } as const;
+  return [
+    {
+      scheduleId: `${idPrefix}${NOTIFICATION_SCHEDULE_IDS.dispatch}`,
+      spec: { intervals: [{ every: '30 seconds' }] },
+      action: { type: 'startWorkflow', workflowType: 'notificationDispatch', args: [], taskQueue, workflowId: `${idPrefix}notifications-dispatch` },
+      policies: frequent,
+      memo: { description: '通知外发：将新通知交给发送工作流' },
+    },
+    {
+      scheduleId: `${idPrefix}${NOTIFICATION_SCHEDULE_IDS.scan}`,
+      spec: { intervals: [{ every: '1 hour', offset: '5 minutes' }] },
+      action: { type: 'startWorkflow', workflowType: 'notificationScan', args: [], taskQueue, workflowId: `${idPrefix}notifications-scan` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { description: '到期提醒：明日上门、一个工作日内到期、容缺材料到期、季度统计表催报与逾期' },
+    },
+    {
+      scheduleId: `${idPrefix}${NOTIFICATION_SCHEDULE_IDS.digest}`,
+      spec: { calendars: [{ hour: 8, minute: 0, comment: '每日08:00督导摘要' }], timezone: SCHEDULE_TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: 'notificationDigest', args: [], taskQueue, workflowId: `${idPrefix}notifications-digest` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
+      memo: { description: '督导每日摘要' },
+    },
+  ];
+}
+
 /** Creates each schedule, or updates it in place when it exists (safe to run at every start). */
-export async function ensureSchedules(client: Client, opts: { taskQueue: string; idPrefix?: string }): Promise<string[]> {
+export async function ensureSchedules(client: Client, opts: { taskQueue: string; idPrefix?: string; notifications?: boolean }): Promise<string[]> {
   const ids: string[] = [];
-  for (const def of scheduleDefinitions(opts.taskQueue, opts.idPrefix)) {
+  const defs = [
+    ...scheduleDefinitions(opts.taskQueue, opts.idPrefix),
+    ...(opts.notifications ? notificationScheduleDefinitions(opts.taskQueue, opts.idPrefix) : []),
+  ];
+  for (const def of defs) {
     try {
       await client.schedule.create(def);
     } catch (e) {
@@ -83,7 +129,7 @@ export async function ensureSchedules(client: Client, opts: { taskQueue: string;
 export async function ensureSchedulesAt(target: TemporalTarget, taskQueue: string): Promise<string[]> {
   const client = await connectClient(target);
   try {
-    return await ensureSchedules(client, { taskQueue });
+    return await ensureSchedules(client, { taskQueue, notifications: true });
   } finally {
     await client.connection.close();
   }

@@ -15,7 +15,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { ROLES, type Role } from '../../api/auth';
-import { ledgerEntries, type NewSubject } from '../../db/schema';
+import { ledgerEntries, notificationDeliveries, notifications, type NewSubject } from '../../db/schema';
 import { shareLedger } from '../../db/queries/ledger';
 import { findAction } from '../../domain/catalog';
 import { shanghaiDate } from '../../domain/calendar';
@@ -67,6 +67,13 @@ interface Ctx {
 }
 
 /** Once per matrix run: a value shared by read-only probes. */
+/** A fresh in-app notification for a user (as the outbox writes them). */
+async function notificationFor(c: Ctx, userId: string): Promise<string> {
+  const id = randomUUID();
+  await c.stack.db.insert(notifications).values({ id, eventKey: `matrix:${id}`, recipientId: userId, kind: 'assigned', title: '测试', body: '测试', link: '/cases/x' });
+  return id;
+}
+
 function once<T>(c: Ctx, key: string, make: () => Promise<T>): Promise<T> {
   if (!c.memo.has(key)) c.memo.set(key, make());
   return c.memo.get(key) as Promise<T>;
@@ -547,6 +554,40 @@ const EXPECT: Record<string, Expectation> = {
     }),
   },
   'GET /v1/subjects/export': { roles: ['coordinator'], ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/subjects/export' }) },
+
+  // notifications: one's own inbox and preferences; the admins' failed deliveries, by the recipient's scope
+  'GET /v1/me/notifications': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me/notifications' }) },
+  'POST /v1/me/notifications/:id/read': {
+    // "Outside": another user's notification, answered like an unknown one.
+    roles: ALL, ok: [200], outside: 'hidden',
+    probe: async (c, w, role) => ({ method: 'POST', url: `/v1/me/notifications/${await notificationFor(c, w === 'inside' ? c.users[role].id : c.outsideWorker.id)}/read` }),
+  },
+  'POST /v1/me/notifications/read-all': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'POST', url: '/v1/me/notifications/read-all' }) },
+  'GET /v1/me/notification-preferences': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me/notification-preferences' }) },
+  'PUT /v1/me/notification-preferences': {
+    roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'PUT', url: '/v1/me/notification-preferences', payload: { channels: [] } }),
+  },
+  'GET /v1/admin/notifications/failed': {
+    roles: ['admin'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => {
+      const recipient = w === 'inside' ? c.users.worker.id : c.outsideWorker.id;
+      const id = await once(c, `failed-notification-${w}`, async () => {
+        const nid = await notificationFor(c, recipient);
+        await c.stack.db.insert(notificationDeliveries).values({ notificationId: nid, channel: 'email', status: 'failed', attempts: 3, lastAnswer: '550 rejected', failedAt: new Date() });
+        return nid;
+      });
+      return { method: 'GET', url: '/v1/admin/notifications/failed?limit=200', marker: id };
+    },
+  },
+
+  'POST /v1/admin/notifications/failed/:notificationId/:channel/retry': {
+    roles: ['admin'], ok: [202], outside: 'hidden',
+    probe: async (c, w) => {
+      const nid = await notificationFor(c, w === 'inside' ? c.users.worker.id : c.outsideWorker.id);
+      await c.stack.db.insert(notificationDeliveries).values({ notificationId: nid, channel: 'email', status: 'failed', attempts: 3, lastAnswer: '550 rejected', failedAt: new Date() });
+      return { method: 'POST', url: `/v1/admin/notifications/failed/${nid}/email/retry` };
+    },
+  },
 
   // audit
   'GET /v1/audit': {
