@@ -91,6 +91,8 @@ describe('notifications: who gets what (issue 19 point 1)', () => {
     const input: CaseInput = {
       caseId: `scope-${randomUUID()}`, subjectId: subject.id, itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', county: COUNTY, department: DEPT,
       catalogVersion: CATALOG_VERSION, greenChannel: false, openedAt: new Date(await env.currentTimeMs()).toISOString(), openedBy: u.coordinator, requestHash: 'h',
+      // Step deadlines are a local rule, advisory by default (issue 15): escalations happen only once an admin enforces it.
+      stepDeadlines: { version: 1, enforced: true },
     };
     const acts = createActivities({ db });
     const { worker, taskQueue } = await testWorker(env.nativeConnection, acts);
