@@ -14,7 +14,9 @@ import { AuthFailureLimiter, authFailureGuard, authPlugin, isProtectedRequest, l
 import { metricsPlugin } from './metrics';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
 import { requestContextPlugin, requestId } from './requestContext';
+import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
+import { sessionLifetime } from './sessions';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
 import type { AppDeps } from './types';
@@ -62,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   // Failed authentication is limited per client address, before the rate limiter looks any token up.
   const authFailures = new AuthFailureLimiter(deps.config.AUTH_FAILURES_PER_MINUTE);
+  const sessions = sessionLifetime(deps.config);
   await app.register(authFailureGuard, { limiter: authFailures });
   // Rate limit per token (per IP without a valid one), counted before the route runs.
   await app.register(rateLimit, {
@@ -70,8 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeWindow: 60_000,
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
     keyGenerator: async (request) => {
-      const user = await lookupUser(deps.db, request, now).catch(() => undefined);
-      return user ? `token:${user.tokenId}` : `ip:${request.ip}`;
+      const user = await lookupUser(deps.db, request, now, sessions).catch(() => undefined);
+      return user?.tokenId ? `token:${user.tokenId}` : user?.session ? `session:${user.session.id}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, ctx) => new HttpProblem(
       429, '请求过于频繁 Too Many Requests', `每分钟最多 ${ctx.max} 次请求，请在 ${ctx.after} 后重试 Limit ${ctx.max}/min; retry after ${ctx.after}`,
@@ -96,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(authPlugin, { db: deps.db, now, limiter: authFailures });
+  await app.register(authPlugin, { db: deps.db, now, limiter: authFailures, sessions });
   // Whatever the API and the codec endpoint answer may carry personal data: no cache may keep it,
   // unless a route says otherwise (the catalog, which holds none).
   app.addHook('onSend', async (request, reply, payload) => {
@@ -109,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => codecRoutes(scope, { ...deps, now }), { prefix: '/codec' });
   for (const routes of v1Routes) await app.register(async (scope) => routes(scope, { ...deps, now }), { prefix: '/v1' });
+  await app.register(async (scope) => authRoutes(scope, { ...deps, now, limiter: authFailures, sessions }), { prefix: '/v1' });
   return app;
 }
 

@@ -22,7 +22,7 @@ import { startDevServer, type RunningServer } from '../temporal/devServer';
 import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
-import { DEMO_USERS, loadDemoData } from './demoData';
+import { DEMO_USERS, ensureDemoPasswords, loadDemoData } from './demoData';
 import { installShutdown } from './shutdown';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
@@ -119,10 +119,14 @@ try {
   if (metrics) stops.push(() => metrics.close());
   await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 
-  if (config.DEMO_DATA && (await loadDemoData(db, app))) logger.info('demo data loaded');
+  if (config.DEMO_DATA) {
+    if (await loadDemoData(db, app)) logger.info('demo data loaded');
+    else await ensureDemoPasswords(db);
+  }
 
   console.log(`
 doorstep 上门代办 is running
+  Console 控制台  ${api}/
   API            ${api}/v1
   OpenAPI docs   ${api}/docs
   Ready check    ${api}/readyz
@@ -131,8 +135,8 @@ doorstep 上门代办 is running
   Temporal       ${temporalAddress}
   PostgreSQL     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
 
-Demo tokens (DEMO ONLY):
-${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} ${u.token}`).join('\n')}
+Demo users (DEMO ONLY): log in to the console with username + password, or call the API with the token
+${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} username ${u.username.padEnd(17)} password ${u.password.padEnd(21)} token ${u.token}`).join('\n')}
 
   curl -H 'Authorization: Bearer demo-coordinator-token' ${api}/v1/cases/<id>
 Press Ctrl-C to stop.`);
