@@ -155,11 +155,16 @@ export function currentUser(request: FastifyRequest): AuthUser {
   return request.user;
 }
 
+/** Why this user's role may not do what needs one of `roles` (Chinese), or undefined when it may. */
+export function roleRefusal(user: AuthUser, roles: readonly Role[]): string | undefined {
+  return roles.includes(user.role) ? undefined : `此操作需要以下角色之一：${roles.map((r) => ROLE_LABELS[r]).join('、')}`;
+}
+
 /** A preHandler that admits only the given roles. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest) => {
-    const user = currentUser(request);
-    if (!roles.includes(user.role)) throw forbidden(`此操作需要以下角色之一：${roles.map((r) => ROLE_LABELS[r]).join('、')}`);
+    const why = roleRefusal(currentUser(request), roles);
+    if (why) throw forbidden(why);
   };
 }
 

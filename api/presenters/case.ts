@@ -7,14 +7,19 @@ import {
 import type { CaseRow } from '../../db/schema';
 import type { CaseState } from '../../workflows/contract';
 import { countyL, departmentL } from '../export/labels';
+import type { AuthUser } from '../auth';
+import { allowedActions } from '../services/casePermissions';
 
 /** How a case ended, as its view names it (the ledger's 办理结果 words it its own way: activities/ledger). */
 const OUTCOME_LABELS: Readonly<Record<NonNullable<CaseState['outcome']>, string>> = {
   approved: '审核通过', approved_with_missing: '容缺受理', rejected: '不予办理', cancelled: '已撤销',
 };
 
-/** The case view: the workflow's own state, plus the read model's projection marker when there is one. */
-export function presentCase(state: CaseState, row: CaseRow | undefined) {
+/**
+ * The case view: the workflow's own state, plus the read model's projection marker when there is one,
+ * and what the caller may do on it now (api/services/casePermissions allowedActions).
+ */
+export function presentCase(state: CaseState, row: CaseRow | undefined, caller: AuthUser) {
   const { input } = state;
   const found = findAction(input.itemCode, input.actionCode);
   const item = findItem(input.itemCode);
@@ -58,6 +63,7 @@ export function presentCase(state: CaseState, row: CaseRow | undefined) {
     escalations: (state.escalations ?? []).map((e) => ({ ...e, reason: lbl(e.reason, ESCALATION_REASON_LABELS) })),
     cancellation: state.cancellation ? { ...state.cancellation, reason: lbl(state.cancellation.reason, CANCEL_REASON_LABELS) } : null,
     timeline: state.events.map((e) => ({ ...e, label: CASE_EVENT_LABELS[e.type] ?? e.type })),
+    allowedActions: allowedActions(caller, state),
     readModel: row ? { lastEventSeq: row.lastEventSeq, status: row.status, step: row.step, updatedAt: row.updatedAt.toISOString() } : null,
   };
 }

@@ -46,7 +46,7 @@ import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role
 import { presentCase, presentCaseRow } from '../presenters/case';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
-import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
+import { actionRefusal, assigneeRefusal, CASE_ACTION_ROLES } from '../services/casePermissions';
 import { eligibilityAnswers, eligibilityOverride } from '../services/eligibility';
 import { openCase, type OpenCaseRequest } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
@@ -121,9 +121,13 @@ export const listQuery = z.object({
 }).strict();
 
 /** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
-function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
-  if (user.role === 'worker' && state.assignee !== user.id) throw forbidden('只有本案经办人可以办理此步骤');
+function forbiddenUnlessAssignee(user: AuthUser, action: CaseAction | 'upload_evidence', state: CaseState): void {
+  const why = assigneeRefusal(user, action, state);
+  if (why) throw forbidden(why);
 }
+
+/** The preHandler admitting the roles of a step (api/services/casePermissions CASE_ACTION_ROLES). */
+const rolesOf = (action: CaseAction | 'upload_evidence') => requireRole(...CASE_ACTION_ROLES[action]);
 
 type Deps = AppDeps & { now: () => Date };
 
@@ -197,7 +201,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
         throw conflict(`案件${CASE_STATUS_LABELS[final.status] ?? final.status}，不能${CASE_ACTION_LABELS[what]}`);
       },
     });
-    return presentCase(next, await rowOf(id));
+    return presentCase(next, await rowOf(id), user);
   }
 
   /** Checks that evidence files were uploaded to this case (400 naming the missing ones). */
@@ -226,7 +230,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip },
       user, request.body as OpenCaseRequest, key,
     );
-    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined));
+    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined, user));
   });
 
   r.get('/cases', {
@@ -271,16 +275,14 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadCase(user, request.params.id);
-    return presentCase(state, row);
+    return presentCase(state, row, user);
   });
 
   // ---- the steps ----
-  const COORD_SUP: Role[] = ['coordinator', 'supervisor'];
-  const WORKER_COORD: Role[] = ['worker', 'coordinator'];
 
   r.post('/cases/:id/assign', {
     schema: stepSchema('分派或改派工作人员（部门负责人）', assignBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('assign'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -298,21 +300,21 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/schedule-visit', {
     schema: stepSchema('预约（或改约）上门时间', scheduleVisitBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('schedule_visit'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'schedule_visit', state);
     return step(request, state, 'schedule_visit', scheduleVisitUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/visit-report', {
     schema: stepSchema('登记上门结果：已办理（附佐证材料）、无人在家或拒绝办理', visitReportBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('visit_report'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'visit_report', state);
     const body = request.body;
     await checkEvidence(state.input.caseId, body.evidence, 'evidence');
     return step(request, state, 'visit_report', visitReportUpdate, { actor: user.id, ...body });
@@ -320,7 +322,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/review', {
     schema: stepSchema('审核：通过、容缺受理（后补材料）、退回补充材料或不予办理', reviewBody),
-    preHandler: requireRole('reviewer'),
+    preHandler: rolesOf('review'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -329,38 +331,38 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/supplement', {
     schema: stepSchema('登记补交的容缺材料', supplementBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('supplement'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'supplement', state);
     await checkEvidence(state.input.caseId, request.body.evidence ?? [], 'evidence');
     return step(request, state, 'supplement', supplementUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/deliver', {
     schema: stepSchema('登记送达：电子证照、邮寄、快递（附单号）或当面送达', deliverBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('deliver'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'deliver', state);
     return step(request, state, 'deliver', deliverUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/confirm-receipt', {
     schema: stepSchema('确认签收', confirmReceiptBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('confirm_receipt'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'confirm_receipt', state);
     return step(request, state, 'confirm_receipt', confirmReceiptUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/cancel', {
     schema: stepSchema('撤销案件（迁出、死亡、本人放弃或其他原因）', cancelBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('cancel'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -369,7 +371,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/hold', {
     schema: stepSchema('暂停案件（期限停止计算）', holdBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('hold'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -378,7 +380,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/resume', {
     schema: stepSchema('恢复案件（期限顺延暂停的工作时间）', emptyBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('resume'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -387,7 +389,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/green-channel', {
     schema: stepSchema('开启绿色通道（缩短期限、优先办理）', emptyBody),
-    preHandler: requireRole(...GREEN_CHANNEL_ROLES),
+    preHandler: rolesOf('green_channel'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -400,12 +402,12 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       tags: ['cases'], summary: '上传佐证材料（multipart/form-data，字段 file；照片、录像、PDF）', params: caseParams, consumes: ['multipart/form-data'],
       response: { 201: storedEvidence, ...problemResponses },
     },
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('upload_evidence'),
   }, async (request, reply) => {
     const user = currentUser(request);
     const { state } = await loadCase(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
-    if (state.status !== 'open') throw conflict(`案件${CASE_STATUS_LABELS[state.status]}，不能上传佐证材料`);
+    const refusal = actionRefusal(user, 'upload_evidence', state);
+    if (refusal) throw refusal.status === 403 ? forbidden(refusal.reason) : conflict(refusal.reason);
     if (!request.isMultipart()) throw badRequest('须以 multipart/form-data 上传', [{ path: 'body.file', message: '须以 multipart/form-data 上传文件' }]);
     let file;
     try {
