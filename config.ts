@@ -44,6 +44,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Failed authentications (no, unknown, expired or revoked token) per minute per client address before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** The built browser console (web/, `npm run web:build`), served at `/`; default: web/dist of this checkout (or of the production build). */
+  CONSOLE_DIR: z.string().optional(),
   /** Console sessions end after this many idle minutes (sliding) ... */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** ... and at the latest this many hours after login. */

@@ -1,8 +1,8 @@
 /**
  * bin/dev: the whole stack on embedded defaults, in one process tree.
  * Temporal dev server (SQLite file in DATA_DIR, Web UI on) unless TEMPORAL_ADDRESS is set;
- * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the API;
- * demo data once. Ctrl-C stops everything; a restart keeps every case.
+ * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the console
+ * (built when stale); the API; demo data once. Ctrl-C stops everything; a restart keeps every case.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { DEMO_USERS, ensureDemoPasswords, loadDemoData } from './demoData';
 import { installShutdown } from './shutdown';
+import { ensureConsoleBuilt } from '../web/build';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'dev' });
@@ -110,6 +111,8 @@ try {
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
   await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+  // The console (web/): built when missing or older than its sources, then served at / by the API.
+  await ensureConsoleBuilt((m) => logger.info(m));
   const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: quiet });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
