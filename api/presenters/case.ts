@@ -9,6 +9,7 @@ import type { CaseState } from '../../workflows/contract';
 import { countyL, departmentL } from '../export/labels';
 import type { AuthUser } from '../auth';
 import { allowedActions } from '../services/casePermissions';
+import type { presentSubjectContact } from './subject';
 
 /** How a case ended, as its view names it (the ledger's 办理结果 words it its own way: activities/ledger). */
 const OUTCOME_LABELS: Readonly<Record<NonNullable<CaseState['outcome']>, string>> = {
@@ -68,10 +69,17 @@ export function presentCase(state: CaseState, row: CaseRow | undefined, caller: 
   };
 }
 
-/** One row of the case list (from the read model: no workflow round trip). */
-export function presentCaseRow(row: CaseRow) {
+/** When the visit being arranged (scheduled, not yet reported) is due, or null when none is scheduled. */
+export function nextVisitAt(state: Pick<CaseState, 'visits'> | null | undefined): string | null {
+  return state?.visits?.find((v) => v.outcome === undefined && v.scheduledAt)?.scheduledAt ?? null;
+}
+
+/** One row of the case list (from the read model: no workflow round trip), with its subject's contact. */
+export function presentCaseRow(row: CaseRow, subject: ReturnType<typeof presentSubjectContact> | null) {
   const found = findAction(row.itemCode, row.actionCode);
   return {
+    subject,
+    nextVisitAt: nextVisitAt(row.state as CaseState | null),
     id: row.id,
     subjectId: row.subjectId,
     status: lbl(row.status, CASE_STATUS_LABELS),

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -34,25 +34,33 @@ import {
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
-import { cases, users, type CaseRow } from '../../db/schema';
+import { cases, subjects, users, type CaseRow } from '../../db/schema';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
   holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, supplementUpdate, visitReportUpdate,
   type CaseState,
 } from '../../workflows/contract';
 import type { AppDeps } from '../types';
-import { audit } from '../audit';
-import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
+import { audit, revealPersonalData } from '../audit';
+import { currentUser, inScope, requireRole, ROLE_LABELS, scopeWhere, type AuthUser } from '../auth';
 import { presentCase, presentCaseRow } from '../presenters/case';
+import { presentSubjectContact } from '../presenters/subject';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
-import { actionRefusal, assigneeRefusal, CASE_ACTION_ROLES } from '../services/casePermissions';
+import { actionRefusal, ASSIGNEE_ROLES, assigneeRefusal, CASE_ACTION_ROLES, mayBeAssigned } from '../services/casePermissions';
 import { eligibilityAnswers, eligibilityOverride } from '../services/eligibility';
 import { openCase, type OpenCaseRequest } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 import { sendUpdate, unavailable } from '../workflowUpdates';
-import { caseList, caseView, storedEvidence } from '../schemas/cases';
+import { assigneeList, caseList, caseView, storedEvidence } from '../schemas/cases';
 import { fileResponse, problemResponses } from '../schemas/common';
+
+/** The subject columns a case list row shows (presentSubjectContact). */
+export const subjectContactColumns = {
+  id: subjects.id, name: subjects.name, county: subjects.county, township: subjects.township, community: subjects.community,
+  address: subjects.address, phone: subjects.phone, guardianName: subjects.guardianName, guardianPhone: subjects.guardianPhone,
+  guardianRelation: subjects.guardianRelation,
+};
 
 /** How long reading a case waits for its workflow before the read model answers. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -118,6 +126,8 @@ export const listQuery = z.object({
   subjectId: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
+  /** Full phones of the listed subjects (roles that may unmask a list; audited). */
+  unmask: z.enum(['true', 'false']).optional(),
 }).strict();
 
 /** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
@@ -234,7 +244,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   });
 
   r.get('/cases', {
-    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限）', querystring: listQuery, response: { 200: caseList, ...problemResponses } },
+    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限；assignee=me 为本人经办；服务对象电话默认脱敏）', querystring: listQuery, response: { 200: caseList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
@@ -247,7 +257,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     if (q.action) conds.push(eq(cases.actionCode, q.action));
     if (q.status) conds.push(eq(cases.status, q.status));
     if (q.step) conds.push(eq(cases.step, q.step));
-    if (q.assignee) conds.push(eq(cases.assignee, q.assignee));
+    if (q.assignee) conds.push(eq(cases.assignee, q.assignee === 'me' ? user.id : q.assignee));
     if (q.overdue !== undefined) conds.push(eq(cases.overdue, q.overdue));
     if (q.greenChannel !== undefined) conds.push(eq(cases.greenChannel, q.greenChannel));
     if (q.subjectId) conds.push(eq(cases.subjectId, q.subjectId));
@@ -258,14 +268,17 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const due = dueAt === null ? sql`'infinity'::timestamptz` : sql`${dueAt.toISOString()}::timestamptz`;
       conds.push(sql`${orderKey} > (${!green}, ${due}, ${id})`);
     }
-    const rows = await deps.db.select().from(cases)
+    const rows = await deps.db.select({ c: cases, s: subjectContactColumns }).from(cases)
+      .leftJoin(subjects, eq(subjects.id, cases.subjectId))
       .where(conds.length > 0 ? and(...conds) : undefined)
       .orderBy(sql`(not ${cases.greenChannel})`, sql`coalesce(${cases.dueAt}, 'infinity'::timestamptz)`, cases.id)
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const last = page.at(-1)?.c;
+    const shown = [...new Set(page.flatMap((r) => (r.s?.id ? [r.s.id] : [])))];
+    const unmasked = shown.length > 0 && await revealPersonalData(deps.db, request, user, shown.length === 1 ? { type: 'subjects', id: shown[0] } : { type: 'subjects', ids: shown });
     return {
-      items: page.map(presentCaseRow),
+      items: page.map((r) => presentCaseRow(r.c, r.s?.id ? presentSubjectContact(r.s, unmasked) : null)),
       nextCursor: rows.length > q.limit && last ? encodeCursor([last.greenChannel, last.dueAt, last.id]) : null,
     };
   });
@@ -278,6 +291,31 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     return presentCase(state, row, user);
   });
 
+  r.get('/cases/:id/assignees', {
+    schema: {
+      tags: ['cases'], summary: '可分派的工作人员：本县（市）区本部门在职的上门工作人员和协调员，及其在办案件数', params: caseParams,
+      response: { 200: assigneeList, ...problemResponses },
+    },
+    preHandler: rolesOf('assign'),
+  }, async (request) => {
+    const user = currentUser(request);
+    const state = await loadForStep(user, request.params.id);
+    // Candidates by role, then the one rule the assign step checks (mayBeAssigned).
+    const candidates = (await deps.db.select().from(users).where(and(eq(users.disabled, false), inArray(users.role, [...ASSIGNEE_ROLES]))))
+      .filter((u) => mayBeAssigned(u, state.input));
+    const open = candidates.length === 0 ? [] : await deps.db.select({ assignee: cases.assignee, n: sql<number>`count(*)::int` }).from(cases)
+      .where(and(eq(cases.status, 'open'), inArray(cases.assignee, candidates.map((u) => u.id))))
+      .groupBy(cases.assignee);
+    const openOf = new Map(open.map((o) => [o.assignee, Number(o.n)]));
+    const items = candidates.map((u) => ({
+      id: u.id, username: u.username, displayName: u.displayName, role: { code: u.role, label: ROLE_LABELS[u.role] },
+      open: openOf.get(u.id) ?? 0, current: u.id === state.assignee,
+    }));
+    // Workers first, the least loaded first.
+    items.sort((a, b) => Number(a.role.code !== 'worker') - Number(b.role.code !== 'worker') || a.open - b.open || a.displayName.localeCompare(b.displayName, 'zh-CN'));
+    return { items };
+  });
+
   // ---- the steps ----
 
   r.post('/cases/:id/assign', {
@@ -287,12 +325,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
     const [assignee] = await deps.db.select().from(users).where(eq(users.id, request.body.assignee)).limit(1);
-    const assigneeScope = assignee && {
-      id: assignee.id, username: assignee.username, displayName: assignee.displayName, role: assignee.role as Role,
-      counties: assignee.counties, departments: assignee.departments, cityLevel: assignee.cityLevel, tokenId: '',
-    };
-    if (!assigneeScope || assignee.disabled || !['worker', 'coordinator'].includes(assignee.role)
-      || !inScope(assigneeScope, state.input.county, state.input.department)) {
+    if (!assignee || !mayBeAssigned(assignee, state.input)) {
       throw badRequest('工作人员无效', [{ path: 'body.assignee', message: '须为本县（市）区本部门在职的上门工作人员或协调员' }]);
     }
     return step(request, state, 'assign', assignUpdate, { actor: user.id, ...request.body });

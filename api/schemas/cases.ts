@@ -1,9 +1,10 @@
 /** What /v1/cases answers: the case view (api/presenters/case.ts presentCase), a list row, a stored evidence file. */
 import { z } from 'zod';
 import { CANCEL_REASONS, REVIEW_DECISIONS, VISIT_OUTCOMES } from '../../domain/caseFlow';
-import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
+import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS, ROLES } from '../../domain/vocabulary';
 import { instant, labelled, labelledOf, pageOf, day } from './common';
 import { CASE_VIEW_ACTIONS } from '../services/casePermissions';
+import { subjectContact } from './subjects';
 
 const caseStatus = labelledOf(CASE_STATUSES);
 const caseStep = labelledOf(CASE_STEPS);
@@ -71,7 +72,7 @@ const timelineEvent = z.object({
 });
 
 /** One action of the case for the caller: allowed now, or why not (the reason the API would answer with, and its status). */
-const allowedAction = z.object({
+export const allowedAction = z.object({
   action: z.enum(CASE_VIEW_ACTIONS),
   label: z.string(),
   allowed: z.boolean(),
@@ -128,6 +129,8 @@ export const caseView = z.object({
 /** One row of the case list (read model only). */
 export const caseRowView = z.object({
   ...caseFields,
+  subject: subjectContact.nullable().describe('服务对象：姓名、地址、电话（默认脱敏）'),
+  nextVisitAt: instant.nullable().describe('已预约、尚未登记结果的上门时间'),
   supplementDueAt: instant.nullable(),
   openedAt: instant,
   closedAt: instant.nullable(),
@@ -140,3 +143,15 @@ export const caseList = pageOf(caseRowView);
 
 /** An evidence file as stored. */
 export const storedEvidence = z.object({ sha256, size: z.number().int(), contentType: z.string() });
+
+/** Who a case may be assigned to (GET /v1/cases/:id/assignees). */
+export const assigneeList = z.object({
+  items: z.array(z.object({
+    id: z.string(),
+    username: z.string(),
+    displayName: z.string(),
+    role: labelledOf(ROLES),
+    open: z.number().int().describe('在办案件数'),
+    current: z.boolean().describe('是否为本案当前经办人'),
+  })),
+});

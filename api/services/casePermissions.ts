@@ -17,8 +17,10 @@
 import { CASE_ACTION_LABELS, situationOf, whyNot, type CaseAction } from '../../domain/caseFlow';
 import { departmentLabel, type DepartmentCode } from '../../domain/departments';
 import { CASE_STATUS_LABELS } from '../../domain/vocabulary';
+import type { User } from '../../db/schema';
 import type { CaseState } from '../../workflows/contract';
-import { inDepartmentScope, roleRefusal, ROLE_LABELS, type AuthUser, type Role } from '../auth';
+import { inDepartmentScope, inScope, roleRefusal, ROLE_LABELS, type AuthUser, type Role } from '../auth';
+import { authUserOf } from '../sessions';
 
 /** Roles that may open a case. */
 export const CASE_OPENING_ROLES: readonly Role[] = ['coordinator', 'admin'];
@@ -103,4 +105,12 @@ export function actionRefusal(user: AuthUser, action: CaseViewAction, state: Cas
     ? (state.status === 'open' ? undefined : `案件${CASE_STATUS_LABELS[state.status]}，不能${CASE_VIEW_ACTION_LABELS.upload_evidence}`)
     : whyNot(action, situationOf(state));
   return why ? { reason: why, status: 409 } : undefined;
+}
+
+/** Roles a case may be assigned to (its 经办人). */
+export const ASSIGNEE_ROLES: readonly Role[] = ['worker', 'coordinator'];
+
+/** True when a user may be assigned a case of this county and department: active, an assignee role, the case inside their scope. */
+export function mayBeAssigned(u: User, c: { county: string; department: string }): boolean {
+  return !u.disabled && ASSIGNEE_ROLES.includes(u.role) && inScope(authUserOf(u), c.county, c.department);
 }

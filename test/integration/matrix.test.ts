@@ -247,6 +247,10 @@ const EXPECT: Record<string, Expectation> = {
     roles: ALL, ok: [200], outside: 'hidden',
     probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}` }),
   },
+  'GET /v1/cases/:id/assignees': {
+    roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}/assignees` }),
+  },
   'GET /v1/cases': {
     roles: ALL, ok: [200], outside: 'filtered',
     probe: async (c, w) => {
@@ -493,6 +497,9 @@ const EXPECT: Record<string, Expectation> = {
     },
   },
   'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
+  // The caller's own scope and assignments (workbench.test.ts checks what they count and list).
+  'GET /v1/workbench': { roles: ALL, ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/workbench' }) },
+  'GET /v1/me/tasks': { roles: ALL, ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/me/tasks' }) },
   // Login and logout take no credentials: every role (and no one) gets the same answer.
   'POST /v1/auth/login': {
     roles: ALL, ok: [200], outside: 'unscoped',

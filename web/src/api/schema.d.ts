@@ -846,7 +846,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限） */
+        /** 案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限；assignee=me 为本人经办；服务对象电话默认脱敏） */
         get: {
             parameters: {
                 query?: {
@@ -862,6 +862,7 @@ export interface paths {
                     status?: "open" | "closed" | "cancelled" | "rejected";
                     step?: "assignment" | "visit" | "review" | "delivery" | "ledger" | "done";
                     subjectId?: string;
+                    unmask?: "true" | "false";
                 };
                 header?: never;
                 path?: never;
@@ -946,6 +947,11 @@ export interface paths {
                                 /** Format: date-time */
                                 lastEventAt: string;
                                 lastEventSeq: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 已预约、尚未登记结果的上门时间
+                                 */
+                                nextVisitAt: string | null;
                                 onHold: boolean;
                                 /** Format: date-time */
                                 openedAt: string;
@@ -964,6 +970,26 @@ export interface paths {
                                     code: "assignment" | "visit" | "review" | "delivery" | "ledger" | "done";
                                     label: string;
                                 };
+                                /** @description 服务对象：姓名、地址、电话（默认脱敏） */
+                                subject: {
+                                    address: string | null;
+                                    community: string | null;
+                                    county: {
+                                        code: string;
+                                        label: string;
+                                    };
+                                    guardian: {
+                                        name: string;
+                                        phone: string | null;
+                                        relation: string | null;
+                                    } | null;
+                                    id: string;
+                                    masked: boolean;
+                                    name: string;
+                                    /** @description 联系电话（默认脱敏：保留前三位和后四位） */
+                                    phone: string | null;
+                                    township: string | null;
+                                } | null;
                                 subjectId: string;
                                 /** Format: date-time */
                                 supplementDueAt: string | null;
@@ -2081,6 +2107,101 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 可分派的工作人员：本县（市）区本部门在职的上门工作人员和协调员，及其在办案件数 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description 是否为本案当前经办人 */
+                                current: boolean;
+                                displayName: string;
+                                id: string;
+                                /** @description 在办案件数 */
+                                open: number;
+                                role: {
+                                    /** @enum {string} */
+                                    code: "coordinator" | "worker" | "reviewer" | "supervisor" | "admin";
+                                    label: string;
+                                };
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6409,6 +6530,200 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的任务：本人经办的在办案件，含服务对象地址、电话（?unmask=true 显示完整电话，记审计）和预约上门时间，按上门日期分组 */
+        get: {
+            parameters: {
+                query?: {
+                    unmask?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            counts: {
+                                later: number;
+                                past: number;
+                                today: number;
+                                unscheduled: number;
+                                week: number;
+                            };
+                            items: {
+                                action: {
+                                    code: string;
+                                    label: string;
+                                };
+                                allowedActions: {
+                                    /** @enum {string} */
+                                    action: "assign" | "schedule_visit" | "upload_evidence" | "visit_report" | "review" | "supplement" | "deliver" | "confirm_receipt" | "green_channel" | "hold" | "resume" | "cancel";
+                                    allowed: boolean;
+                                    label: string;
+                                    /** @description 不可办理的原因（中文） */
+                                    reason?: string;
+                                    /** @description 仍提交时的应答状态：403 角色或经办人不符，409 案件当前状态不允许 */
+                                    status?: 403 | 409;
+                                }[];
+                                assignee: string | null;
+                                /**
+                                 * @description past：预约时间已过未登记；today：今天；week：本周稍后；later：下周及以后；unscheduled：未预约
+                                 * @enum {string}
+                                 */
+                                bucket: "past" | "today" | "week" | "later" | "unscheduled";
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                county: {
+                                    code: string;
+                                    label: string;
+                                };
+                                department: {
+                                    code: string;
+                                    label: string;
+                                };
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                escalationLevel: number;
+                                greenChannel: boolean;
+                                id: string;
+                                item: {
+                                    code: string;
+                                    label: string;
+                                };
+                                /** Format: date-time */
+                                lastEventAt: string;
+                                lastEventSeq: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 已预约、尚未登记结果的上门时间
+                                 */
+                                nextVisitAt: string | null;
+                                onHold: boolean;
+                                /** Format: date-time */
+                                openedAt: string;
+                                outcome: {
+                                    code: string;
+                                    label: string;
+                                } | null;
+                                overdue: boolean;
+                                status: {
+                                    /** @enum {string} */
+                                    code: "open" | "closed" | "cancelled" | "rejected";
+                                    label: string;
+                                };
+                                step: {
+                                    /** @enum {string} */
+                                    code: "assignment" | "visit" | "review" | "delivery" | "ledger" | "done";
+                                    label: string;
+                                };
+                                /** @description 服务对象：姓名、地址、电话（默认脱敏） */
+                                subject: {
+                                    address: string | null;
+                                    community: string | null;
+                                    county: {
+                                        code: string;
+                                        label: string;
+                                    };
+                                    guardian: {
+                                        name: string;
+                                        phone: string | null;
+                                        relation: string | null;
+                                    } | null;
+                                    id: string;
+                                    masked: boolean;
+                                    name: string;
+                                    /** @description 联系电话（默认脱敏：保留前三位和后四位） */
+                                    phone: string | null;
+                                    township: string | null;
+                                } | null;
+                                subjectId: string;
+                                /** Format: date-time */
+                                supplementDueAt: string | null;
+                                /**
+                                 * Format: date
+                                 * @description 预约上门的日期（北京时间）
+                                 */
+                                visitDay: string | null;
+                            }[];
+                            /** Format: date */
+                            today: string;
+                            /** @description 本周（周一至周日，北京时间） */
+                            week: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -12771,6 +13086,127 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workbench": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工作台：今天的案件数（权限范围内，及本人经办） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            mine: {
+                                /** @description 本人经办的在办案件 */
+                                assigned: number;
+                                /** @description 本人经办且逾期 */
+                                overdue: number;
+                                /** @description 今天预约的上门 */
+                                visitsToday: number;
+                            };
+                            /** @description 权限范围内的案件 */
+                            scope: {
+                                /** @description 待分派 */
+                                awaitingAssignment: number;
+                                /** @description 待送达 */
+                                awaitingDelivery: number;
+                                /** @description 待审核 */
+                                awaitingReview: number;
+                                /** @description 待上门 */
+                                awaitingVisit: number;
+                                /** @description 今天办结 */
+                                closedToday: number;
+                                /** @description 今天到期 */
+                                dueToday: number;
+                                /** @description 绿色通道在办 */
+                                greenChannel: number;
+                                /** @description 暂停中 */
+                                onHold: number;
+                                /** @description 在办 */
+                                open: number;
+                                /** @description 今天开案 */
+                                openedToday: number;
+                                /** @description 逾期 */
+                                overdue: number;
+                                /** @description 容缺材料待补 */
+                                supplementsOutstanding: number;
+                            };
+                            /**
+                             * Format: date
+                             * @description 今天（北京时间）
+                             */
+                            today: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
