@@ -35,6 +35,7 @@ import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
 import { cases, subjects, users, type CaseRow } from '../../db/schema';
+import { subjectContactColumns } from '../../db/queries/workbench';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
   holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, supplementUpdate, visitReportUpdate,
@@ -54,13 +55,6 @@ import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../probl
 import { sendUpdate, unavailable } from '../workflowUpdates';
 import { assigneeList, caseList, caseView, storedEvidence } from '../schemas/cases';
 import { fileResponse, problemResponses } from '../schemas/common';
-
-/** The subject columns a case list row shows (presentSubjectContact). */
-export const subjectContactColumns = {
-  id: subjects.id, name: subjects.name, county: subjects.county, township: subjects.township, community: subjects.community,
-  address: subjects.address, phone: subjects.phone, guardianName: subjects.guardianName, guardianPhone: subjects.guardianPhone,
-  guardianRelation: subjects.guardianRelation,
-};
 
 /** How long reading a case waits for its workflow before the read model answers. */
 const QUERY_DEADLINE_MS = 5_000;

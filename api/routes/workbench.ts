@@ -6,12 +6,12 @@
  *   Phones are masked unless `?unmask=true` (roles that may unmask; audited as
  *   personal_data.assigned_contacts: a worker phones the people on their own list, api/audit.ts).
  */
-import { and, eq, gte, lt, or, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addDaysToDate, shanghaiDate, startOfShanghaiDay, weekStart } from '../../domain/calendar';
-import { cases, subjects } from '../../db/schema';
+import { cases } from '../../db/schema';
+import { openAssignedCases, todaysCounts } from '../../db/queries/workbench';
 import type { CaseState } from '../../workflows/contract';
 import { revealAssignedContacts } from '../audit';
 import { currentUser, scopeWhere } from '../auth';
@@ -21,7 +21,6 @@ import { problemResponses } from '../schemas/common';
 import { TASK_BUCKETS, taskList, workbenchView } from '../schemas/workbench';
 import { allowedActions } from '../services/casePermissions';
 import type { AppDeps } from '../types';
-import { subjectContactColumns } from './cases';
 
 const tasksQuery = z.object({ unmask: z.enum(['true', 'false']).optional() }).strict();
 
@@ -45,29 +44,8 @@ export async function workbenchRoutes(app: FastifyInstance, deps: AppDeps & { no
     const today = shanghaiDate(now);
     const start = startOfShanghaiDay(today);
     const end = startOfShanghaiDay(addDaysToDate(today, 1));
-    const open = sql`${cases.status} = 'open'`;
-    const during = (column: typeof cases.openedAt | typeof cases.closedAt | typeof cases.dueAt) => sql`${column} >= ${start.toISOString()}::timestamptz and ${column} < ${end.toISOString()}::timestamptz`;
-    const n = (cond: ReturnType<typeof sql>) => sql<number>`(count(*) filter (where ${cond}))::int`;
-    const [scope] = await db.select({
-      open: n(open),
-      overdue: n(sql`${open} and ${cases.overdue}`),
-      greenChannel: n(sql`${open} and ${cases.greenChannel}`),
-      onHold: n(sql`${open} and ${cases.onHold}`),
-      awaitingAssignment: n(sql`${open} and ${cases.step} = 'assignment'`),
-      awaitingVisit: n(sql`${open} and ${cases.step} = 'visit'`),
-      awaitingReview: n(sql`${open} and ${cases.step} = 'review'`),
-      awaitingDelivery: n(sql`${open} and ${cases.step} = 'delivery'`),
-      supplementsOutstanding: n(sql`${open} and ${cases.supplementDueAt} is not null`),
-      dueToday: n(sql`${open} and ${during(cases.dueAt)}`),
-      openedToday: n(during(cases.openedAt)),
-      closedToday: n(during(cases.closedAt)),
-    }).from(cases).where(and(
-      scopeWhere(user, cases.county, cases.department),
-      // Only what can count: open cases, and today's openings and closings.
-      or(eq(cases.status, 'open'), gte(cases.openedAt, start), and(gte(cases.closedAt, start), lt(cases.closedAt, end))),
-    ));
-    const mine = await db.select({ state: cases.state, overdue: cases.overdue }).from(cases)
-      .where(and(eq(cases.assignee, user.id), eq(cases.status, 'open'), scopeWhere(user, cases.county, cases.department)));
+    const scope = await todaysCounts(db, scopeWhere(user, cases.county, cases.department), start, end);
+    const mine = (await openAssignedCases(db, user.id, scopeWhere(user, cases.county, cases.department))).map((row) => row.c);
     return {
       asOf: now.toISOString(),
       today,
@@ -90,10 +68,7 @@ export async function workbenchRoutes(app: FastifyInstance, deps: AppDeps & { no
     const now = deps.now();
     const today = shanghaiDate(now);
     const week = { from: weekStart(today), to: addDaysToDate(weekStart(today), 6) };
-    const rows = await db.select({ c: cases, s: subjectContactColumns }).from(cases)
-      .innerJoin(subjects, eq(subjects.id, cases.subjectId))
-      .where(and(eq(cases.assignee, user.id), eq(cases.status, 'open'), scopeWhere(user, cases.county, cases.department)))
-      .limit(1000);
+    const rows = await openAssignedCases(db, user.id, scopeWhere(user, cases.county, cases.department));
     const unmasked = await revealAssignedContacts(db, request, user, [...new Set(rows.map((row) => row.s.id))]);
     const items = rows.map((row) => {
       const visit = nextVisitAt(row.c.state as CaseState);

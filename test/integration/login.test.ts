@@ -312,6 +312,16 @@ describe('expiry and logout', () => {
     expect(await auditActions(u.id)).toContain('auth.logout');
   });
 
+  it('DELETE /v1/me/token with a session ends that session (the console’s 注销 through the token route)', async () => {
+    const u = await userWithPassword();
+    const s = await loggedIn(u.username, u.password);
+    const other = await loggedIn(u.username, u.password);
+    expect((await withSession(s, 'DELETE', '/v1/me/token', { csrf: null })).statusCode).toBe(403);
+    expect((await withSession(s, 'DELETE', '/v1/me/token')).statusCode).toBe(204);
+    expect((await withSession(s, 'GET', '/v1/me')).statusCode).toBe(401);
+    expect((await withSession(other, 'GET', '/v1/me')).statusCode).toBe(200);
+  });
+
   it('disabling a user ends their sessions', async () => {
     const u = await userWithPassword();
     const s = await loggedIn(u.username, u.password);
