@@ -1,7 +1,7 @@
 /**
  * Demo data, loaded once into an empty database: one user of each role (with fixed, DEMO-ONLY
  * tokens and console passwords printed at start), a few subjects across the counties, and cases
- * opened through the API.
+ * opened through the API (two of them assigned to the demo worker, one with a visit booked).
  */
 import type { FastifyInstance } from 'fastify';
 import { and, eq, isNull, sql } from 'drizzle-orm';
@@ -10,6 +10,7 @@ import { subjects, users } from '../db/schema';
 import { hashPassword } from '../api/passwords';
 import { createUser, issueToken } from '../db/queries/users';
 import { makeIdNumber } from '../domain/idNumber';
+import { addDaysToDate, shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
 import { makeCertificateNumber } from '../domain/certificateNumber';
 
 /**
@@ -69,13 +70,20 @@ export async function loadDemoData(db: Db, app: FastifyInstance): Promise<boolea
     // The answers a coordinator would record at opening: both people cannot travel and have no capable carer.
     { subjectId: 'demo-subject-1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', answers: { limitedMobility: true, noCapableCarer: true } },
     { subjectId: 'demo-subject-2', itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', greenChannel: true, answers: { limitedMobility: true, noCapableCarer: true } },
+    { subjectId: 'demo-subject-2', itemCode: 'DISABILITY_CERT', actionCode: 'REISSUE', answers: { limitedMobility: true, noCapableCarer: true } },
   ];
-  for (const [i, body] of demoCases.entries()) {
-    const res = await app.inject({
-      method: 'POST', url: '/v1/cases', payload: body,
-      headers: { authorization: 'Bearer demo-coordinator-token', 'idempotency-key': `demo-case-${i}` },
-    });
-    if (res.statusCode >= 300) throw new Error(`demo case ${i}: ${res.statusCode} ${res.body}`);
-  }
+  const asCoordinator = async (url: string, payload: object, key: string) => {
+    const res = await app.inject({ method: 'POST', url, payload, headers: { authorization: 'Bearer demo-coordinator-token', 'idempotency-key': key } });
+    if (res.statusCode >= 300) throw new Error(`demo data ${url}: ${res.statusCode} ${res.body}`);
+    return res.json() as { id: string };
+  };
+  const opened = [];
+  for (const [i, body] of demoCases.entries()) opened.push(await asCoordinator('/v1/cases', body, `demo-case-${i}`));
+  // The demo worker's 我的任务: the two 残联 cases assigned to them, one visit booked for tomorrow 09:30 (Beijing time).
+  const [worker] = await db.select({ id: users.id }).from(users).where(eq(users.username, 'demo-worker'));
+  for (const i of [0, 2]) await asCoordinator(`/v1/cases/${opened[i].id}/assign`, { assignee: worker.id }, `demo-assign-${i}`);
+  const tomorrow = addDaysToDate(shanghaiDate(new Date()), 1);
+  const visitAt = new Date(startOfShanghaiDay(tomorrow).getTime() + 9.5 * 3_600_000).toISOString();
+  await asCoordinator(`/v1/cases/${opened[0].id}/schedule-visit`, { scheduledAt: visitAt }, 'demo-visit-0');
   return true;
 }
