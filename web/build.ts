@@ -34,7 +34,14 @@ export async function buildConsole(outDir = CONSOLE_DIST, log: (msg: string) => 
   const { build } = await import('vite');
   const t0 = Date.now();
   const tmp = `${outDir}.tmp-${process.pid}`;
-  await build({ configFile: resolve(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
+  // Production React, JSX and Ant Design even when the caller runs with NODE_ENV=test (the test run's global setup).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: resolve(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', mode: 'production', build: { outDir: tmp, emptyOutDir: true } });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV; else process.env.NODE_ENV = nodeEnv;
+  }
   rmSync(`${outDir}.old-${process.pid}`, { recursive: true, force: true });
   if (existsSync(outDir)) renameSync(outDir, `${outDir}.old-${process.pid}`);
   renameSync(tmp, outDir);

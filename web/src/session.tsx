@@ -57,7 +57,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setMe(await call(api.GET('/v1/me')));
     } catch (e) {
       setMe(undefined);
-      if (!(e instanceof ApiError)) setNotice((e as Error).message);
+      // A stale session cookie (idle 30 min or 12 h old) says so; no cookie at all is just the login page.
+      if (e instanceof ApiError && e.problem.type?.endsWith('session-expired')) setNotice(e.problem.detail || '登录已过期，请重新登录');
+      else if (!(e instanceof ApiError)) setNotice((e as Error).message);
     } finally {
       setLoading(false);
     }

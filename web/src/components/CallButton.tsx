@@ -31,7 +31,7 @@ export function CallButton({ subjectId, masked, guardian = false }: { subjectId:
   };
   return (
     <span>
-      <Button type="primary" ghost loading={busy} onClick={() => void reveal()} aria-label={`拨打电话 ${masked}`}>📞 {masked}</Button>
+      <Button type="primary" ghost loading={busy} onClick={() => void reveal()}>拨打电话 {masked}</Button>
       {error && <span role="alert" style={{ color: '#cf1322', marginInlineStart: 8 }}>{error}</span>}
     </span>
   );

@@ -4,7 +4,7 @@
  * action's form; the answer replaces the case view, a refusal (409) shows its reason.
  */
 import { useState } from 'react';
-import { Alert, Button, DatePicker, Form, Input, Modal, Radio, Select, Space, Tooltip, App as AntApp } from 'antd';
+import { Alert, Button, Card, DatePicker, Form, Input, Modal, Radio, Select, Space, Tooltip, App as AntApp } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { CANCEL_REASON_LABELS, CANCEL_REASONS, type CaseAction } from '../../../domain/caseFlow';
@@ -16,11 +16,15 @@ import { ErrorAlert, markFieldErrors } from './States';
 import { ReviewForm } from './ReviewForm';
 
 /** Actions with a form of their own elsewhere (the worker's visit page, the reviewer's page) may be left out here. */
-export function CaseActions({ view, exclude = [] }: { view: CaseView; exclude?: CaseAction[] }) {
+/**
+ * `hideForbidden`: leave out actions the caller's role or assignment never allows (403), e.g. on the
+ * worker's phone; `title`: wrap the buttons in a card with that title (nothing at all when no action is left).
+ */
+export function CaseActions({ view, exclude = [], hideForbidden = false, title }: { view: CaseView; exclude?: CaseAction[]; hideForbidden?: boolean; title?: string }) {
   const [open, setOpen] = useState<AllowedAction | undefined>();
-  const actions = allowedActions(view).filter((a) => !exclude.includes(a.action));
+  const actions = allowedActions(view).filter((a) => !exclude.includes(a.action) && !(hideForbidden && !a.allowed && a.status === 403));
   if (actions.length === 0) return null;
-  return (
+  const body = (
     <>
       <Space wrap className="big-actions" aria-label="案件操作">
         {actions.map((a) => {
@@ -48,6 +52,7 @@ export function CaseActions({ view, exclude = [] }: { view: CaseView; exclude?: 
       {open && <ActionModal view={view} action={open} onClose={() => setOpen(undefined)} />}
     </>
   );
+  return title ? <Card size="small" title={title}>{body}</Card> : body;
 }
 
 function ActionModal({ view, action, onClose }: { view: CaseView; action: AllowedAction; onClose: () => void }) {

@@ -1,6 +1,7 @@
 /** The pieces of a case every role reads: its summary with the working-day deadline, its steps, evidence and timeline. */
 import { useState } from 'react';
-import { Descriptions, Modal, Space, Steps, Tag, Timeline, Typography } from 'antd';
+import { Descriptions, Modal, Skeleton, Space, Steps, Tag, Timeline, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import type { CaseView } from '../api/client';
 import { deadlineText, formatDateTime } from '../lib/format';
 
@@ -87,10 +88,8 @@ export function EvidenceThumbs({ c }: { c: CaseView }) {
       <ul className="thumbs" aria-label="佐证材料" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {c.evidence.map((e, i) => (
           <li key={e.sha256}>
-            <button type="button" onClick={() => setShown(e)} style={{ padding: 0, border: 'none', background: 'none', cursor: 'zoom-in' }} aria-label={`查看${e.kind.label} ${i + 1}`}>
-              {e.kind.code === 'photo' || e.kind.code === 'signature'
-                ? <img src={e.url} alt={`${e.kind.label} ${i + 1}`} loading="lazy" />
-                : <span className="thumb">{e.kind.code === 'video' ? '▶ 录像' : 'PDF 材料'}</span>}
+            <button type="button" onClick={() => setShown(e)} style={{ padding: 0, border: 'none', background: 'none', cursor: 'zoom-in' }}>
+              <Thumb evidence={e} n={i + 1} />
             </button>
             <div style={{ fontSize: 12, textAlign: 'center', color: '#595959' }}>{e.kind.label}</div>
           </li>
@@ -101,6 +100,12 @@ export function EvidenceThumbs({ c }: { c: CaseView }) {
   );
 }
 
+function Thumb({ evidence, n }: { evidence: Evidence; n: number }) {
+  const media = useMediaType(evidence.url, evidence.kind.code);
+  if (media === 'image') return <img src={evidence.url} alt={`查看${evidence.kind.label} ${n}`} loading="lazy" />;
+  return <span className="thumb">查看{evidence.kind.label} {n}{media === 'pdf' ? '（PDF）' : ''}</span>;
+}
+
 export function EvidenceViewer({ evidence, onClose }: { evidence: Evidence | undefined; onClose: () => void }) {
   return (
     <Modal open={Boolean(evidence)} onCancel={onClose} footer={null} width={880} title={evidence ? `${evidence.kind.label}` : ''} destroyOnHidden>
@@ -109,13 +114,29 @@ export function EvidenceViewer({ evidence, onClose }: { evidence: Evidence | und
   );
 }
 
+/** How to show a file: by its content type (a document may be a photographed page or a PDF), asked with HEAD. */
+function useMediaType(url: string, kind: string) {
+  const head = useQuery({
+    queryKey: ['evidence-type', url],
+    queryFn: async () => (await fetch(url, { method: 'HEAD', credentials: 'same-origin' })).headers.get('content-type') ?? '',
+    staleTime: Infinity,
+    enabled: kind === 'document' || kind === 'video',
+  });
+  if (kind === 'photo' || kind === 'signature') return 'image';
+  const type = head.data ?? '';
+  if (head.isPending) return 'pending';
+  return type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type === 'application/pdf' ? 'pdf' : kind === 'video' ? 'video' : 'other';
+}
+
 export function EvidenceContent({ evidence }: { evidence: Evidence }) {
-  const kind = evidence.kind.code;
+  const media = useMediaType(evidence.url, evidence.kind.code);
   return (
     <div>
-      {(kind === 'photo' || kind === 'signature') && <img src={evidence.url} alt={evidence.kind.label} style={{ maxWidth: '100%', maxHeight: '70vh', display: 'block', margin: '0 auto', background: '#fff' }} />}
-      {kind === 'video' && <video src={evidence.url} controls style={{ width: '100%', maxHeight: '70vh' }} aria-label={evidence.kind.label} />}
-      {kind === 'document' && <iframe src={evidence.url} title={evidence.kind.label} style={{ width: '100%', height: '70vh', border: '1px solid #d9d9d9' }} />}
+      {media === 'pending' && <Skeleton.Image active />}
+      {media === 'image' && <img src={evidence.url} alt={evidence.kind.label} style={{ maxWidth: '100%', maxHeight: '70vh', display: 'block', margin: '0 auto', background: '#fff' }} />}
+      {media === 'video' && <video src={evidence.url} controls style={{ width: '100%', maxHeight: '70vh' }} aria-label={evidence.kind.label} />}
+      {media === 'pdf' && <iframe src={evidence.url} title={evidence.kind.label} style={{ width: '100%', height: '70vh', border: '1px solid #d9d9d9' }} />}
+      {media === 'other' && <Typography.Text>此类文件无法在页面中预览，请在新窗口打开或下载。</Typography.Text>}
       <p style={{ marginTop: 8 }}><a href={evidence.url} target="_blank" rel="noreferrer">在新窗口打开</a>（sha256 {evidence.sha256.slice(0, 12)}…）</p>
     </div>
   );

@@ -1,7 +1,7 @@
 /** The frame of every page: who am I (name, role, scope), the role's navigation, the outbox, logout. */
 import { useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
-import { Alert, Badge, Button, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { Alert, Badge, Button, Layout, Space, Tag, Typography } from 'antd';
 import { useQueryClient } from '@tanstack/react-query';
 import { PAGES } from '../routes';
 import { scopeText, useSession } from '../session';
@@ -40,16 +40,18 @@ export function AppLayout() {
       <a href="#main" className="skip-link">跳到主要内容</a>
       <Header style={{ display: 'flex', alignItems: 'center', gap: 12, padding: narrow ? '0 8px' : '0 24px', height: 'auto', minHeight: 56, flexWrap: 'wrap', background: '#0f3d8c' }}>
         <Link to="/" style={{ color: '#fff', fontWeight: 600, fontSize: narrow ? 15 : 17, whiteSpace: 'nowrap' }}>上门代办</Link>
-        <nav aria-label="主导航" style={{ flex: 1, minWidth: 0 }}>
-          <Menu
-            theme="dark" mode="horizontal" selectedKeys={selected ? [selected] : []} style={{ background: 'transparent', borderBottom: 'none', minWidth: 0 }}
-            items={nav.map((p) => ({
-              key: p.path,
-              label: <Link to={p.path}>{p.path === '/queue' ? <Badge count={mine.length} size="small" offset={[8, 0]} color="#fa8c16"><span style={{ color: 'inherit' }}>{p.nav}</span></Badge> : p.nav}</Link>,
-            }))}
-          />
+        <nav aria-label="主导航" style={narrow ? { order: 3, flexBasis: '100%', paddingBottom: 6 } : { flex: 1, minWidth: 0 }}>
+          <ul className="main-nav">
+            {nav.map((p) => (
+              <li key={p.path}>
+                <Link to={p.path} aria-current={p.path === selected ? 'page' : undefined} className={p.path === selected ? 'active' : undefined}>
+                  {p.nav}{p.path === '/queue' && mine.length > 0 && <Badge count={mine.length} size="small" color="#ad4e00" style={{ marginInlineStart: 4 }} />}
+                </Link>
+              </li>
+            ))}
+          </ul>
         </nav>
-        <Space size={narrow ? 4 : 12} wrap style={{ color: '#fff' }}>
+        <Space size={narrow ? 4 : 12} wrap style={{ color: '#fff', marginInlineStart: 'auto' }}>
           <span aria-label="当前用户">
             <Typography.Text strong style={{ color: '#fff' }}>{me.displayName}</Typography.Text>{' '}
             <Tag color="gold" style={{ marginInlineEnd: 0 }}>{me.role.label}</Tag>

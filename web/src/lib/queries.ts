@@ -24,10 +24,11 @@ export function useSubject(id: string | undefined, unmask = false) {
 }
 
 /** One action of the case for the caller: may it be done now, and if not, why (GET /v1/cases/:id allowedActions). */
-export interface AllowedAction { action: CaseAction; label: string; allowed: boolean; reason?: string }
+export type AllowedAction = CaseView['allowedActions'][number] & { action: CaseAction };
 
+/** The steps of the case (evidence upload is not a step: the worker's page offers it). */
 export function allowedActions(c: CaseView): AllowedAction[] {
-  return ((c as { allowedActions?: AllowedAction[] }).allowedActions ?? []);
+  return c.allowedActions.filter((a): a is AllowedAction => a.action !== 'upload_evidence');
 }
 
 /** The step route of an action: schedule_visit → schedule-visit. */

@@ -10,6 +10,7 @@ import { SubjectPicker } from '../../components/SubjectPicker';
 import { useSubject } from '../../lib/queries';
 import { formatDate } from '../../lib/format';
 import { mayUnmask, useMe } from '../../session';
+import { LinkButton } from '../../components/LinkButton';
 
 export default function SubjectDetail() {
   const { id } = useParams();
@@ -24,8 +25,8 @@ export default function SubjectDetail() {
           <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
             <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>{s.name} <Tag>{s.county.label}</Tag></Typography.Title>
             <Space wrap>
-              {(me.role.code === 'coordinator' || me.role.code === 'worker') && <Link to={`/subjects/${s.id}/survey`}><Button type="primary">需求摸底</Button></Link>}
-              {desk && <Link to={`/cases/new?subjectId=${s.id}`}><Button>开案</Button></Link>}
+              {(me.role.code === 'coordinator' || me.role.code === 'worker') && <LinkButton to={`/subjects/${s.id}/survey`} type="primary">需求摸底</LinkButton>}
+              {desk && <LinkButton to={`/cases/new?subjectId=${s.id}`}>开案</LinkButton>}
             </Space>
           </Space>
           {mayUnmask(me) && (

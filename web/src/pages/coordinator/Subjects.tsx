@@ -7,6 +7,7 @@ import { api, call, type SubjectView } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
 import { useCatalog } from '../../lib/queries';
 import { mayUnmask, useMe } from '../../session';
+import { LinkButton } from '../../components/LinkButton';
 
 export default function Subjects() {
   const me = useMe();
@@ -33,7 +34,7 @@ export default function Subjects() {
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
         <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>服务对象</Typography.Title>
-        {canCreate && <Link to="/subjects/new"><Button type="primary">登记服务对象</Button></Link>}
+        {canCreate && <LinkButton to="/subjects/new" type="primary">登记服务对象</LinkButton>}
       </Space>
       <Form layout="inline" initialValues={{ q, county }} onFinish={(v: { q?: string; county?: string }) => {
         const next = new URLSearchParams();

@@ -5,11 +5,13 @@
  */
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Checkbox, Col, Form, Input, InputNumber, List, Radio, Result, Row, Select, Space, Tag, Typography } from 'antd';
 import { assessEligibility, assessItemEligibility, ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, type EligibilityAnswers, type EligibilityResult } from '../../../../domain/eligibility';
 import { api, call, idempotencyKey, type SurveyView } from '../../api/client';
 import { ErrorAlert, markFieldErrors, QueryView } from '../../components/States';
 import { useCatalog, useSubject } from '../../lib/queries';
+import { LinkButton } from '../../components/LinkButton';
 
 const YES_NO = [{ value: true, label: '是' }, { value: false, label: '否' }];
 const BOOLEAN_QUESTIONS = ['limitedMobility', 'noCapableCarer', 'blind', 'markedDisability', 'elderlyParentCarer', 'schizophrenia'] as const;
@@ -53,6 +55,7 @@ export default function Survey() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [recorded, setRecorded] = useState<SurveyView>();
+  const queryClient = useQueryClient();
   const answers = useMemo(() => answersOf(values), [values]);
   const overall = useMemo(() => assessEligibility(answers), [answers]);
   const age = subject.data?.age ?? undefined;
@@ -60,7 +63,7 @@ export default function Survey() {
   if (recorded) {
     return (
       <Result status="success" title="摸底已记录" subTitle={recorded.notice}
-        extra={<Link to={`/subjects/${recorded.subjectId}`}><Button type="primary">返回服务对象档案</Button></Link>}>
+        extra={<LinkButton to={`/subjects/${recorded.subjectId}`} type="primary">返回服务对象档案</LinkButton>}>
         <List size="small" header="服务需求" dataSource={recorded.needs} renderItem={(n) => (
           <List.Item>
             {n.item.label} · {n.action.label} <Tag>{n.status.label}</Tag>
@@ -80,6 +83,9 @@ export default function Survey() {
         needs: (v.needs ?? []).filter((n) => n.itemCode && n.actionCode).map((n) => ({ itemCode: n.itemCode!, actionCode: n.actionCode!, greenChannel: Boolean(n.greenChannel), ...(n.notes ? { notes: n.notes } : {}) })),
       };
       setRecorded(await call(api.POST('/v1/surveys', { body: body as never, headers: { 'Idempotency-Key': key } })));
+      void queryClient.invalidateQueries({ queryKey: ['subject', id] });
+      void queryClient.invalidateQueries({ queryKey: ['needs', id] });
+      void queryClient.invalidateQueries({ queryKey: ['cases'] });
     } catch (e) {
       markFieldErrors(form, (e as { problem?: { errors?: Array<{ path: string }> } }).problem ? remapAnswers(e) : e);
       setError(e);
@@ -95,7 +101,7 @@ export default function Survey() {
           <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>需求摸底：{s.name}</Typography.Title>
           <ErrorAlert error={error} />
           <Form form={form} layout="vertical" onFinish={submit} initialValues={{
-            disabilityCategory: s.certificate?.category?.code, disabilityGrade: s.certificate?.grade?.code, needs: [{}],
+            disabilityCategory: s.certificate?.category?.code, disabilityGrade: s.certificate?.grade?.code, needs: [],
           }}>
             <Row gutter={16}>
               <Col xs={24} lg={14}>
@@ -171,6 +177,7 @@ export default function Survey() {
                         </Card>
                       );
                     })}
+                    {fields.length === 0 && <Typography.Text type="secondary">未添加服务需求：只记录资格认定。一次性需求记录后即开案，持续性需求待制定服务计划。</Typography.Text>}
                     <Button onClick={() => add({})}>添加服务需求</Button>
                   </Space>
                 )}

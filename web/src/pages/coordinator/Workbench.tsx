@@ -1,11 +1,12 @@
 /** 工作台: today's figures for the coordinator's scope, each a link to the matching list. */
 import { Link } from 'react-router';
-import { Button, Card, Col, Row, Space, Statistic, Typography } from 'antd';
+import { Card, Col, Row, Space, Statistic, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
 import { shanghaiDate } from '../../lib/format';
 import { useMe, scopeText } from '../../session';
+import { LinkButton } from '../../components/LinkButton';
 
 export default function Workbench() {
   const me = useMe();
@@ -32,7 +33,7 @@ export default function Workbench() {
           { title: '本月办结', value: t?.closedThisMonth, to: '/cases?status=closed' },
         ].map((s) => (
           <Col key={s.title} xs={12} md={8} xl={4}>
-            <Link to={s.to} aria-label={`${s.title}：${s.value ?? '加载中'}`}>
+            <Link to={s.to} className="card-link" aria-label={`${s.title}：${s.value ?? '加载中'}`}>
               <Card hoverable size="small">
                 <Statistic title={s.title} value={s.value ?? '—'} loading={s.value === undefined && !summary.isError} valueStyle={s.danger && Number(s.value) > 0 ? { color: '#cf1322' } : undefined} />
               </Card>
@@ -44,9 +45,9 @@ export default function Workbench() {
         <Typography.Text>本月按期办结率：{(t.onTimeRate * 100).toFixed(1)}%</Typography.Text>
       )}
       <Space wrap>
-        <Link to="/subjects/new"><Button type="primary">登记服务对象</Button></Link>
-        <Link to="/subjects"><Button>查找服务对象</Button></Link>
-        <Link to="/cases"><Button>案件列表</Button></Link>
+        <LinkButton to="/subjects/new" type="primary">登记服务对象</LinkButton>
+        <LinkButton to="/subjects">查找服务对象</LinkButton>
+        <LinkButton to="/cases">案件列表</LinkButton>
       </Space>
     </Space>
   );

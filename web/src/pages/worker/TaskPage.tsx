@@ -6,8 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Alert, Button, Card, DatePicker, Form, Input, Progress, Radio, Space, Tag, Typography, App as AntApp } from 'antd';
-import type { Dayjs } from 'dayjs';
+import { Alert, Button, Card, Form, Input, Progress, Radio, Space, Tag, Typography, App as AntApp } from 'antd';
 import { findAction, missingEvidence } from '../../../../domain/catalog';
 import { EVIDENCE_KIND_LABELS, type EvidenceKind } from '../../../../domain/vocabulary';
 import { VISIT_OUTCOME_LABELS, type VisitOutcome } from '../../../../domain/caseFlow';
@@ -60,7 +59,7 @@ function Task({ c }: { c: CaseView }) {
           <ReportCard c={c} queued={mine} reason={allowed.visit_report && !allowed.visit_report.allowed ? allowed.visit_report.reason : undefined} />
         </>
       )}
-      <Card size="small" title="其他操作"><CaseActions view={c} exclude={['schedule_visit', 'visit_report']} /></Card>
+      <CaseActions view={c} exclude={['schedule_visit', 'visit_report']} hideForbidden title="其他操作" />
       <Card size="small" title={`已上传的佐证材料（${c.evidence.length}）`}><EvidenceThumbs c={c} /></Card>
       <Card size="small" title="办理记录"><CaseTimeline c={c} /></Card>
     </Space>
@@ -86,19 +85,23 @@ function Pending({ entries }: { entries: OutboxEntry[] }) {
 function ScheduleCard({ c, reason, hasVisit }: { c: CaseView; reason?: string; hasVisit: boolean }) {
   const me = useMe();
   const { message } = AntApp.useApp();
-  const [at, setAt] = useState<Dayjs | null>(null);
+  // The phone's own date-time picker; the wall time picked is Beijing time whatever the phone's zone.
+  const [at, setAt] = useState('');
   const book = async () => {
-    if (!at) return;
-    const scheduledAt = shanghaiInstant({ year: at.year(), month: at.month() + 1, day: at.date(), hour: at.hour(), minute: at.minute() });
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(at);
+    if (!m) return;
+    const [year, month, day, hour, minute] = m.slice(1).map(Number);
+    const scheduledAt = shanghaiInstant({ year, month, day, hour, minute });
     await enqueue({ key: idempotencyKey(), kind: 'step', label: `${hasVisit ? '改约' : '预约'}上门：${formatDateTime(scheduledAt)}`, userId: me.id, caseId: c.id, path: `/v1/cases/${c.id}/schedule-visit`, body: { scheduledAt } });
     message.success(navigator.onLine ? '已提交预约' : '已保存，联网后自动发送');
-    setAt(null);
+    setAt('');
   };
   return (
     <Card size="small" title={hasVisit ? '改约上门时间' : '预约上门时间'}>
       {reason && <Alert type="info" showIcon title={reason} style={{ marginBottom: 8 }} />}
       <Space wrap>
-        <DatePicker showTime={{ format: 'HH:mm', minuteStep: 5 }} format="YYYY-MM-DD HH:mm" value={at} onChange={setAt} placeholder="选择上门时间（北京时间）" aria-label="上门时间" inputReadOnly disabled={Boolean(reason)} />
+        <label htmlFor={`visit-at-${c.id}`}>上门时间（北京时间）</label>
+        <Input id={`visit-at-${c.id}`} type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} disabled={Boolean(reason)} style={{ width: 220 }} />
         <Button type="primary" disabled={!at || Boolean(reason)} onClick={() => void book()}>{hasVisit ? '确认改约' : '确认预约'}</Button>
       </Space>
     </Card>
@@ -130,7 +133,7 @@ function EvidenceCard({ c }: { c: CaseView }) {
         <Radio.Group value={kind} onChange={(e) => setKind(e.target.value as EvidenceKind)} optionType="button"
           options={(['photo', 'video', 'document'] as const).map((k) => ({ value: k, label: EVIDENCE_KIND_LABELS[k] }))} aria-label="材料类型" />
         <label className="ant-btn ant-btn-primary" style={{ display: 'inline-flex', alignItems: 'center', padding: '6px 16px', borderRadius: 6, cursor: 'pointer', width: 'fit-content', color: '#fff', background: '#1458c6' }}>
-          {busy ? '正在保存…' : '📷 拍摄或选择文件'}
+          {busy ? '正在保存…' : '拍摄或选择文件'}
           <input type="file" accept="image/*,video/*" capture="environment" multiple onChange={(e) => { void onFiles(e.target.files); e.target.value = ''; }}
             style={{ position: 'absolute', width: 1, height: 1, opacity: 0 }} aria-label="拍摄或选择照片、录像" data-testid="evidence-input" />
         </label>
