@@ -453,7 +453,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.get('/cases/:id/evidence/:sha256', {
     schema: {
-      tags: ['cases'], summary: '下载佐证材料', params: caseParams.extend({ sha256: z.string().min(1).max(64) }),
+      tags: ['cases'], summary: '查看佐证材料（在页面中显示；?download=true 下载为附件）', params: caseParams.extend({ sha256: z.string().min(1).max(64) }),
+      querystring: z.object({ download: z.enum(['true', 'false']).optional() }).strict(),
       response: { 200: fileResponse('佐证材料文件（上传时的类型）', Object.keys(EVIDENCE_TYPES)), ...problemResponses },
     },
   }, async (request, reply) => {
@@ -474,7 +475,9 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       .header('content-length', String(found.size))
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `attachment; filename="${found.sha256}"`)
+      // Shown in the page (the console's image, video and PDF viewer: only these types are accepted, sniffed
+      // at upload, and sent with nosniff and the CSP), or saved as a file when asked.
+      .header('content-disposition', `${request.query.download === 'true' ? 'attachment' : 'inline'}; filename="${found.sha256}"`)
       .send(found.stream);
   });
 }

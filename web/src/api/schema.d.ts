@@ -3194,10 +3194,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 下载佐证材料 */
+        /** 查看佐证材料（在页面中显示；?download=true 下载为附件） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    download?: "true" | "false";
+                };
                 header?: never;
                 path: {
                     id: string;
