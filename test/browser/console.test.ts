@@ -214,7 +214,7 @@ describe('the console, one case from registration to 已办结', () => {
     try {
       await login(w, 'worker');
       await w.getByRole('heading', { name: '我的任务' }).waitFor();
-      const card = w.locator('.ant-card').filter({ hasText: subjectName });
+      const card = w.locator('.panel').filter({ hasText: subjectName });
       await card.waitFor();
       expect(await card.textContent()).toContain('杨和镇');
       expect(await card.getByRole('button', { name: /拨打电话/ }).count()).toBeGreaterThan(0);

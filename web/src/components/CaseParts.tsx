@@ -1,6 +1,6 @@
-/** The pieces of a case every role reads: its summary with the working-day deadline, its steps, evidence and timeline. */
+/** The pieces of a case every role reads, the worker's phone included: status, working-day deadline, evidence, timeline (the desk's summary table is CaseSummary.tsx). */
 import { useState } from 'react';
-import { Descriptions, Modal, Skeleton, Space, Steps, Tag, Timeline, Typography } from 'antd';
+import { Modal, Skeleton, Space, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import type { CaseView } from '../api/client';
 import { deadlineText, formatDateTime } from '../lib/format';
@@ -30,50 +30,18 @@ export function Deadline({ dueAt, open = true }: { dueAt: string | null; open?: 
   );
 }
 
-export function CaseSummary({ c, subjectName }: { c: CaseView; subjectName?: string }) {
-  return (
-    <Descriptions size="small" bordered column={{ xs: 1, sm: 2, lg: 3 }} items={[
-      { key: 'item', label: '服务事项', children: `${c.item.label} · ${c.action.label}` },
-      { key: 'subject', label: '服务对象', children: subjectName ?? c.subjectId },
-      { key: 'status', label: '状态', children: <StatusTags c={c} /> },
-      { key: 'county', label: '县（市）区', children: c.county.label },
-      { key: 'dept', label: '承办部门', children: c.department.label },
-      { key: 'opened', label: '开案时间', children: formatDateTime(c.openedAt) },
-      { key: 'due', label: c.status.code === 'open' ? `本步骤期限（${c.step.label}）` : '办结时间', children: c.status.code === 'open' ? <Deadline dueAt={c.dueAt} /> : formatDateTime(c.closedAt) },
-      ...(c.supplement ? [{ key: 'supp', label: '容缺材料', children: `${c.supplement.missing.join('、')}，${c.supplement.status === 'supplied' ? '已补交' : `须于 ${c.supplement.dueDate} 前补交`}` }] : []),
-      ...(c.completedOnTime !== null ? [{ key: 'ontime', label: '是否按期', children: c.completedOnTime ? '按期办结' : `超期（${c.lateSteps.length} 个步骤）` }] : []),
-    ]} />
-  );
-}
-
-export function CaseSteps({ c }: { c: CaseView }) {
-  const current = c.steps.findIndex((s) => s.code === c.step.code);
-  return (
-    <Steps
-      size="small" responsive current={current < 0 ? c.steps.length : current}
-      status={c.status.code === 'closed' ? 'finish' : c.status.code === 'open' ? (c.overdue ? 'error' : 'process') : 'error'}
-      items={c.steps.map((s) => ({ title: s.label }))}
-    />
-  );
-}
-
 export function CaseTimeline({ c }: { c: CaseView }) {
+  const tone = (type: string) => (type === 'overdue' || type === 'escalated' || type === 'rejected' ? '#c41d1d' : type === 'closed' ? '#237804' : '#1458c6');
   return (
-    <Timeline
-      aria-label="办理记录"
-      items={[...c.timeline].reverse().map((e) => ({
-        key: e.seq,
-        color: e.type === 'overdue' || e.type === 'escalated' || e.type === 'rejected' ? 'red' : e.type === 'closed' ? 'green' : 'blue',
-        content: (
-          <div>
-            <Typography.Text strong>{e.label}</Typography.Text>{' '}
-            <Typography.Text type="secondary">{formatDateTime(e.at)}</Typography.Text>
-            {e.data && typeof e.data.reason === 'string' && <div>原因：{e.data.reason}</div>}
-            {e.data && typeof e.data.note === 'string' && <div>备注：{e.data.note}</div>}
-          </div>
-        ),
-      }))}
-    />
+    <ol className="timeline" aria-label="办理记录">
+      {[...c.timeline].reverse().map((e) => (
+        <li key={e.seq} style={{ borderColor: tone(e.type) }}>
+          <strong>{e.label}</strong> <span className="muted">{formatDateTime(e.at)}</span>
+          {e.data && typeof e.data.reason === 'string' && <div>原因：{e.data.reason}</div>}
+          {e.data && typeof e.data.note === 'string' && <div>备注：{e.data.note}</div>}
+        </li>
+      ))}
+    </ol>
   );
 }
 

@@ -1,6 +1,6 @@
 /** Loading, empty and error states: no page is ever blank. */
 import type { ReactNode } from 'react';
-import { Alert, Button, Empty, Result, Skeleton, Spin } from 'antd';
+import { Alert, Button, Empty, Skeleton, Spin } from 'antd';
 import type { FormInstance } from 'antd';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { ApiError, NetworkError } from '../api/client';
@@ -75,7 +75,7 @@ export function QueryView<T>({ query, empty, isEmpty, children }: {
   if (query.isPending) return <div role="status" aria-label="正在加载"><Skeleton active paragraph={{ rows: 4 }} /></div>;
   if (query.isError) {
     if (query.error instanceof ApiError && query.error.status === 404) {
-      return <Result status="404" title="未找到" subTitle={errorMessage(query.error)} />;
+      return <Empty description={<><strong>未找到</strong><div>{errorMessage(query.error)}</div></>} />;
     }
     return <ErrorAlert error={query.error} onRetry={() => void query.refetch()} />;
   }

@@ -38,7 +38,7 @@ export function AppLayout() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <a href="#main" className="skip-link">跳到主要内容</a>
-      <Header style={{ display: 'flex', alignItems: 'center', gap: 12, padding: narrow ? '0 8px' : '0 24px', height: 'auto', minHeight: 56, flexWrap: 'wrap', background: '#0f3d8c' }}>
+      <Header style={{ display: 'flex', alignItems: 'center', gap: 12, padding: narrow ? '0 8px' : '0 24px', height: 'auto', minHeight: 56, lineHeight: 'normal', paddingBlock: narrow ? 8 : 10, flexWrap: 'wrap', rowGap: 6, background: '#0f3d8c' }}>
         <Link to="/" style={{ color: '#fff', fontWeight: 600, fontSize: narrow ? 15 : 17, whiteSpace: 'nowrap' }}>上门代办</Link>
         <nav aria-label="主导航" style={narrow ? { order: 3, flexBasis: '100%', paddingBottom: 6 } : { flex: 1, minWidth: 0 }}>
           <ul className="main-nav">

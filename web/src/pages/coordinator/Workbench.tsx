@@ -4,6 +4,7 @@ import { Card, Col, Row, Space, Statistic, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
+import { CaseTable } from '../../components/CaseTable';
 import { shanghaiDate } from '../../lib/format';
 import { useMe, scopeText } from '../../session';
 import { LinkButton } from '../../components/LinkButton';
@@ -44,6 +45,8 @@ export default function Workbench() {
       {t?.onTimeRate !== undefined && t?.onTimeRate !== null && (
         <Typography.Text>本月按期办结率：{(t.onTimeRate * 100).toFixed(1)}%</Typography.Text>
       )}
+      <Typography.Title level={3} style={{ fontSize: 16, margin: '8px 0 0' }}>待分派的案件</Typography.Title>
+      <CaseTable rows={waiting.data?.items.slice(0, 10) ?? []} loading={waiting.isPending} empty="没有待分派的案件" />
       <Space wrap>
         <LinkButton to="/subjects/new" type="primary">登记服务对象</LinkButton>
         <LinkButton to="/subjects">查找服务对象</LinkButton>

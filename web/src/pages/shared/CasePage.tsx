@@ -3,7 +3,8 @@ import { Link, useParams } from 'react-router';
 import { Card, Col, Row, Space, Typography } from 'antd';
 import { QueryView } from '../../components/States';
 import { CaseActions } from '../../components/CaseActions';
-import { CaseSteps, CaseSummary, CaseTimeline, EvidenceThumbs } from '../../components/CaseParts';
+import { CaseTimeline, EvidenceThumbs } from '../../components/CaseParts';
+import { CaseSteps, CaseSummary } from '../../components/CaseSummary';
 import { useCase, useSubject } from '../../lib/queries';
 
 export default function CasePage() {

@@ -1,6 +1,6 @@
 /** 我的任务: the worker's open cases by visit day (today, this week, to be scheduled, later), each with the address and a tap-to-call number. */
 import { Link } from 'react-router';
-import { Card, Space, Tag, Typography } from 'antd';
+import { Skeleton, Space, Tag, Typography } from 'antd';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { api, call, type CaseRow, type CaseView, type SubjectView } from '../../api/client';
 import { EmptyState, ErrorAlert } from '../../components/States';
@@ -9,6 +9,7 @@ import { Deadline, StatusTags } from '../../components/CaseParts';
 import { formatDayTime, shanghaiDate } from '../../lib/format';
 import { addDaysToDate, weekStart } from '../../../../domain/calendar';
 import { useMe } from '../../session';
+import { Panel } from '../../components/Panel';
 
 /** The visit booked and not yet reported, if any. */
 export function pendingVisit(c: CaseView | undefined): string | undefined {
@@ -55,7 +56,7 @@ export default function MyTasks() {
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>我的任务</Typography.Title>
       <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
-      {list.isPending ? <Card loading /> : rows.length === 0 ? <EmptyState description="暂无分派给您的任务" /> : (
+      {list.isPending ? <Skeleton active /> : rows.length === 0 ? <EmptyState description="暂无分派给您的任务" /> : (
         <>
           {section('today', '今天', '今天没有预约的上门')}
           {section('week', '本周', '本周没有其他预约')}
@@ -69,7 +70,7 @@ export default function MyTasks() {
 
 function TaskCard({ row, visit, subject }: { row: CaseRow; visit?: string; subject?: SubjectView }) {
   return (
-    <Card size="small" title={<Link to={`/tasks/${row.id}`}>{subject?.name ?? '服务对象'} · {row.action.label}</Link>} extra={visit ? <Tag color="blue">{formatDayTime(visit)}</Tag> : <Tag>未预约</Tag>}>
+    <Panel title={<Link to={`/tasks/${row.id}`}>{subject?.name ?? '服务对象'} · {row.action.label}</Link>} extra={visit ? <Tag color="blue">{formatDayTime(visit)}</Tag> : <Tag>未预约</Tag>}>
       <Space direction="vertical" size={4} style={{ width: '100%' }}>
         <StatusTags c={row} />
         <div>地址：{subject ? [subject.township, subject.community, subject.address].filter(Boolean).join(' ') || '（未登记地址）' : '…'}</div>
@@ -82,6 +83,6 @@ function TaskCard({ row, visit, subject }: { row: CaseRow; visit?: string; subje
           </Space>
         )}
       </Space>
-    </Card>
+    </Panel>
   );
 }

@@ -1,11 +1,12 @@
 /** 待发送: everything waiting on this phone, with progress, the reason a send failed, retry and discard. */
 import { Link } from 'react-router';
-import { Button, List, Popconfirm, Progress, Space, Tag, Typography } from 'antd';
+import { Button, List, Popconfirm, Space, Tag, Typography } from 'antd';
 import { discard, drain, retry, useOutbox } from '../../lib/outbox';
 import { EmptyState } from '../../components/States';
 import { formatDateTime } from '../../lib/format';
 import { useOnline } from '../../lib/useOnline';
 import { useMe } from '../../session';
+import { UploadProgress } from '../../components/UploadProgress';
 
 export default function QueuePage() {
   const me = useMe();
@@ -34,7 +35,7 @@ export default function QueuePage() {
                   <span>{e.label} {e.caseId && <Link to={`/tasks/${e.caseId}`}>案件</Link>}</span>
                   <span style={{ fontSize: 12, color: '#595959' }}>登记于 {formatDateTime(e.createdAt)}{e.attempts > 0 ? `，已尝试 ${e.attempts} 次` : ''}</span>
                   {e.status === 'failed' ? <Tag color="red">未成功：{e.error}</Tag> : sendingSeq === e.seq ? <Tag color="blue">正在发送</Tag> : <Tag>等待发送{e.error ? `（上次：${e.error}）` : ''}</Tag>}
-                  {progress.has(e.seq!) && <Progress percent={Math.round(progress.get(e.seq!)! * 100)} size="small" />}
+                  {progress.has(e.seq!) && <UploadProgress fraction={progress.get(e.seq!)!} label={e.label} />}
                 </Space>
               </List.Item>
             )}

@@ -4,9 +4,9 @@
  * reports go through the outbox (lib/outbox.ts): without a network they wait on the phone and are
  * sent when it returns; this page shows what is still waiting for this case.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Alert, Button, Card, Form, Input, Progress, Radio, Space, Tag, Typography, App as AntApp } from 'antd';
+import { Alert, Button, Input, Radio, Space, Tag, Typography, App as AntApp } from 'antd';
 import { findAction, missingEvidence } from '../../../../domain/catalog';
 import { EVIDENCE_KIND_LABELS, type EvidenceKind } from '../../../../domain/vocabulary';
 import { VISIT_OUTCOME_LABELS, type VisitOutcome } from '../../../../domain/caseFlow';
@@ -21,6 +21,8 @@ import { enqueue, sha256Hex, useOutbox, type OutboxEntry } from '../../lib/outbo
 import { formatDateTime, shanghaiInstant } from '../../lib/format';
 import { useMe } from '../../session';
 import { pendingVisit } from './MyTasks';
+import { UploadProgress } from '../../components/UploadProgress';
+import { Panel } from '../../components/Panel';
 
 export default function TaskPage() {
   const { id } = useParams();
@@ -42,7 +44,7 @@ function Task({ c }: { c: CaseView }) {
       <Link to="/tasks">‹ 我的任务</Link>
       <Typography.Title level={2} style={{ margin: 0, fontSize: 18 }}>{s?.name ?? '…'} · {c.action.label}</Typography.Title>
       <StatusTags c={c} />
-      <Card size="small">
+      <Panel>
         <Space direction="vertical" size={4} style={{ width: '100%' }}>
           <div>服务事项：{c.item.label}</div>
           <div>地址：{s ? [s.county.label, s.township, s.community, s.address].filter(Boolean).join(' ') : '…'}</div>
@@ -50,7 +52,7 @@ function Task({ c }: { c: CaseView }) {
           <div>本步骤期限：<Deadline dueAt={c.dueAt} open={c.status.code === 'open'} /></div>
           <div>预约上门：{visit ? <strong>{formatDateTime(visit)}</strong> : '尚未预约'}</div>
         </Space>
-      </Card>
+      </Panel>
       {mine.length > 0 && <Pending entries={mine} />}
       {c.status.code === 'open' && c.step.code === 'visit' && (
         <>
@@ -60,8 +62,8 @@ function Task({ c }: { c: CaseView }) {
         </>
       )}
       <CaseActions view={c} exclude={['schedule_visit', 'visit_report']} hideForbidden title="其他操作" />
-      <Card size="small" title={`已上传的佐证材料（${c.evidence.length}）`}><EvidenceThumbs c={c} /></Card>
-      <Card size="small" title="办理记录"><CaseTimeline c={c} /></Card>
+      <Panel title={`已上传的佐证材料（${c.evidence.length}）`}><EvidenceThumbs c={c} /></Panel>
+      <Panel title="办理记录"><CaseTimeline c={c} /></Panel>
     </Space>
   );
 }
@@ -74,7 +76,7 @@ function Pending({ entries }: { entries: OutboxEntry[] }) {
         {entries.map((e) => (
           <li key={e.seq}>
             {e.label} {e.status === 'failed' ? <Tag color="red">未成功：{e.error}</Tag> : sendingSeq === e.seq ? <Tag color="blue">正在发送</Tag> : <Tag>等待网络</Tag>}
-            {progress.has(e.seq!) && <Progress percent={Math.round(progress.get(e.seq!)! * 100)} size="small" aria-label={`${e.label} 上传进度`} />}
+            {progress.has(e.seq!) && <UploadProgress fraction={progress.get(e.seq!)!} label={e.label} />}
           </li>
         ))}
       </ul>
@@ -97,14 +99,14 @@ function ScheduleCard({ c, reason, hasVisit }: { c: CaseView; reason?: string; h
     setAt('');
   };
   return (
-    <Card size="small" title={hasVisit ? '改约上门时间' : '预约上门时间'}>
+    <Panel title={hasVisit ? '改约上门时间' : '预约上门时间'}>
       {reason && <Alert type="info" showIcon title={reason} style={{ marginBottom: 8 }} />}
       <Space wrap>
         <label htmlFor={`visit-at-${c.id}`}>上门时间（北京时间）</label>
         <Input id={`visit-at-${c.id}`} type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} disabled={Boolean(reason)} style={{ width: 220 }} />
         <Button type="primary" disabled={!at || Boolean(reason)} onClick={() => void book()}>{hasVisit ? '确认改约' : '确认预约'}</Button>
       </Space>
-    </Card>
+    </Panel>
   );
 }
 
@@ -128,7 +130,7 @@ function EvidenceCard({ c }: { c: CaseView }) {
     }
   };
   return (
-    <Card size="small" title="拍照 / 录像取证">
+    <Panel title="拍照 / 录像取证">
       <Space direction="vertical" style={{ width: '100%' }}>
         <Radio.Group value={kind} onChange={(e) => setKind(e.target.value as EvidenceKind)} optionType="button"
           options={(['photo', 'video', 'document'] as const).map((k) => ({ value: k, label: EVIDENCE_KIND_LABELS[k] }))} aria-label="材料类型" />
@@ -138,17 +140,18 @@ function EvidenceCard({ c }: { c: CaseView }) {
             style={{ position: 'absolute', width: 1, height: 1, opacity: 0 }} aria-label="拍摄或选择照片、录像" data-testid="evidence-input" />
         </label>
         <Typography.Text strong>签字确认</Typography.Text>
-        <SignaturePad onSave={(png) => add(png, `签字-${new Date().toISOString().slice(0, 19)}.png`, 'signature')} />
+        <SignaturePad onSave={(png) => add(png, `签字-${formatDateTime(new Date().toISOString()).replace(/[/: ]/g, '')}.png`, 'signature')} />
       </Space>
-    </Card>
+    </Panel>
   );
 }
 
 function ReportCard({ c, queued, reason }: { c: CaseView; queued: OutboxEntry[]; reason?: string }) {
   const me = useMe();
   const { message } = AntApp.useApp();
-  const [form] = Form.useForm<{ outcome: VisitOutcome; notes?: string }>();
-  const outcome = Form.useWatch('outcome', form);
+  const [outcome, setOutcome] = useState<VisitOutcome>();
+  const [notes, setNotes] = useState('');
+  const [tried, setTried] = useState(false);
   // Evidence for this visit: uploaded and not yet named by a report, plus files still waiting in the outbox.
   const evidence = useMemo(() => {
     const reported = new Set(c.visits.flatMap((v) => v.evidence.map((e) => e.sha256)));
@@ -159,38 +162,41 @@ function ReportCard({ c, queued, reason }: { c: CaseView; queued: OutboxEntry[];
   const action = findAction(c.item.code, c.action.code)?.action;
   const missing = action && outcome === 'done' ? missingEvidence(action, evidence.map((e) => e.kind)) : [];
   const reportQueued = queued.some((e) => e.path.endsWith('/visit-report'));
-  const [busy, setBusy] = useState(false);
-  useEffect(() => { if (!reportQueued) setBusy(false); }, [reportQueued]);
+  const disabled = Boolean(reason) || reportQueued;
 
-  const submit = async (v: { outcome: VisitOutcome; notes?: string }) => {
-    setBusy(true);
+  const submit = async () => {
+    setTried(true);
+    if (!outcome) return;
     await enqueue({
-      key: idempotencyKey(), kind: 'step', label: `登记上门结果：${VISIT_OUTCOME_LABELS[v.outcome]}${v.outcome === 'done' ? `（佐证 ${evidence.length} 项）` : ''}`,
+      key: idempotencyKey(), kind: 'step', label: `登记上门结果：${VISIT_OUTCOME_LABELS[outcome]}${outcome === 'done' ? `（佐证 ${evidence.length} 项）` : ''}`,
       userId: me.id, caseId: c.id, path: `/v1/cases/${c.id}/visit-report`,
-      body: { outcome: v.outcome, evidence: v.outcome === 'done' ? evidence : [], ...(v.notes ? { notes: v.notes } : {}) },
+      body: { outcome, evidence: outcome === 'done' ? evidence : [], ...(notes.trim() ? { notes: notes.trim() } : {}) },
     });
     message.success(navigator.onLine ? '已提交上门结果' : '上门结果已保存在本机，联网后自动发送');
-    form.resetFields();
+    setOutcome(undefined);
+    setNotes('');
+    setTried(false);
   };
 
   return (
-    <Card size="small" title="登记上门结果">
+    <Panel title="登记上门结果">
       {reason && <Alert type="info" showIcon title={reason} style={{ marginBottom: 8 }} />}
       {reportQueued && <Alert type="warning" showIcon title="上门结果已登记，正在等待发送" style={{ marginBottom: 8 }} />}
-      <Form form={form} layout="vertical" onFinish={submit} disabled={Boolean(reason) || reportQueued}>
-        <Form.Item name="outcome" label="结果" rules={[{ required: true, message: '请选择上门结果' }]}>
-          <Radio.Group optionType="button" buttonStyle="solid" options={(['done', 'nobody_home', 'refused'] as const).map((o) => ({ value: o, label: VISIT_OUTCOME_LABELS[o] }))} />
-        </Form.Item>
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <span id={`outcome-${c.id}`}>结果</span>
+        <Radio.Group aria-labelledby={`outcome-${c.id}`} optionType="button" buttonStyle="solid" value={outcome} onChange={(e) => setOutcome(e.target.value as VisitOutcome)} disabled={disabled}
+          options={(['done', 'nobody_home', 'refused'] as const).map((o) => ({ value: o, label: VISIT_OUTCOME_LABELS[o] }))} />
+        {tried && !outcome && <Typography.Text type="danger" role="alert">请选择上门结果</Typography.Text>}
         {outcome === 'done' && (
-          <div style={{ marginBottom: 12 }}>
+          <div>
             <div>随附佐证材料 {evidence.length} 项：{evidence.map((e) => EVIDENCE_KIND_LABELS[e.kind]).join('、') || '无'}</div>
             {missing.length > 0 && <Alert type="warning" showIcon title={`还缺：${missing.map((m) => m.label).join('、')}`} />}
           </div>
         )}
-        <Form.Item name="notes" label="情况说明"><Input.TextArea rows={2} maxLength={2000} /></Form.Item>
-        <Button type="primary" htmlType="submit" block size="large" loading={busy && reportQueued}>提交上门结果</Button>
-      </Form>
-    </Card>
+        <label htmlFor={`notes-${c.id}`}>情况说明</label>
+        <Input.TextArea id={`notes-${c.id}`} rows={2} maxLength={2000} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={disabled} />
+        <Button type="primary" block size="large" disabled={disabled} onClick={() => void submit()}>提交上门结果</Button>
+      </Space>
+    </Panel>
   );
 }
-
