@@ -11,42 +11,42 @@ import { LinkButton } from '../../components/LinkButton';
 
 export default function Workbench() {
   const me = useMe();
-  const summary = useQuery({ queryKey: ['summary'], queryFn: () => call(api.GET('/v1/supervision/summary')) });
-  const waiting = useQuery({ queryKey: ['cases', 'assignment'], queryFn: () => call(api.GET('/v1/cases', { params: { query: { step: 'assignment', status: 'open', limit: 100 } } })) });
-  const recent = useQuery({ queryKey: ['cases', 'recent'], queryFn: () => call(api.GET('/v1/cases', { params: { query: { status: 'open', limit: 100 } } })) });
-  const today = shanghaiDate(new Date());
-  const openedToday = recent.data?.items.filter((c) => shanghaiDate(new Date(c.openedAt)) === today).length;
-  const count = (n: number | undefined, more?: string | null) => (n === undefined ? undefined : more ? `${n}+` : n);
-  const t = summary.data?.totals;
+  const figures = useQuery({ queryKey: ['workbench'], queryFn: () => call(api.GET('/v1/workbench')) });
+  const waiting = useQuery({ queryKey: ['cases', 'assignment'], queryFn: () => call(api.GET('/v1/cases', { params: { query: { step: 'assignment', status: 'open', limit: 10 } } })) });
+  const f = figures.data?.scope;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
-      <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>工作台 · {today}</Typography.Title>
+      <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>工作台 · {figures.data ? figures.data.today : shanghaiDate(new Date())}</Typography.Title>
       <Typography.Text type="secondary">{me.displayName}，您的管辖范围：{scopeText(me)}</Typography.Text>
-      <ErrorAlert error={summary.error ?? waiting.error} onRetry={() => { void summary.refetch(); void waiting.refetch(); }} />
+      <ErrorAlert error={figures.error} onRetry={() => void figures.refetch()} />
       <Row gutter={[16, 16]}>
         {[
-          { title: '今日新开案', value: openedToday, to: '/cases?status=open' },
-          { title: '待分派', value: count(waiting.data?.items.length, waiting.data?.nextCursor), to: '/cases?step=assignment' },
-          { title: '办理中', value: t?.open, to: '/cases?status=open' },
-          { title: '已超期', value: t?.overdue, to: '/cases?overdue=true', danger: true },
-          { title: '本周到期', value: t?.dueThisWeek, to: '/cases?status=open' },
-          { title: '本月办结', value: t?.closedThisMonth, to: '/cases?status=closed' },
+          { title: '今日新开案', value: f?.openedToday, to: '/cases?status=open' },
+          { title: '今日到期', value: f?.dueToday, to: '/cases?status=open', danger: true },
+          { title: '已超期', value: f?.overdue, to: '/cases?overdue=true', danger: true },
+          { title: '待分派', value: f?.awaitingAssignment, to: '/cases?step=assignment' },
+          { title: '待上门', value: f?.awaitingVisit, to: '/cases?step=visit' },
+          { title: '待审核', value: f?.awaitingReview, to: '/cases?step=review' },
+          { title: '待送达', value: f?.awaitingDelivery, to: '/cases?step=delivery' },
+          { title: '容缺待补', value: f?.supplementsOutstanding, to: '/cases?status=open' },
+          { title: '办理中', value: f?.open, to: '/cases?status=open' },
+          { title: '绿色通道', value: f?.greenChannel, to: '/cases?greenChannel=true&status=open' },
+          { title: '暂停中', value: f?.onHold, to: '/cases?status=open' },
+          { title: '今日办结', value: f?.closedToday, to: '/cases?status=closed' },
         ].map((s) => (
-          <Col key={s.title} xs={12} md={8} xl={4}>
+          <Col key={s.title} xs={12} md={6} xl={4}>
             <Link to={s.to} className="card-link" aria-label={`${s.title}：${s.value ?? '加载中'}`}>
               <Card hoverable size="small">
-                <Statistic title={s.title} value={s.value ?? '—'} loading={s.value === undefined && !summary.isError} valueStyle={s.danger && Number(s.value) > 0 ? { color: '#cf1322' } : undefined} />
+                <Statistic title={s.title} value={s.value ?? '—'} loading={figures.isPending} valueStyle={s.danger && Number(s.value) > 0 ? { color: '#c41d1d' } : undefined} />
               </Card>
             </Link>
           </Col>
         ))}
       </Row>
-      {t?.onTimeRate !== undefined && t?.onTimeRate !== null && (
-        <Typography.Text>本月按期办结率：{(t.onTimeRate * 100).toFixed(1)}%</Typography.Text>
-      )}
       <Typography.Title level={3} style={{ fontSize: 16, margin: '8px 0 0' }}>待分派的案件</Typography.Title>
-      <CaseTable rows={waiting.data?.items.slice(0, 10) ?? []} loading={waiting.isPending} empty="没有待分派的案件" />
+      <ErrorAlert error={waiting.error} onRetry={() => void waiting.refetch()} />
+      <CaseTable rows={waiting.data?.items ?? []} loading={waiting.isPending} empty="没有待分派的案件" />
       <Space wrap>
         <LinkButton to="/subjects/new" type="primary">登记服务对象</LinkButton>
         <LinkButton to="/subjects">查找服务对象</LinkButton>

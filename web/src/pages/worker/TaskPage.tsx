@@ -48,7 +48,7 @@ function Task({ c }: { c: CaseView }) {
         <Space direction="vertical" size={4} style={{ width: '100%' }}>
           <div>服务事项：{c.item.label}</div>
           <div>地址：{s ? [s.county.label, s.township, s.community, s.address].filter(Boolean).join(' ') : '…'}</div>
-          {s && <Space wrap><CallButton subjectId={s.id} masked={s.phone} />{s.guardian?.phone && <CallButton subjectId={s.id} masked={s.guardian.phone} guardian />}</Space>}
+          {s && <Space wrap><CallButton caseId={c.id} masked={s.phone} />{s.guardian?.phone && <CallButton caseId={c.id} masked={s.guardian.phone} guardian />}</Space>}
           <div>本步骤期限：<Deadline dueAt={c.dueAt} open={c.status.code === 'open'} /></div>
           <div>预约上门：{visit ? <strong>{formatDateTime(visit)}</strong> : '尚未预约'}</div>
         </Space>
