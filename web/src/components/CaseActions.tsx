@@ -22,6 +22,10 @@ export function CaseActions({ view, exclude = [], hideForbidden = false, title }
   const [open, setOpen] = useState<AllowedAction | undefined>();
   const actions = allowedActions(view).filter((a) => !exclude.includes(a.action) && !(hideForbidden && !a.allowed && a.status === 403));
   if (actions.length === 0) return null;
+  if (view.status.code !== 'open' && !actions.some((a) => a.allowed)) {
+    const ended = <span className="muted">案件{view.status.label}，不再有可办理的操作。</span>;
+    return title ? <Panel title={title}>{ended}</Panel> : ended;
+  }
   const body = (
     <>
       <Space wrap className="big-actions" aria-label="案件操作">

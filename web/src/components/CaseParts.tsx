@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Modal, Skeleton, Space, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import type { CaseView } from '../api/client';
+import { CASE_STEP_LABELS } from '../../../domain/vocabulary';
 import { deadlineText, formatDateTime } from '../lib/format';
 
 export function StatusTags({ c }: { c: Pick<CaseView, 'status' | 'step' | 'greenChannel' | 'overdue' | 'onHold' | 'escalationLevel'> }) {
@@ -36,7 +37,7 @@ export function CaseTimeline({ c }: { c: CaseView }) {
     <ol className="timeline" aria-label="办理记录">
       {[...c.timeline].reverse().map((e) => (
         <li key={e.seq} style={{ borderColor: tone(e.type) }}>
-          <strong>{e.label}</strong> <span className="muted">{formatDateTime(e.at)}</span>
+          <strong>{e.label}{e.type === 'step_started' && e.step ? `：${CASE_STEP_LABELS[e.step]}` : ''}</strong> <span className="muted">{formatDateTime(e.at)}</span>
           {e.data && typeof e.data.reason === 'string' && <div>原因：{e.data.reason}</div>}
           {e.data && typeof e.data.note === 'string' && <div>备注：{e.data.note}</div>}
         </li>
