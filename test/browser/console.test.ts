@@ -179,6 +179,16 @@ describe('the console, one case from registration to 已办结', () => {
   it('opens a case and assigns it; actions not allowed now are disabled with the reason', async () => {
     await page.getByRole('button', { name: '开案' }).click();
     await page.getByRole('heading', { name: '开案' }).waitFor();
+    // An item whose target she is not (盲人按摩 serves blind people): the API's 409 reason is shown, and a
+    // coordinator is offered to open anyway with a written reason.
+    const blind = findAction('BLIND_MASSAGE', 'BUSINESS_LICENCE')!;
+    await choose(page, '服务事项（一次性办理）', blind.item.label);
+    await choose(page, '办理事项', blind.action.label);
+    await page.getByRole('button', { name: '开案' }).last().click();
+    const refusal = page.getByRole('alert').filter({ hasText: '当前不能办理' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('盲人');
+    await page.getByLabel('仍予办理的理由').waitFor();
     const { item, action } = findAction(ITEM, ACTION)!;
     await choose(page, '服务事项（一次性办理）', item.label);
     await choose(page, '办理事项', action.label);

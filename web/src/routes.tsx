@@ -6,6 +6,7 @@ import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 're
 import { createBrowserRouter, Navigate, useLocation } from 'react-router';
 import { AppLayout } from './layout/AppLayout';
 import { FullPageSpin } from './components/States';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { useSession, type Role } from './session';
 
 export interface PageDef {
@@ -49,7 +50,7 @@ function Page({ def }: { def: PageDef }) {
   if (!me) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (!def.roles.includes(me.role.code)) return <Navigate to={HOME[me.role.code]} replace />;
   const Component = def.component;
-  return <Suspense fallback={<FullPageSpin />}><Component /></Suspense>;
+  return <ErrorBoundary key={location.pathname}><Suspense fallback={<FullPageSpin />}><Component /></Suspense></ErrorBoundary>;
 }
 
 function Home() {

@@ -53,7 +53,7 @@ export function AppLayout() {
         </nav>
         <Space size={narrow ? 4 : 12} wrap style={{ color: '#fff', marginInlineStart: 'auto' }}>
           <span aria-label="当前用户">
-            <Typography.Text strong style={{ color: '#fff' }}>{me.displayName}</Typography.Text>{' '}
+            <Typography.Text strong style={{ color: '#fff', display: 'inline-block', verticalAlign: 'bottom', maxWidth: narrow ? '38vw' : 320, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={me.displayName}>{me.displayName}</Typography.Text>{' '}
             <Tag color="gold" style={{ marginInlineEnd: 0 }}>{me.role.label}</Tag>
             {!narrow && <Typography.Text style={{ color: '#dbe6ff', marginInlineStart: 8 }}>{scopeText(me)}</Typography.Text>}
           </span>

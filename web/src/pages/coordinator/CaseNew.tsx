@@ -58,7 +58,7 @@ export default function CaseNew() {
           </Form.Item>
           <Form.Item label="服务事项（一次性办理）" name="itemCode" rules={[{ required: true, message: '请选择服务事项' }]}>
             <Select showSearch optionFilterProp="label" options={items.map((i) => ({ value: i.code, label: `${i.number}. ${i.label}` }))}
-              onChange={() => form.setFieldValue('actionCode', undefined)} />
+              onChange={() => { form.setFieldsValue({ actionCode: undefined, overrideReason: undefined }); setRefused(false); setError(undefined); }} />
           </Form.Item>
           <Form.Item label="办理事项" name="actionCode" rules={[{ required: true, message: '请选择办理事项' }]}
             extra={item?.eligibility ? `服务对象条件：${item.eligibility.label}` : undefined}>
