@@ -13,7 +13,7 @@ export function CallButton({ caseId, masked, guardian = false }: { caseId: strin
   const [number, setNumber] = useState<string>();
   if (!masked) return null;
   const who = guardian ? '监护人' : '';
-  if (number) return <a href={`tel:${number}`} className="ant-btn ant-btn-primary" style={{ padding: '4px 12px', borderRadius: 6 }}>拨打{who}电话 {number}</a>;
+  if (number) return <a href={`tel:${number}`} className="call-link">拨打{who}电话 {number}</a>;
   const reveal = async () => {
     setBusy(true);
     setError(undefined);

@@ -106,7 +106,10 @@ export function EvidenceContent({ evidence }: { evidence: Evidence }) {
       {media === 'video' && <video src={evidence.url} controls style={{ width: '100%', maxHeight: '70vh' }} aria-label={evidence.kind.label} />}
       {media === 'pdf' && <iframe src={evidence.url} title={evidence.kind.label} style={{ width: '100%', height: '70vh', border: '1px solid #d9d9d9' }} />}
       {media === 'other' && <Typography.Text>此类文件无法在页面中预览，请在新窗口打开或下载。</Typography.Text>}
-      <p style={{ marginTop: 8 }}><a href={evidence.url} target="_blank" rel="noreferrer">在新窗口打开</a>（sha256 {evidence.sha256.slice(0, 12)}…）</p>
+      <p style={{ marginTop: 8 }}>
+        <a href={evidence.url} target="_blank" rel="noreferrer">在新窗口打开</a>{' · '}
+        <a href={`${evidence.url}${evidence.url.includes('?') ? '&' : '?'}download=true`}>下载</a>（sha256 {evidence.sha256.slice(0, 12)}…）
+      </p>
     </div>
   );
 }
