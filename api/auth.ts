@@ -40,7 +40,7 @@ declare module 'fastify' {
   }
 }
 
-/** Paths that need a bearer token: the API and the Temporal UI's codec endpoint. */
+/** Paths that need a bearer token or a session: the API and the Temporal UI's codec endpoint. */
 export const isProtectedPath = (url: string): boolean => url.startsWith('/v1/') || url === '/v1' || url.startsWith('/codec/');
 
 /** Routes under /v1 that take no credentials (they establish or end a session themselves: api/routes/auth.ts). */
