@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findUserByName } from '../../db/queries/users';
+import { findUserByName, hashToken } from '../../db/queries/users';
 import { audit } from '../audit';
 import { AuthFailureLimiter, type AuthUser } from '../auth';
 import { PASSWORD_MAX, verifyPassword } from '../passwords';
@@ -79,6 +79,9 @@ export async function authRoutes(app: FastifyInstance, deps: Deps): Promise<void
       throw unauthorized('用户名或密码错误 Wrong username or password');
     }
     await clearLoginFailures(db, username);
+    // A login on a browser that still holds a session (another user on a shared phone) ends that one.
+    const previous = sessionSecret(request);
+    if (previous) await deleteSession(db, hashToken(previous));
     const session = await createSession(db, row.id, { now, lifetime: deps.sessions, ip: request.ip, userAgent: request.headers['user-agent'] });
     const user = await authenticateSession(db, session.secret, now, deps.sessions);
     if (!user) throw unauthorized('用户名或密码错误 Wrong username or password'); // disabled in between

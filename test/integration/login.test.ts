@@ -116,6 +116,16 @@ describe('login', () => {
     expect(await auditActions(u.id)).toContain('auth.login');
   });
 
+  it('a login on a browser that holds another session ends that session', async () => {
+    const a = await userWithPassword('worker');
+    const b = await userWithPassword('worker');
+    const first = await loggedIn(a.username, a.password);
+    const second = await login(b.username, b.password, { cookie: first.cookie });
+    expect(second.statusCode).toBe(200);
+    expect((await withSession(first, 'GET', '/v1/me')).statusCode).toBe(401);
+    expect(await stack.db.select().from(sessions).where(eq(sessions.userId, a.id))).toHaveLength(0);
+  });
+
   it('sets Secure cookies when the request came over https through the trusted proxy', async () => {
     const proxied = await buildApp({ db: stack.db, temporal: stack.client, config: { ...stack.config, TRUST_PROXY: 'true' }, now: () => clock });
     try {
