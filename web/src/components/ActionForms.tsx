@@ -6,7 +6,7 @@ import type { Dayjs } from 'dayjs';
 import { CANCEL_REASON_LABELS, CANCEL_REASONS, type CaseAction } from '../../../domain/caseFlow';
 import { DELIVERY_METHOD_LABELS } from '../../../domain/vocabulary';
 import { csrfHeaders, type CaseView } from '../api/client';
-import { postStep, stepPath, type AllowedAction } from '../lib/queries';
+import { postStep, stepPath, useRequestKeys, type AllowedAction } from '../lib/queries';
 import { shanghaiInstant } from '../lib/format';
 import { ErrorAlert, markFieldErrors } from './States';
 import { ReviewForm } from './ReviewForm';
@@ -17,12 +17,13 @@ export default function ActionModal({ view, action, onClose }: { view: CaseView;
   const [busy, setBusy] = useState(false);
   const queryClient = useQueryClient();
   const { message } = AntApp.useApp();
+  const keyFor = useRequestKeys();
 
   const submit = async (body: Record<string, unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
-      const next = await postStep(stepPath(action.action), view.id, body as never);
+      const next = await postStep(stepPath(action.action), view.id, body as never, keyFor(body));
       queryClient.setQueryData(['case', view.id], next);
       void queryClient.invalidateQueries({ queryKey: ['case', view.id] });
       void queryClient.invalidateQueries({ queryKey: ['cases'] });

@@ -5,7 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { REVIEW_DECISION_LABELS, REVIEW_DECISIONS, type ReviewDecision } from '../../../domain/caseFlow';
 import type { CaseView } from '../api/client';
-import { postStep } from '../lib/queries';
+import { postStep, useRequestKeys } from '../lib/queries';
 import { shanghaiDate } from '../lib/format';
 import { ErrorAlert, markFieldErrors } from './States';
 
@@ -16,6 +16,7 @@ export function ReviewForm({ view, onDone }: { view: CaseView; onDone?: () => vo
   const [busy, setBusy] = useState(false);
   const queryClient = useQueryClient();
   const { message } = AntApp.useApp();
+  const keyFor = useRequestKeys();
 
   const submit = async (v: { decision: ReviewDecision; missing?: string[]; supplementDueDate?: Dayjs; reason?: string; note?: string }) => {
     setBusy(true);
@@ -24,7 +25,7 @@ export function ReviewForm({ view, onDone }: { view: CaseView; onDone?: () => vo
       : v.decision === 'approve_with_missing' ? { decision: v.decision, missing: v.missing ?? [], supplementDueDate: v.supplementDueDate!.format('YYYY-MM-DD'), ...(v.note ? { note: v.note } : {}) }
         : { decision: v.decision, reason: v.reason ?? '' };
     try {
-      const next = await postStep('/v1/cases/{id}/review', view.id, body);
+      const next = await postStep('/v1/cases/{id}/review', view.id, body, keyFor(body));
       queryClient.setQueryData(['case', view.id], next);
       void queryClient.invalidateQueries({ queryKey: ['cases'] });
       message.success(`审核结果已登记：${REVIEW_DECISION_LABELS[v.decision]}`);

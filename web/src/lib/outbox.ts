@@ -9,7 +9,7 @@
  * worker to retry or discard.
  */
 import { useSyncExternalStore } from 'react';
-import { csrfHeaders, type Problem } from '../api/client';
+import { csrfHeaders, notifySessionExpired, type Problem } from '../api/client';
 import { errorMessage } from '../components/States';
 import { ApiError } from '../api/client';
 
@@ -150,6 +150,8 @@ async function sendJson(entry: OutboxEntry): Promise<SendResult> {
 
 function outcome(status: number, problem: () => Problem): SendResult {
   if (status >= 200 && status < 300) return { ok: true };
+  // The session ended: the entry waits, and the app asks the worker to log in again (then it is sent).
+  if (status === 401) notifySessionExpired();
   const error = new ApiError(status, problem());
   const retryLater = status === 0 || status === 401 || status === 408 || status === 429 || status >= 500;
   return { ok: false, retryLater, error };

@@ -1,4 +1,5 @@
 /** The server state pages share (TanStack Query keys and fetchers), and the case step requests. */
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, call, idempotencyKey, type CaseView, type paths } from '../api/client';
 import type { CaseAction } from '../../../domain/caseFlow';
@@ -45,4 +46,17 @@ export function postStep<P extends StepPath>(path: P, caseId: string, body: Step
     body: body as never,
     headers: { 'Idempotency-Key': key },
   })) as Promise<CaseView>;
+}
+
+/**
+ * Idempotency-Keys for a form: the same request sent again (after a lost answer) keeps its key and
+ * applies once; a corrected request is a new one.
+ */
+export function useRequestKeys(): (body: unknown) => string {
+  const [keys] = useState(() => new Map<string, string>());
+  return (body) => {
+    const k = JSON.stringify(body);
+    if (!keys.has(k)) keys.set(k, idempotencyKey());
+    return keys.get(k)!;
+  };
 }

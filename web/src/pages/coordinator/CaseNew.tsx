@@ -2,10 +2,10 @@
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, Card, Checkbox, Form, Input, Select, Space, Typography, App as AntApp } from 'antd';
-import { api, ApiError, call, idempotencyKey } from '../../api/client';
+import { api, ApiError, call } from '../../api/client';
 import { ErrorAlert, markFieldErrors } from '../../components/States';
 import { SubjectPicker } from '../../components/SubjectPicker';
-import { useCatalog } from '../../lib/queries';
+import { useCatalog, useRequestKeys } from '../../lib/queries';
 import { useMe } from '../../session';
 
 interface Values { subjectId: string; itemCode: string; actionCode: string; greenChannel?: boolean; notes?: string; overrideReason?: string }
@@ -18,7 +18,7 @@ export default function CaseNew() {
   const catalog = useCatalog();
   const navigate = useNavigate();
   const { message } = AntApp.useApp();
-  const [key] = useState(idempotencyKey);
+  const keyFor = useRequestKeys();
   const [error, setError] = useState<unknown>();
   const [refused, setRefused] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -29,13 +29,11 @@ export default function CaseNew() {
     setBusy(true);
     setError(undefined);
     try {
-      const created = await call(api.POST('/v1/cases', {
-        body: {
-          subjectId: v.subjectId, itemCode: v.itemCode, actionCode: v.actionCode, greenChannel: Boolean(v.greenChannel),
-          ...(v.notes ? { notes: v.notes } : {}), ...(v.overrideReason ? { override: { reason: v.overrideReason } } : {}),
-        },
-        headers: { 'Idempotency-Key': v.overrideReason ? `${key}-override` : key },
-      }));
+      const body = {
+        subjectId: v.subjectId, itemCode: v.itemCode, actionCode: v.actionCode, greenChannel: Boolean(v.greenChannel),
+        ...(v.notes ? { notes: v.notes } : {}), ...(v.overrideReason ? { override: { reason: v.overrideReason } } : {}),
+      };
+      const created = await call(api.POST('/v1/cases', { body, headers: { 'Idempotency-Key': keyFor(body) } }));
       message.success('已开案');
       void navigate(`/cases/${created.id}`);
     } catch (e) {

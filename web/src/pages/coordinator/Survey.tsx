@@ -8,9 +8,9 @@ import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Checkbox, Col, Form, Input, InputNumber, List, Radio, Result, Row, Select, Space, Tag, Typography } from 'antd';
 import { assessEligibility, assessItemEligibility, ELIGIBILITY_GROUP_LABELS, ELIGIBILITY_QUESTION_LABELS, type EligibilityAnswers, type EligibilityResult } from '../../../../domain/eligibility';
-import { api, call, idempotencyKey, type SurveyView } from '../../api/client';
+import { api, call, type SurveyView } from '../../api/client';
 import { ErrorAlert, markFieldErrors, QueryView } from '../../components/States';
-import { useCatalog, useSubject } from '../../lib/queries';
+import { useCatalog, useRequestKeys, useSubject } from '../../lib/queries';
 import { LinkButton } from '../../components/LinkButton';
 
 const YES_NO = [{ value: true, label: '是' }, { value: false, label: '否' }];
@@ -51,7 +51,9 @@ export default function Survey() {
   const catalog = useCatalog();
   const [form] = Form.useForm<Values>();
   const values = Form.useWatch([], form) as Values | undefined;
-  const [key] = useState(idempotencyKey);
+  const keyFor = useRequestKeys();
+  // When the survey was taken: when this form was opened (a resend of the same answers is the same request).
+  const [surveyedAt] = useState(() => new Date().toISOString());
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [recorded, setRecorded] = useState<SurveyView>();
@@ -79,10 +81,10 @@ export default function Survey() {
     setError(undefined);
     try {
       const body = {
-        subjectId: id!, surveyedAt: new Date().toISOString(), answers: answersOf(v),
+        subjectId: id!, surveyedAt, answers: answersOf(v),
         needs: (v.needs ?? []).filter((n) => n.itemCode && n.actionCode).map((n) => ({ itemCode: n.itemCode!, actionCode: n.actionCode!, greenChannel: Boolean(n.greenChannel), ...(n.notes ? { notes: n.notes } : {}) })),
       };
-      setRecorded(await call(api.POST('/v1/surveys', { body: body as never, headers: { 'Idempotency-Key': key } })));
+      setRecorded(await call(api.POST('/v1/surveys', { body: body as never, headers: { 'Idempotency-Key': keyFor(body) } })));
       void queryClient.invalidateQueries({ queryKey: ['subject', id] });
       void queryClient.invalidateQueries({ queryKey: ['needs', id] });
       void queryClient.invalidateQueries({ queryKey: ['cases'] });
