@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { users } from '../../db/schema';
 import { createUser } from '../../db/queries/users';
@@ -25,6 +25,8 @@ import { uniqueIdNumber } from '../support/fixtures';
 import { checkPage, launchBrowser, pngFile, screenshot, watchErrors } from './browser';
 
 const COUNTY = '640121';
+/** Waiting for the server or the page: generous, for a machine busy with the rest of the suite. */
+const POLL = { timeout: 30_000, interval: 100 };
 const PASSWORD = 'browser-test-pass-1';
 const ITEM = 'DISABILITY_CERT';
 const ACTION = 'CHANGE';
@@ -52,14 +54,15 @@ async function login(page: Page, role: keyof typeof people) {
   await page.getByLabel('用户名').fill(people[role].username);
   await page.getByLabel('密码').fill(PASSWORD);
   await page.getByRole('button', { name: '登录' }).click();
-  await expect.poll(() => page.url()).not.toContain('/login');
+  // scrypt makes a login take a moment, more so on a loaded machine.
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
 /** Picks an option of an antd Select by its visible text. */
 async function choose(page: Page, label: string | RegExp, option: string | RegExp) {
   await page.getByLabel(label).click();
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option }).first().click();
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), POLL).toBe(0);
 }
 
 async function caseView(): Promise<any> {
@@ -90,16 +93,23 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe('the console, one case from registration to 已办结', () => {
+// Each step is a person's whole task in a real browser: minutes allowed on a loaded machine (each takes seconds alone).
+describe('the console, one case from registration to 已办结', { timeout: 180_000 }, () => {
   let desk: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
     desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page = watchErrors(await desk.newPage());
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
   });
   afterAll(async () => { await desk?.close(); });
+  // A failed step leaves a picture of the desk page and what it said, to see why.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !page) return;
+    await screenshot(page, `failed-${ctx.task.name.slice(0, 40)}`).catch(() => undefined);
+    console.log(`page at failure: ${page.url()}\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 1500)}`);
+  });
 
   it('a coordinator logs in with the keyboard alone and sees who they are and today\'s figures', async () => {
     await page.goto(base);
@@ -113,8 +123,8 @@ describe('the console, one case from registration to 已办结', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /工作台/ }).waitFor();
     const header = page.getByLabel('当前用户');
-    await expect.poll(() => header.textContent()).toContain('王协调员');
-    await expect.poll(() => header.textContent()).toContain('协调员');
+    await expect.poll(() => header.textContent(), POLL).toContain('王协调员');
+    await expect.poll(() => header.textContent(), POLL).toContain('协调员');
     expect(await page.locator('body').textContent()).toContain('永宁县');
     await page.getByText('今日新开案').waitFor();
     // First Tab: the skip link; Enter moves the focus to the content.
@@ -220,7 +230,7 @@ describe('the console, one case from registration to 已办结', () => {
     // A phone whose clock is set to another zone: times are still Beijing time.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'America/Los_Angeles' });
     const w = watchErrors(await phone.newPage());
-    w.setDefaultTimeout(15_000);
+    w.setDefaultTimeout(30_000);
     try {
       await login(w, 'worker');
       await w.getByRole('heading', { name: '我的任务' }).waitFor();
@@ -236,7 +246,7 @@ describe('the console, one case from registration to 已办结', () => {
       await w.getByLabel('上门时间（北京时间）').fill(`${day}T10:00`);
       await w.getByRole('button', { name: '确认预约' }).click();
       // Sent at once (online), then shown from the case as Beijing time although the phone's zone is Los Angeles.
-      await expect.poll(async () => (await caseView()).visits.at(-1)?.scheduledAt, { timeout: 15_000 }).toBe(new Date(`${day}T10:00:00+08:00`).toISOString());
+      await expect.poll(async () => (await caseView()).visits.at(-1)?.scheduledAt, POLL).toBe(new Date(`${day}T10:00:00+08:00`).toISOString());
       await w.locator('strong').filter({ hasText: `${day.replaceAll('-', '/')} 10:00` }).waitFor();
       await checkPage(w, '11-worker-task');
 
@@ -302,7 +312,7 @@ describe('the console, one case from registration to 已办结', () => {
   it('a reviewer views the evidence and approves; the delivery is recorded and the case shows 已办结 with its timeline', async () => {
     const reviewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const r = watchErrors(await reviewerContext.newPage());
-    r.setDefaultTimeout(15_000);
+    r.setDefaultTimeout(30_000);
     try {
       await login(r, 'reviewer');
       await r.getByRole('heading', { name: /审核队列/ }).waitFor();
@@ -314,13 +324,13 @@ describe('the console, one case from registration to 已办结', () => {
         await tab.click();
         const img = r.locator('.ant-card').filter({ hasText: '佐证材料' }).locator('img').first();
         await img.waitFor();
-        await expect.poll(() => img.evaluate((el: any) => el.complete && el.naturalWidth > 0)).toBe(true);
+        await expect.poll(() => img.evaluate((el: any) => el.complete && el.naturalWidth > 0), POLL).toBe(true);
       }
       await checkPage(r, '16-review');
       await r.locator('label.ant-radio-button-wrapper').filter({ hasText: /^审核通过$/ }).click();
       await r.getByRole('button', { name: '提交审核意见' }).click();
       await r.getByText(/审核结果已登记/).waitFor();
-      await expect.poll(async () => (await caseView()).step.code).toBe('delivery');
+      await expect.poll(async () => (await caseView()).step.code, POLL).toBe('delivery');
     } finally {
       await reviewerContext.close();
     }
