@@ -269,6 +269,7 @@ describe('the console, one case from registration to 已办结', { timeout: 180_
       await w.getByText('随附佐证材料 3 项：照片、材料、签字确认').waitFor();
       await w.getByRole('button', { name: '提交上门结果' }).click();
       await w.getByText('本案有 4 项待发送').waitFor();
+      await w.getByText('已保存在本机：1 个文件，联网后自动上传').first().waitFor();
       await screenshot(w, '12-worker-offline');
       expect(received.slice(before)).toEqual([]);
 

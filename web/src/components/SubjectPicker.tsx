@@ -17,6 +17,7 @@ export function SubjectPicker({ value, onChange, exclude }: { value?: string; on
       placeholder="输入姓名查找" notFoundContent={term ? (found.isFetching ? '正在查找…' : '未找到') : '输入姓名查找'}
       options={(found.data?.items ?? []).filter((s) => s.id !== exclude).map((s) => ({ value: s.id, label: `${s.name}（${s.idNumber}，${s.county.label}${s.community ? ` ${s.community}` : ''}）` }))}
       aria-label="查找服务对象"
+      style={{ width: '100%', minWidth: 240 }}
     />
   );
 }

@@ -35,7 +35,7 @@ export default function SubjectDetail() {
           <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} items={[
             { key: 'id', label: '身份证号码', children: s.idNumber },
             { key: 'sex', label: '性别', children: s.sex.label },
-            { key: 'birth', label: '出生日期', children: s.birthDate ?? (s.age !== null ? `${s.age} 岁` : '（已遮蔽）') },
+            { key: 'birth', label: '出生日期 / 年龄', children: s.birthDate ? `${s.birthDate}${s.age !== null ? `（${s.age} 岁）` : ''}` : s.age !== null ? `${s.age} 岁（出生日期已遮蔽）` : '（已遮蔽）' },
             { key: 'cert', label: '残疾人证', children: s.certificate ? `${s.certificate.number}${s.certificate.category ? ` · ${s.certificate.category.label}` : ''}${s.certificate.grade ? ` · ${s.certificate.grade.label}` : ''}` : '—' },
             { key: 'addr', label: '住址', children: [s.county.label, s.township, s.community, s.address].filter(Boolean).join(' ') },
             { key: 'phone', label: '联系电话', children: s.phone ?? '—' },

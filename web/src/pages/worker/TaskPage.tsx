@@ -119,11 +119,13 @@ function EvidenceCard({ c }: { c: CaseView }) {
     const sha256 = await sha256Hex(file);
     await enqueue({ key: idempotencyKey(), kind: 'evidence', label: `上传${EVIDENCE_KIND_LABELS[k]}：${name}`, userId: me.id, caseId: c.id, path: `/v1/cases/${c.id}/evidence`, file, fileName: name, sha256, evidenceKind: k });
   };
-  const onFiles = async (files: FileList | null) => {
-    if (!files?.length) return;
+  const onFiles = async (picked: FileList | null) => {
+    // Taken now: the input is cleared for the next photo while these are being stored.
+    const files = Array.from(picked ?? []);
+    if (!files.length) return;
     setBusy(true);
     try {
-      for (const f of Array.from(files)) await add(f, f.name, f.type.startsWith('video/') ? 'video' : f.type === 'application/pdf' ? 'document' : kind);
+      for (const f of files) await add(f, f.name, f.type.startsWith('video/') ? 'video' : f.type === 'application/pdf' ? 'document' : kind);
       message.success(navigator.onLine ? `已加入上传：${files.length} 个文件` : `已保存在本机：${files.length} 个文件，联网后自动上传`);
     } finally {
       setBusy(false);
