@@ -44,6 +44,12 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Failed authentications (no, unknown, expired or revoked token) per minute per client address before 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** The built browser console (web/, `npm run web:build`), served at `/`; default: web/dist of this checkout (or of the production build). */
+  CONSOLE_DIR: z.string().optional(),
+  /** Console sessions end after this many idle minutes (sliding) ... */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /** ... and at the latest this many hours after login. */
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
   /** Records one user may see unmasked (ID numbers, phones; decoded workflows) in any 24 hours. */
   UNMASK_QUOTA_PER_DAY: z.coerce.number().int().positive().default(200),
   /** Exact ID-number searches one user may make per hour. */

@@ -11,7 +11,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', '.test-data/**', 'db/migrations/**', 'web/vendor/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', '.test-data/**', 'db/migrations/**', 'web/vendor/**', 'web/dist/**', 'web/src/api/schema.d.ts', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,6 +29,11 @@ export default tseslint.config(
     files: ['web/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The console (web/src, its own web/tsconfig.json): browser code.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['eslint.config.js'],

@@ -14,7 +14,10 @@ import { AuthFailureLimiter, authFailureGuard, authPlugin, isProtectedRequest, l
 import { metricsPlugin } from './metrics';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
 import { requestContextPlugin, requestId } from './requestContext';
+import { consoleDir, consoleFallback, consolePlugin } from './console';
+import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
+import { sessionLifetime } from './sessions';
 import { healthRoutes } from './routes/health';
 import { v1Routes } from './routes';
 import type { AppDeps } from './types';
@@ -38,13 +41,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.onRoute) app.addHook('onRoute', (route) => deps.onRoute!(route as RouteOptions));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  const consoleFiles = consoleDir(deps.config.CONSOLE_DIR);
+  registerErrorHandler(app, consoleFallback(consoleFiles));
   // First, so that every later hook (rate limit, auth) runs inside the request's span and is counted.
   await app.register(requestContextPlugin);
   await app.register(metricsPlugin, { db: deps.db, temporal: deps.temporal, now });
 
-  // Hardening. Security headers on every response (CSP, nosniff, frame-ancestors, HSTS, …).
-  await app.register(helmet, { global: true });
+  // Hardening. Security headers on every response (CSP, nosniff, frame-ancestors, HSTS, …). The CSP is
+  // the console's (api/console.ts): everything from its own origin; inline styles (Ant Design's CSS-in-JS);
+  // blob: images and media (a photo or video previewed before upload); no inline scripts, no plugins.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+        manifestSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'self'"],
+        // Plain http on a workstation (npm run dev) must not be upgraded; behind the proxy HSTS keeps https.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
   // CORS is off unless origins are configured: CORS_ORIGINS for the API; the codec endpoint also admits
   // the Temporal UI's origin (TEMPORAL_UI_URL), with credentials, for its remote decoding.
   const apiOrigins = listOrigins(deps.config.CORS_ORIGINS);
@@ -62,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   // Failed authentication is limited per client address, before the rate limiter looks any token up.
   const authFailures = new AuthFailureLimiter(deps.config.AUTH_FAILURES_PER_MINUTE);
+  const sessions = sessionLifetime(deps.config);
   await app.register(authFailureGuard, { limiter: authFailures });
   // Rate limit per token (per IP without a valid one), counted before the route runs.
   await app.register(rateLimit, {
@@ -70,8 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeWindow: 60_000,
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
     keyGenerator: async (request) => {
-      const user = await lookupUser(deps.db, request, now).catch(() => undefined);
-      return user ? `token:${user.tokenId}` : `ip:${request.ip}`;
+      const user = await lookupUser(deps.db, request, now, sessions).catch(() => undefined);
+      return user?.tokenId ? `token:${user.tokenId}` : user?.session ? `session:${user.session.id}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, ctx) => new HttpProblem(
       429, '请求过于频繁 Too Many Requests', `每分钟最多 ${ctx.max} 次请求，请在 ${ctx.after} 后重试 Limit ${ctx.max}/min; retry after ${ctx.after}`,
@@ -96,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(authPlugin, { db: deps.db, now, limiter: authFailures });
+  await app.register(authPlugin, { db: deps.db, now, limiter: authFailures, sessions });
   // Whatever the API and the codec endpoint answer may carry personal data: no cache may keep it,
   // unless a route says otherwise (the catalog, which holds none).
   app.addHook('onSend', async (request, reply, payload) => {
@@ -107,8 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.db, limits: { unmaskPerDay: deps.config.UNMASK_QUOTA_PER_DAY, idSearchPerHour: deps.config.ID_SEARCH_PER_HOUR },
   });
   await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(consolePlugin, { dir: consoleFiles });
   await app.register(async (scope) => codecRoutes(scope, { ...deps, now }), { prefix: '/codec' });
   for (const routes of v1Routes) await app.register(async (scope) => routes(scope, { ...deps, now }), { prefix: '/v1' });
+  await app.register(async (scope) => authRoutes(scope, { ...deps, now, limiter: authFailures, sessions }), { prefix: '/v1' });
   return app;
 }
 

@@ -88,6 +88,30 @@ export async function revealPersonalData(
   return true;
 }
 
+/** The audit action of reading the full phones of one's own assigned cases' subjects (我的任务). */
+export const ASSIGNED_CONTACTS_ACTION = 'personal_data.assigned_contacts';
+
+/**
+ * Decides whether 我的任务 may show the full phones of the subjects of the caller's own open assigned
+ * cases, and audits it when it does. A worker phones the people they are to visit (tap to call), so
+ * the one-record-per-request rule of lists does not apply here: the list is only their own assignments,
+ * never a county's roster. Not asked: masked. Asked by a role that may never unmask: 403. Otherwise an
+ * audit record naming the subjects (its own action, outside the daily unmask quota, which guards
+ * browsing beyond one's work).
+ */
+export async function revealAssignedContacts(db: Db, request: FastifyRequest, user: AuthUser, subjectIds: string[]): Promise<boolean> {
+  if (!wantsUnmask(request)) return false;
+  if (!mayUnmask(user)) {
+    throw forbidden(`当前角色（${ROLE_LABELS[user.role]}）不能查看完整的电话 Your role may not see unmasked personal data`);
+  }
+  if (subjectIds.length === 0) return true;
+  await audit(db, {
+    user, action: ASSIGNED_CONTACTS_ACTION, resourceType: 'subjects', ip: request.ip,
+    detail: { route: request.routeOptions.url, ids: subjectIds.slice(0, 500), count: subjectIds.length },
+  });
+  return true;
+}
+
 /** Records this user unmasked in the last 24 hours (from the audit log, in the database's clock: one per record read or workflow decoded). */
 async function unmaskedRecently(db: Db, userId: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`coalesce(sum(coalesce((${auditLog.detail}->>'count')::int, 1)), 0)::int` }).from(auditLog)

@@ -1,6 +1,8 @@
 /**
- * Who may do what. Bearer tokens (stored as SHA-256 hashes), roles, and scopes (county codes and
- * departments; city-level users see all counties). Out-of-scope resources answer 404, never 403.
+ * Who may do what. Two ways in: bearer tokens (API clients; stored as SHA-256 hashes) and console
+ * sessions (a cookie from POST /v1/auth/login, with CSRF double submit on unsafe methods: api/sessions.ts).
+ * Roles, and scopes (county codes and departments; city-level users see all counties). Out-of-scope
+ * resources answer 404, never 403.
  */
 import { and, eq, gt, inArray, isNull, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,6 +11,7 @@ import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
 import { hashToken } from '../db/queries/users';
 import { forbidden, HttpProblem, unauthorized } from './problem';
+import { authenticateSession, authUserOf, csrfMatches, sessionSecret, type SessionLifetime } from './sessions';
 import { ROLES, ROLE_LABELS, type Role } from '../domain/vocabulary';
 
 /** The roles are part of the one vocabulary (domain/vocabulary); re-exported for the modules that check them. */
@@ -23,7 +26,10 @@ export interface AuthUser {
   counties: string[];
   departments: string[];
   cityLevel: boolean;
-  tokenId: string;
+  /** The bearer token this request used (API clients). */
+  tokenId?: string;
+  /** The console session this request used (cookie), with its CSRF token. */
+  session?: { id: string; csrfToken: string };
 }
 
 declare module 'fastify' {
@@ -34,8 +40,14 @@ declare module 'fastify' {
   }
 }
 
-/** Paths that need a bearer token: the API and the Temporal UI's codec endpoint. */
+/** Paths that need a bearer token or a session: the API and the Temporal UI's codec endpoint. */
 export const isProtectedPath = (url: string): boolean => url.startsWith('/v1/') || url === '/v1' || url.startsWith('/codec/');
+
+/** Routes under /v1 that take no credentials (they establish or end a session themselves: api/routes/auth.ts). */
+export const SESSION_ROUTES: ReadonlySet<string> = new Set(['/v1/auth/login', '/v1/auth/logout']);
+
+/** Methods a cross-site page could not use to change anything; every other one needs the CSRF header with a session. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Whether a request needs a bearer token, judged on the path the router matched (`/%761/catalog` is
@@ -143,11 +155,16 @@ export function currentUser(request: FastifyRequest): AuthUser {
   return request.user;
 }
 
+/** Why this user's role may not do what needs one of `roles` (Chinese), or undefined when it may. */
+export function roleRefusal(user: AuthUser, roles: readonly Role[]): string | undefined {
+  return roles.includes(user.role) ? undefined : `此操作需要以下角色之一：${roles.map((r) => ROLE_LABELS[r]).join('、')}`;
+}
+
 /** A preHandler that admits only the given roles. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest) => {
-    const user = currentUser(request);
-    if (!roles.includes(user.role)) throw forbidden(`此操作需要以下角色之一：${roles.map((r) => ROLE_LABELS[r]).join('、')}`);
+    const why = roleRefusal(currentUser(request), roles);
+    if (why) throw forbidden(why);
   };
 }
 
@@ -174,18 +191,20 @@ export async function authenticate(db: Db, token: string, now: Date): Promise<Au
     await db.update(apiTokens).set({ lastUsedAt: now })
       .where(and(eq(apiTokens.id, row.tokenId), or(isNull(apiTokens.lastUsedAt), lte(apiTokens.lastUsedAt, threshold))));
   }
-  const u = row.user;
-  return {
-    id: u.id, username: u.username, displayName: u.displayName, role: u.role as Role,
-    counties: u.counties, departments: u.departments, cityLevel: u.cityLevel, tokenId: row.tokenId,
-  };
+  return { ...authUserOf(row.user), tokenId: row.tokenId };
 }
 
-/** The user behind a request's bearer token, looked up once per request (undefined: none or invalid). */
-export function lookupUser(db: Db, request: FastifyRequest, now: () => Date): Promise<AuthUser | undefined> {
+/**
+ * The user behind a request's bearer token or, without one, its session cookie, looked up once per
+ * request (undefined: none or invalid). A bearer token wins: browsers never send one by themselves.
+ */
+export function lookupUser(db: Db, request: FastifyRequest, now: () => Date, lifetime: SessionLifetime): Promise<AuthUser | undefined> {
   if (!request.authLookup) {
     const token = bearerToken(request);
-    request.authLookup = token ? authenticate(db, token, now()) : Promise.resolve(undefined);
+    const secret = token ? undefined : sessionSecret(request);
+    request.authLookup = token ? authenticate(db, token, now())
+      : secret ? authenticateSession(db, secret, now(), lifetime)
+      : Promise.resolve(undefined);
   }
   return request.authLookup;
 }
@@ -205,15 +224,30 @@ export const authFailureGuard = fp(async (app: FastifyInstance, opts: { limiter:
   });
 }, { name: 'doorstep-auth-failures' });
 
-/** Requires a valid bearer token on every route under /v1 and on the codec endpoint. */
-export const authPlugin = fp(async (app: FastifyInstance, opts: { db: Db; now: () => Date; limiter: AuthFailureLimiter }) => {
+/** A stale session cookie: the console sends the user back to the login page on this type. */
+export const sessionExpired = () => new HttpProblem(401, '未认证 Unauthorized', '登录已过期，请重新登录', undefined, {
+  type: 'https://doorstep.example/problems/session-expired',
+});
+
+/**
+ * Requires a valid bearer token or session on every route under /v1 (but login and logout) and on the
+ * codec endpoint; a session's unsafe requests must carry the CSRF header (403 otherwise).
+ */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { db: Db; now: () => Date; limiter: AuthFailureLimiter; sessions: SessionLifetime }) => {
   app.addHook('onRequest', async (request) => {
     if (!isProtectedRequest(request)) return;
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials by design
-    const user = bearerToken(request) ? await lookupUser(opts.db, request, opts.now) : undefined;
+    if (request.routeOptions.url !== undefined && SESSION_ROUTES.has(request.routeOptions.url)) return;
+    const token = bearerToken(request);
+    const secret = token ? undefined : sessionSecret(request);
+    const user = token || secret ? await lookupUser(opts.db, request, opts.now, opts.sessions) : undefined;
     if (!user) {
       opts.limiter.fail(request.ip);
-      throw bearerToken(request) ? unauthorized('访问令牌无效、已过期或已吊销 The token is invalid, expired or revoked') : unauthorized();
+      if (token) throw unauthorized('访问令牌无效、已过期或已吊销 The token is invalid, expired or revoked');
+      throw secret ? sessionExpired() : unauthorized('需要登录或有效的访问令牌 Log in, or send a valid bearer token');
+    }
+    if (user.session && !SAFE_METHODS.has(request.method) && !csrfMatches(request, user.session.csrfToken)) {
+      throw forbidden('缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试 Missing or wrong X-CSRF-Token');
     }
     request.user = user;
   });

@@ -56,8 +56,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** Registers the one error handler and the 404 handler. */
-export function registerErrorHandler(app: FastifyInstance): void {
+/**
+ * Registers the one error handler and the 404 handler; `fallback` may answer a not-found request first
+ * (the console's client-side routes, api/console.ts), returning undefined when it does not.
+ */
+export function registerErrorHandler(app: FastifyInstance, fallback?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined): void {
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) {
       return send(reply, error.status, { title: error.title, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extra ?? {}) });
@@ -87,5 +90,6 @@ export function registerErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error, path: request.url.split('?')[0], method: request.method }, 'unhandled error');
     return send(reply, 500, { title: '服务器内部错误 Internal Server Error', detail: `请求编号 ${request.id}` });
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 404, { title: '未找到 Not Found', detail: `${request.method} ${request.url.split('?')[0]} 不存在` }));
+  app.setNotFoundHandler((request, reply) => fallback?.(request, reply)
+    ?? send(reply, 404, { title: '未找到 Not Found', detail: `${request.method} ${request.url.split('?')[0]} 不存在` }));
 }

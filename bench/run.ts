@@ -18,6 +18,7 @@ const LOADERS: Record<BenchId, () => Promise<Benchmark>> = {
   B4: async () => (await import('./b4Export')).b4Export,
   B5: async () => (await import('./b5Statistics')).b5Statistics,
   B6: async () => (await import('./b6Import')).b6Import,
+  B7: async () => (await import('./b7Console')).b7Console,
 };
 
 const TARGETS: Record<BenchId, { name: string; target: Figure['target']; unit: string }> = {
@@ -27,6 +28,7 @@ const TARGETS: Record<BenchId, { name: string; target: Figure['target']; unit: s
   B4: { name: 'ledger XLSX export', target: { kind: 'max', max: 10 }, unit: 's' },
   B5: { name: 'quarterly statistics', target: { kind: 'max', max: 0.5 }, unit: 's' },
   B6: { name: 'roster dry run (100k rows)', target: { kind: 'max', max: 60 }, unit: 's' },
+  B7: { name: 'worker first load: JS gzipped', target: { kind: 'max', max: 300 }, unit: 'KB' },
 };
 
 export interface RunResult { runId: string; figures: Figure[]; notes: string[]; file?: string }

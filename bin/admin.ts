@@ -8,6 +8,7 @@
  *   npm run admin -- token:revoke --username li [--token-id <id> | --all]
  *   npm run admin -- user:disable --username li      (user:enable to undo)
  *   npm run admin -- user:list
+ *   npm run admin -- set-password li              (the password from stdin: `echo '…' | npm run admin -- set-password li`)
  *   npm run admin -- key:generate [--id k2]          (a new PAYLOAD_KEYS entry)
  */
 import { parseArgs } from 'node:util';
@@ -19,10 +20,13 @@ import { createUser, findUserByName, issueToken, listTokens, listUsers, revokeAl
 import { COUNTY_CODES } from '../domain/counties';
 import { DEPARTMENT_CODES } from '../domain/departments';
 import { generatePayloadKey } from '../temporal/codec';
+import { hashPassword, passwordProblem } from '../api/passwords';
+import { storePassword } from '../api/sessions';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   user:create   --username U --name 显示名 --role ${ROLES.join('|')} (--county C ... | --city) [--department D ...] [--token] [--days N]
   user:list
+  set-password  U                (reads the new console password from stdin; ends U's sessions, lifts a lockout)
   user:disable  --username U
   user:enable   --username U
   token:issue   --username U [--label L] [--days N]
@@ -72,6 +76,19 @@ function printToken(username: string, t: { id: string; token: string }, expiresA
   console.log(`token for ${username} (id ${t.id}, expires ${expiresAt.toISOString()}) — shown once, store it now:\n${t.token}`);
 }
 
+/** The new password: the first line of stdin (a prompt on stderr when stdin is a terminal). */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('new password (one line): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (process.stdin.isTTY && chunk.includes(10)) break;
+  }
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+  if (!line) throw new UsageError('no password on stdin');
+  return line;
+}
+
 async function run(db: Db, command: string): Promise<void> {
   switch (command) {
     case 'user:create': {
@@ -99,6 +116,16 @@ async function run(db: Db, command: string): Promise<void> {
         console.log([u.username.padEnd(24), u.role.padEnd(12), scope.padEnd(24), (u.departments.join(',') || '*').padEnd(20), u.disabled ? 'DISABLED' : ''].join(' '));
       }
       console.log(`${rows.length} user(s)`);
+      return;
+    }
+    case 'set-password':
+    case 'user:password': {
+      const u = await userByName(db, need(positionals[1] ?? values.username, 'username (set-password <username>)'));
+      const password = await readPassword();
+      const why = passwordProblem(password, u.username);
+      if (why) throw new UsageError(`password refused: ${why}`);
+      await storePassword(db, u, await hashPassword(password));
+      console.log(`password of ${u.username} set (its console sessions are ended, any login lockout lifted)`);
       return;
     }
     case 'user:disable':

@@ -8,6 +8,8 @@
  *   (copied here) and the worker finds OUT_DIR/workflows*.bundle.js.
  * - The Temporal workflow code, bundled once: OUT_DIR/workflows.bundle.js, and
  *   OUT_DIR/workflows-traced.bundle.js with the OpenTelemetry workflow interceptors.
+ * - The browser console (web/, Vite) into OUT_DIR/web/dist, where the compiled API serves it from
+ *   (api/console.ts DEFAULT_CONSOLE_DIR, mirrored like every import.meta.dirname).
  *
  * Run: `node dist/bin/api.js`, `node dist/bin/worker.js` (no tsx, no TypeScript at run time).
  */
@@ -17,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../temporal/client';
+import { buildConsole } from '../web/build';
 import { WORKFLOW_INTERCEPTORS } from '../temporal/telemetry';
 
 const root = resolve(import.meta.dirname, '..');
@@ -84,5 +87,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const outDir = resolve(process.argv[2] ?? resolve(root, 'dist'));
   const t0 = Date.now();
   await compile({ outDir });
+  await buildConsole(resolve(outDir, 'web', 'dist'));
   console.log(`build: ${relative(process.cwd(), outDir) || '.'} in ${Date.now() - t0} ms`);
 }

@@ -1,23 +1,40 @@
 /**
  * Demo data, loaded once into an empty database: one user of each role (with fixed, DEMO-ONLY
- * tokens printed at start), a few subjects across the counties, and cases opened through the API.
+ * tokens and console passwords printed at start), a few subjects across the counties, and cases
+ * opened through the API (two of them assigned to the demo worker, one with a visit booked).
  */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { subjects } from '../db/schema';
+import { subjects, users } from '../db/schema';
+import { hashPassword } from '../api/passwords';
 import { createUser, issueToken } from '../db/queries/users';
 import { makeIdNumber } from '../domain/idNumber';
+import { addDaysToDate, shanghaiDate, startOfShanghaiDay } from '../domain/calendar';
 import { makeCertificateNumber } from '../domain/certificateNumber';
 
-/** DEMO ONLY: well-known tokens so a newcomer can try the API with curl. Never use in production. */
+/**
+ * DEMO ONLY: well-known tokens (to try the API with curl) and console passwords (to log in at /).
+ * Never use in production.
+ */
 export const DEMO_USERS = [
-  { username: 'demo-coordinator', displayName: '示例协调员（兴庆区残联）', role: 'coordinator', counties: ['640104'], departments: [], token: 'demo-coordinator-token' },
-  { username: 'demo-worker', displayName: '示例上门工作人员（兴庆区残联）', role: 'worker', counties: ['640104'], departments: ['DPF'], token: 'demo-worker-token' },
-  { username: 'demo-reviewer', displayName: '示例审核员（兴庆区残联）', role: 'reviewer', counties: ['640104'], departments: ['DPF'], token: 'demo-reviewer-token' },
-  { username: 'demo-supervisor', displayName: '示例督导（市残联领导小组办公室）', role: 'supervisor', counties: [], departments: [], cityLevel: true, token: 'demo-supervisor-token' },
-  { username: 'demo-admin', displayName: '示例管理员', role: 'admin', counties: [], departments: [], cityLevel: true, token: 'demo-admin-token' },
+  { username: 'demo-coordinator', displayName: '示例协调员（兴庆区残联）', role: 'coordinator', counties: ['640104'], departments: [], token: 'demo-coordinator-token', password: 'demo-pass-coordinator' },
+  { username: 'demo-worker', displayName: '示例上门工作人员（兴庆区残联）', role: 'worker', counties: ['640104'], departments: ['DPF'], token: 'demo-worker-token', password: 'demo-pass-worker' },
+  { username: 'demo-reviewer', displayName: '示例审核员（兴庆区残联）', role: 'reviewer', counties: ['640104'], departments: ['DPF'], token: 'demo-reviewer-token', password: 'demo-pass-reviewer' },
+  { username: 'demo-supervisor', displayName: '示例督导（市残联领导小组办公室）', role: 'supervisor', counties: [], departments: [], cityLevel: true, token: 'demo-supervisor-token', password: 'demo-pass-supervisor' },
+  { username: 'demo-admin', displayName: '示例管理员', role: 'admin', counties: [], departments: [], cityLevel: true, token: 'demo-admin-token', password: 'demo-pass-admin' },
 ] as const;
+
+/**
+ * Gives the demo users that have no password yet their demo password (a database loaded before console
+ * logins existed); users with a password of their own keep it.
+ */
+export async function ensureDemoPasswords(db: Db): Promise<void> {
+  for (const u of DEMO_USERS) {
+    await db.update(users).set({ passwordHash: await hashPassword(u.password) })
+      .where(and(eq(users.username, u.username), isNull(users.passwordHash)));
+  }
+}
 
 const DEMO_SUBJECTS = [
   { id: 'demo-subject-1', name: '张桂兰', county: '640104', township: '富宁街街道', community: '丽景社区', birthDate: '1958-03-12', sequence: 122, category: 4, grade: 1 },
@@ -39,6 +56,7 @@ export async function loadDemoData(db: Db, app: FastifyInstance): Promise<boolea
     const id = await createUser(db, { ...u, counties: [...u.counties], departments: [...u.departments] });
     await issueToken(db, id, { token: u.token, label: 'demo' });
   }
+  await ensureDemoPasswords(db);
   for (const s of DEMO_SUBJECTS) {
     const idNumber = makeIdNumber({ regionCode: s.county, birthDate: s.birthDate, sequence: s.sequence });
     await db.insert(subjects).values({
@@ -52,13 +70,20 @@ export async function loadDemoData(db: Db, app: FastifyInstance): Promise<boolea
     // The answers a coordinator would record at opening: both people cannot travel and have no capable carer.
     { subjectId: 'demo-subject-1', itemCode: 'DISABILITY_CERT', actionCode: 'RENEW', answers: { limitedMobility: true, noCapableCarer: true } },
     { subjectId: 'demo-subject-2', itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', greenChannel: true, answers: { limitedMobility: true, noCapableCarer: true } },
+    { subjectId: 'demo-subject-2', itemCode: 'DISABILITY_CERT', actionCode: 'REISSUE', answers: { limitedMobility: true, noCapableCarer: true } },
   ];
-  for (const [i, body] of demoCases.entries()) {
-    const res = await app.inject({
-      method: 'POST', url: '/v1/cases', payload: body,
-      headers: { authorization: 'Bearer demo-coordinator-token', 'idempotency-key': `demo-case-${i}` },
-    });
-    if (res.statusCode >= 300) throw new Error(`demo case ${i}: ${res.statusCode} ${res.body}`);
-  }
+  const asCoordinator = async (url: string, payload: object, key: string) => {
+    const res = await app.inject({ method: 'POST', url, payload, headers: { authorization: 'Bearer demo-coordinator-token', 'idempotency-key': key } });
+    if (res.statusCode >= 300) throw new Error(`demo data ${url}: ${res.statusCode} ${res.body}`);
+    return res.json() as { id: string };
+  };
+  const opened = [];
+  for (const [i, body] of demoCases.entries()) opened.push(await asCoordinator('/v1/cases', body, `demo-case-${i}`));
+  // The demo worker's 我的任务: the two 残联 cases assigned to them, one visit booked for tomorrow 09:30 (Beijing time).
+  const [worker] = await db.select({ id: users.id }).from(users).where(eq(users.username, 'demo-worker'));
+  for (const i of [0, 2]) await asCoordinator(`/v1/cases/${opened[i].id}/assign`, { assignee: worker.id }, `demo-assign-${i}`);
+  const tomorrow = addDaysToDate(shanghaiDate(new Date()), 1);
+  const visitAt = new Date(startOfShanghaiDay(tomorrow).getTime() + 9.5 * 3_600_000).toISOString();
+  await asCoordinator(`/v1/cases/${opened[0].id}/schedule-visit`, { scheduledAt: visitAt }, 'demo-visit-0');
   return true;
 }

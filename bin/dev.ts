@@ -1,8 +1,8 @@
 /**
  * bin/dev: the whole stack on embedded defaults, in one process tree.
  * Temporal dev server (SQLite file in DATA_DIR, Web UI on) unless TEMPORAL_ADDRESS is set;
- * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the API;
- * demo data once. Ctrl-C stops everything; a restart keeps every case.
+ * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the console
+ * (built when stale); the API; demo data once. Ctrl-C stops everything; a restart keeps every case.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,8 +22,9 @@ import { startDevServer, type RunningServer } from '../temporal/devServer';
 import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
-import { DEMO_USERS, loadDemoData } from './demoData';
+import { DEMO_USERS, ensureDemoPasswords, loadDemoData } from './demoData';
 import { installShutdown } from './shutdown';
+import { ensureConsoleBuilt } from '../web/build';
 
 const config = loadConfig({ DEMO_DATA: 'true', ...process.env });
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'dev' });
@@ -110,6 +111,8 @@ try {
   const temporal = await connectClient(target);
   stops.push(() => temporal.connection.close());
   await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, notifications: true });
+  // The console (web/): built when missing or older than its sources, then served at / by the API.
+  await ensureConsoleBuilt((m) => logger.info(m));
   const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: quiet });
   stops.push(() => app.close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
@@ -119,10 +122,14 @@ try {
   if (metrics) stops.push(() => metrics.close());
   await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 
-  if (config.DEMO_DATA && (await loadDemoData(db, app))) logger.info('demo data loaded');
+  if (config.DEMO_DATA) {
+    if (await loadDemoData(db, app)) logger.info('demo data loaded');
+    else await ensureDemoPasswords(db);
+  }
 
   console.log(`
 doorstep 上门代办 is running
+  Console 控制台  ${api}/
   API            ${api}/v1
   OpenAPI docs   ${api}/docs
   Ready check    ${api}/readyz
@@ -131,8 +138,8 @@ doorstep 上门代办 is running
   Temporal       ${temporalAddress}
   PostgreSQL     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
 
-Demo tokens (DEMO ONLY):
-${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} ${u.token}`).join('\n')}
+Demo users (DEMO ONLY): log in to the console with username + password, or call the API with the token
+${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} username ${u.username.padEnd(17)} password ${u.password.padEnd(21)} token ${u.token}`).join('\n')}
 
   curl -H 'Authorization: Bearer demo-coordinator-token' ${api}/v1/cases/<id>
 Press Ctrl-C to stop.`);

@@ -324,8 +324,37 @@ export const users = pgTable('users', {
   departments: jsonb('departments').$type<string[]>().notNull().default([]),
   cityLevel: boolean('city_level').notNull().default(false),
   disabled: boolean('disabled').notNull().default(false),
+  /** scrypt hash of the console password (api/passwords.ts format), null: no password login. */
+  passwordHash: text('password_hash'),
+  passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
   ...timestamps,
 }, (t) => [uniqueIndex('users_username_uq').on(t.username)]);
+
+/**
+ * Console sessions (api/sessions.ts): the row is the session; the cookie carries a secret whose
+ * SHA-256 is the id. Idle expiry slides with last_seen_at; expires_at is the absolute end.
+ */
+export const sessions = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  ip: text('ip'),
+  userAgent: text('user_agent'),
+}, (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)]);
+
+/**
+ * Failed password logins per username (known or not, so that both answer alike): the count within the
+ * current window and, once past the limit, until when the username is locked (api/sessions.ts).
+ */
+export const loginFailures = pgTable('login_failures', {
+  username: text('username').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+});
 
 /** Bearer tokens, stored as SHA-256 hashes only. */
 export const apiTokens = pgTable('api_tokens', {
@@ -543,3 +572,4 @@ export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;
 export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;

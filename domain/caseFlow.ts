@@ -217,6 +217,22 @@ export interface CaseSituation {
 }
 
 /**
+ * The permission rules' view of a case's state (the view the workflow's update validators build
+ * before they call whyNot): a delivery waits for receipt when it is dispatched and not received;
+ * documents are outstanding while a 容缺后补 supplement is not fully supplied.
+ */
+export function situationOf(s: {
+  status: CaseStatus; step: CaseStep; onHold: boolean; greenChannel: boolean; assignee?: string;
+  delivery?: { receivedAt?: string }; supplement?: { status: string };
+}): CaseSituation {
+  return {
+    status: s.status, step: s.step, onHold: s.onHold, greenChannel: s.greenChannel, assignee: s.assignee,
+    awaitingReceipt: s.delivery !== undefined && s.delivery.receivedAt === undefined,
+    supplementOutstanding: s.supplement !== undefined && s.supplement.status !== 'supplied',
+  };
+}
+
+/**
  * Why `action` is not allowed now (a Chinese sentence for the 409), or undefined when it is.
  * The workflow's update validators call this, so the API and the workflow agree.
  */

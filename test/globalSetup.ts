@@ -13,6 +13,7 @@ import { registerSearchAttributes, startDevServer, startTimeSkippingServer, type
 import { workflowsPath } from '../temporal/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
 import { TEST_WORKERS } from '../vitest.config';
+import { ensureConsoleBuilt } from '../web/build';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,10 +44,12 @@ export default async function setup(project: TestProject) {
     await embedded?.stop();
   });
 
-  const [dev, ...timeSkipping] = await Promise.all([
+  const [, dev, ...timeSkipping] = await Promise.all([
+    // The console the browser tests (test/browser) load: web/dist, rebuilt when its sources changed.
+    ensureConsoleBuilt((msg) => console.log(msg)),
     startDevServer({ searchAttributes: SEARCH_ATTRIBUTE_KEYS }),
     ...Array.from({ length: TEST_WORKERS }, () => startTimeSkippingServer()),
-  ]) as RunningServer[];
+  ]) as [string, ...RunningServer[]];
   stops.push(dev.stop, ...timeSkipping.map((s) => s.stop));
   await Promise.all(timeSkipping.map((s) => registerSearchAttributes(s.address, 'default', SEARCH_ATTRIBUTE_KEYS)));
 

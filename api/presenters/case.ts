@@ -9,14 +9,20 @@ import {
 import type { CaseRow } from '../../db/schema';
 import type { CaseState } from '../../workflows/contract';
 import { countyL, departmentL } from '../export/labels';
+import type { AuthUser } from '../auth';
+import { allowedActions } from '../services/casePermissions';
+import type { presentSubjectContact } from './subject';
 
 /** How a case ended, as its view names it (the ledger's 办理结果 words it its own way: activities/ledger). */
 const OUTCOME_LABELS: Readonly<Record<NonNullable<CaseState['outcome']>, string>> = {
   approved: '审核通过', approved_with_missing: '容缺受理', rejected: '不予办理', cancelled: '已撤销',
 };
 
-/** The case view: the workflow's own state, plus the read model's projection marker when there is one. */
-export function presentCase(state: CaseState, row: CaseRow | undefined) {
+/**
+ * The case view: the workflow's own state, plus the read model's projection marker when there is one,
+ * and what the caller may do on it now (api/services/casePermissions allowedActions).
+ */
+export function presentCase(state: CaseState, row: CaseRow | undefined, caller: AuthUser) {
   const { input } = state;
   const found = findAction(input.itemCode, input.actionCode);
   const item = findItem(input.itemCode);
@@ -69,14 +75,22 @@ export function presentCase(state: CaseState, row: CaseRow | undefined) {
     escalations: (state.escalations ?? []).map((e) => ({ ...e, reason: lbl(e.reason, ESCALATION_REASON_LABELS) })),
     cancellation: state.cancellation ? { ...state.cancellation, reason: lbl(state.cancellation.reason, CANCEL_REASON_LABELS) } : null,
     timeline: state.events.map((e) => ({ ...e, label: CASE_EVENT_LABELS[e.type] ?? e.type })),
+    allowedActions: allowedActions(caller, state),
     readModel: row ? { lastEventSeq: row.lastEventSeq, status: row.status, step: row.step, updatedAt: row.updatedAt.toISOString() } : null,
   };
 }
 
-/** One row of the case list (from the read model: no workflow round trip). */
-export function presentCaseRow(row: CaseRow) {
+/** When the visit being arranged (scheduled, not yet reported) is due, or null when none is scheduled. */
+export function nextVisitAt(state: Pick<CaseState, 'visits'> | null | undefined): string | null {
+  return state?.visits?.find((v) => v.outcome === undefined && v.scheduledAt)?.scheduledAt ?? null;
+}
+
+/** One row of the case list (from the read model: no workflow round trip), with its subject's contact. */
+export function presentCaseRow(row: CaseRow, subject: ReturnType<typeof presentSubjectContact> | null) {
   const found = findAction(row.itemCode, row.actionCode);
   return {
+    subject,
+    nextVisitAt: nextVisitAt(row.state as CaseState | null),
     id: row.id,
     subjectId: row.subjectId,
     status: lbl(row.status, CASE_STATUS_LABELS),

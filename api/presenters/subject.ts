@@ -91,3 +91,25 @@ export function presentSubject(s: Subject, o: SubjectViewOptions) {
     updatedAt: s.updatedAt.toISOString(),
   };
 }
+
+/**
+ * Who to visit and how to reach them, as case lists and 我的任务 show it: name, address and phones
+ * (masked unless `unmasked`); no ID number, no birth date.
+ */
+export function presentSubjectContact(
+  s: Pick<Subject, 'id' | 'name' | 'county' | 'township' | 'community' | 'address' | 'phone' | 'guardianName' | 'guardianPhone' | 'guardianRelation'>,
+  unmasked: boolean,
+) {
+  const phone = (v: string | null) => (v === null ? null : unmasked ? v : maskPhone(v));
+  return {
+    id: s.id,
+    name: s.name,
+    county: countyLabel(s.county as CountyCode),
+    township: s.township,
+    community: s.community,
+    address: s.address,
+    phone: phone(s.phone),
+    guardian: s.guardianName ? { name: s.guardianName, phone: phone(s.guardianPhone), relation: s.guardianRelation } : null,
+    masked: !unmasked,
+  };
+}

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -34,24 +34,26 @@ import {
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STATUS_LABELS, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
-import { cases, users, type CaseRow } from '../../db/schema';
+import { cases, subjects, users, type CaseRow } from '../../db/schema';
+import { subjectContactColumns } from '../../db/queries/workbench';
 import {
   assignUpdate, cancelCaseUpdate, caseWorkflowId, confirmReceiptUpdate, deliverUpdate, getCaseStateQuery, greenChannelUpdate,
   holdUpdate, resumeUpdate, reviewUpdate, scheduleVisitUpdate, supplementUpdate, visitReportUpdate,
   type CaseState,
 } from '../../workflows/contract';
 import type { AppDeps } from '../types';
-import { audit } from '../audit';
-import { currentUser, inScope, requireRole, scopeWhere, type AuthUser, type Role } from '../auth';
+import { audit, revealPersonalData } from '../audit';
+import { currentUser, inScope, requireRole, ROLE_LABELS, scopeWhere, type AuthUser } from '../auth';
 import { presentCase, presentCaseRow } from '../presenters/case';
+import { presentSubjectContact } from '../presenters/subject';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { readIdempotencyKey } from '../idempotency';
-import { GREEN_CHANNEL_ROLES } from '../services/casePermissions';
+import { actionRefusal, ASSIGNEE_ROLES, assigneeRefusal, CASE_ACTION_ROLES, mayBeAssigned } from '../services/casePermissions';
 import { eligibilityAnswers, eligibilityOverride } from '../services/eligibility';
 import { openCase, type OpenCaseRequest } from '../services/openCase';
 import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../problem';
 import { sendUpdate, unavailable } from '../workflowUpdates';
-import { caseList, caseView, storedEvidence } from '../schemas/cases';
+import { assigneeList, caseList, caseView, storedEvidence } from '../schemas/cases';
 import { fileResponse, problemResponses } from '../schemas/common';
 
 /** How long reading a case waits for its workflow before the read model answers. */
@@ -127,12 +129,18 @@ export const listQuery = z.object({
   subjectId: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
+  /** Full phones of the listed subjects (roles that may unmask a list; audited). */
+  unmask: z.enum(['true', 'false']).optional(),
 }).strict();
 
 /** A worker may act on a case only when it is assigned to them (coordinators on any case in scope). */
-function forbiddenUnlessAssignee(user: AuthUser, state: CaseState): void {
-  if (user.role === 'worker' && state.assignee !== user.id) throw forbidden('只有本案经办人可以办理此步骤');
+function forbiddenUnlessAssignee(user: AuthUser, action: CaseAction | 'upload_evidence', state: CaseState): void {
+  const why = assigneeRefusal(user, action, state);
+  if (why) throw forbidden(why);
 }
+
+/** The preHandler admitting the roles of a step (api/services/casePermissions CASE_ACTION_ROLES). */
+const rolesOf = (action: CaseAction | 'upload_evidence') => requireRole(...CASE_ACTION_ROLES[action]);
 
 type Deps = AppDeps & { now: () => Date };
 
@@ -206,7 +214,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
         throw conflict(`案件${CASE_STATUS_LABELS[final.status] ?? final.status}，不能${CASE_ACTION_LABELS[what]}`);
       },
     });
-    return presentCase(next, await rowOf(id));
+    return presentCase(next, await rowOf(id), user);
   }
 
   /** Checks that evidence files were uploaded to this case (400 naming the missing ones). */
@@ -235,11 +243,11 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, now: deps.now, ip: request.ip },
       user, request.body as OpenCaseRequest, key,
     );
-    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined));
+    return reply.status(created ? 201 : 200).header('location', `/v1/cases/${state.input.caseId}`).send(presentCase(state, undefined, user));
   });
 
   r.get('/cases', {
-    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限）', querystring: listQuery, response: { 200: caseList, ...problemResponses } },
+    schema: { tags: ['cases'], summary: '案件列表（读模型；筛选、游标分页；绿色通道优先，其次按期限；assignee=me 为本人经办；服务对象电话默认脱敏）', querystring: listQuery, response: { 200: caseList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
@@ -252,7 +260,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
     if (q.action) conds.push(eq(cases.actionCode, q.action));
     if (q.status) conds.push(eq(cases.status, q.status));
     if (q.step) conds.push(eq(cases.step, q.step));
-    if (q.assignee) conds.push(eq(cases.assignee, q.assignee));
+    if (q.assignee) conds.push(eq(cases.assignee, q.assignee === 'me' ? user.id : q.assignee));
     if (q.overdue !== undefined) conds.push(eq(cases.overdue, q.overdue));
     if (q.greenChannel !== undefined) conds.push(eq(cases.greenChannel, q.greenChannel));
     if (q.subjectId) conds.push(eq(cases.subjectId, q.subjectId));
@@ -263,14 +271,17 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       const due = dueAt === null ? sql`'infinity'::timestamptz` : sql`${dueAt.toISOString()}::timestamptz`;
       conds.push(sql`${orderKey} > (${!green}, ${due}, ${id})`);
     }
-    const rows = await deps.db.select().from(cases)
+    const rows = await deps.db.select({ c: cases, s: subjectContactColumns }).from(cases)
+      .leftJoin(subjects, eq(subjects.id, cases.subjectId))
       .where(conds.length > 0 ? and(...conds) : undefined)
       .orderBy(sql`(not ${cases.greenChannel})`, sql`coalesce(${cases.dueAt}, 'infinity'::timestamptz)`, cases.id)
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const last = page.at(-1)?.c;
+    const shown = [...new Set(page.flatMap((r) => (r.s?.id ? [r.s.id] : [])))];
+    const unmasked = shown.length > 0 && await revealPersonalData(deps.db, request, user, shown.length === 1 ? { type: 'subjects', id: shown[0] } : { type: 'subjects', ids: shown });
     return {
-      items: page.map(presentCaseRow),
+      items: page.map((r) => presentCaseRow(r.c, r.s?.id ? presentSubjectContact(r.s, unmasked) : null)),
       nextCursor: rows.length > q.limit && last ? encodeCursor([last.greenChannel, last.dueAt, last.id]) : null,
     };
   });
@@ -280,26 +291,44 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
   }, async (request) => {
     const user = currentUser(request);
     const { row, state } = await loadCase(user, request.params.id);
-    return presentCase(state, row);
+    return presentCase(state, row, user);
+  });
+
+  r.get('/cases/:id/assignees', {
+    schema: {
+      tags: ['cases'], summary: '可分派的工作人员：本县（市）区本部门在职的上门工作人员和协调员，及其在办案件数', params: caseParams,
+      response: { 200: assigneeList, ...problemResponses },
+    },
+    preHandler: rolesOf('assign'),
+  }, async (request) => {
+    const user = currentUser(request);
+    const state = await loadForStep(user, request.params.id);
+    // Candidates by role, then the one rule the assign step checks (mayBeAssigned).
+    const candidates = (await deps.db.select().from(users).where(and(eq(users.disabled, false), inArray(users.role, [...ASSIGNEE_ROLES]))))
+      .filter((u) => mayBeAssigned(u, state.input));
+    const open = candidates.length === 0 ? [] : await deps.db.select({ assignee: cases.assignee, n: sql<number>`count(*)::int` }).from(cases)
+      .where(and(eq(cases.status, 'open'), inArray(cases.assignee, candidates.map((u) => u.id))))
+      .groupBy(cases.assignee);
+    const openOf = new Map(open.map((o) => [o.assignee, Number(o.n)]));
+    const items = candidates.map((u) => ({
+      id: u.id, username: u.username, displayName: u.displayName, role: { code: u.role, label: ROLE_LABELS[u.role] },
+      open: openOf.get(u.id) ?? 0, current: u.id === state.assignee,
+    }));
+    // Workers first, the least loaded first.
+    items.sort((a, b) => Number(a.role.code !== 'worker') - Number(b.role.code !== 'worker') || a.open - b.open || a.displayName.localeCompare(b.displayName, 'zh-CN'));
+    return { items };
   });
 
   // ---- the steps ----
-  const COORD_SUP: Role[] = ['coordinator', 'supervisor'];
-  const WORKER_COORD: Role[] = ['worker', 'coordinator'];
 
   r.post('/cases/:id/assign', {
     schema: stepSchema('分派或改派工作人员（部门负责人）', assignBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('assign'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
     const [assignee] = await deps.db.select().from(users).where(eq(users.id, request.body.assignee)).limit(1);
-    const assigneeScope = assignee && {
-      id: assignee.id, username: assignee.username, displayName: assignee.displayName, role: assignee.role as Role,
-      counties: assignee.counties, departments: assignee.departments, cityLevel: assignee.cityLevel, tokenId: '',
-    };
-    if (!assigneeScope || assignee.disabled || !['worker', 'coordinator'].includes(assignee.role)
-      || !inScope(assigneeScope, state.input.county, state.input.department)) {
+    if (!assignee || !mayBeAssigned(assignee, state.input)) {
       throw badRequest('工作人员无效', [{ path: 'body.assignee', message: '须为本县（市）区本部门在职的上门工作人员或协调员' }]);
     }
     return step(request, state, 'assign', assignUpdate, { actor: user.id, ...request.body });
@@ -307,21 +336,21 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/schedule-visit', {
     schema: stepSchema('预约（或改约）上门时间', scheduleVisitBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('schedule_visit'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'schedule_visit', state);
     return step(request, state, 'schedule_visit', scheduleVisitUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/visit-report', {
     schema: stepSchema('登记上门结果：已办理（附佐证材料）、无人在家或拒绝办理', visitReportBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('visit_report'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'visit_report', state);
     const body = request.body;
     await checkEvidence(state.input.caseId, body.evidence, 'evidence');
     return step(request, state, 'visit_report', visitReportUpdate, { actor: user.id, ...body });
@@ -329,7 +358,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/review', {
     schema: stepSchema('审核：通过、容缺受理（后补材料）、退回补充材料或不予办理', reviewBody),
-    preHandler: requireRole('reviewer'),
+    preHandler: rolesOf('review'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -338,38 +367,38 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/supplement', {
     schema: stepSchema('登记补交的容缺材料', supplementBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('supplement'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'supplement', state);
     await checkEvidence(state.input.caseId, request.body.evidence ?? [], 'evidence');
     return step(request, state, 'supplement', supplementUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/deliver', {
     schema: stepSchema('登记送达：电子证照、邮寄、快递（附单号）或当面送达', deliverBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('deliver'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'deliver', state);
     return step(request, state, 'deliver', deliverUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/confirm-receipt', {
     schema: stepSchema('确认签收', confirmReceiptBody),
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('confirm_receipt'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
+    forbiddenUnlessAssignee(user, 'confirm_receipt', state);
     return step(request, state, 'confirm_receipt', confirmReceiptUpdate, { actor: user.id, ...request.body });
   });
 
   r.post('/cases/:id/cancel', {
     schema: stepSchema('撤销案件（迁出、死亡、本人放弃或其他原因）', cancelBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('cancel'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -378,7 +407,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/hold', {
     schema: stepSchema('暂停案件（期限停止计算）', holdBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('hold'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -387,7 +416,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/resume', {
     schema: stepSchema('恢复案件（期限顺延暂停的工作时间）', emptyBody),
-    preHandler: requireRole(...COORD_SUP),
+    preHandler: rolesOf('resume'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -396,7 +425,7 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.post('/cases/:id/green-channel', {
     schema: stepSchema('开启绿色通道（缩短期限、优先办理）', emptyBody),
-    preHandler: requireRole(...GREEN_CHANNEL_ROLES),
+    preHandler: rolesOf('green_channel'),
   }, async (request) => {
     const user = currentUser(request);
     const state = await loadForStep(user, request.params.id);
@@ -409,12 +438,12 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       tags: ['cases'], summary: '上传佐证材料（multipart/form-data，字段 file；照片、录像、PDF）', params: caseParams, consumes: ['multipart/form-data'],
       response: { 201: storedEvidence, ...problemResponses },
     },
-    preHandler: requireRole(...WORKER_COORD),
+    preHandler: rolesOf('upload_evidence'),
   }, async (request, reply) => {
     const user = currentUser(request);
     const { state } = await loadCase(user, request.params.id);
-    forbiddenUnlessAssignee(user, state);
-    if (state.status !== 'open') throw conflict(`案件${CASE_STATUS_LABELS[state.status]}，不能上传佐证材料`);
+    const refusal = actionRefusal(user, 'upload_evidence', state);
+    if (refusal) throw refusal.status === 403 ? forbidden(refusal.reason) : conflict(refusal.reason);
     if (!request.isMultipart()) throw badRequest('须以 multipart/form-data 上传', [{ path: 'body.file', message: '须以 multipart/form-data 上传文件' }]);
     let file;
     try {
@@ -433,7 +462,8 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
 
   r.get('/cases/:id/evidence/:sha256', {
     schema: {
-      tags: ['cases'], summary: '下载佐证材料', params: caseParams.extend({ sha256: z.string().min(1).max(64) }),
+      tags: ['cases'], summary: '查看佐证材料（在页面中显示；?download=true 下载为附件）', params: caseParams.extend({ sha256: z.string().min(1).max(64) }),
+      querystring: z.object({ download: z.enum(['true', 'false']).optional() }).strict(),
       response: { 200: fileResponse('佐证材料文件（上传时的类型）', Object.keys(EVIDENCE_TYPES)), ...problemResponses },
     },
   }, async (request, reply) => {
@@ -454,7 +484,9 @@ export async function caseRoutes(app: FastifyInstance, deps: Deps): Promise<void
       .header('content-length', String(found.size))
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `attachment; filename="${found.sha256}"`)
+      // Shown in the page (the console's image, video and PDF viewer: only these types are accepted, sniffed
+      // at upload, and sent with nosniff and the CSP), or saved as a file when asked.
+      .header('content-disposition', `${request.query.download === 'true' ? 'attachment' : 'inline'}; filename="${found.sha256}"`)
       .send(found.stream);
   });
 }

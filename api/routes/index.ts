@@ -17,6 +17,7 @@ import { auditRoutes } from './audit';
 import { calendarRoutes } from './calendar';
 import { policyRoutes } from './policy';
 import { notificationRoutes } from './notifications';
+import { workbenchRoutes } from './workbench';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -33,4 +34,5 @@ export const v1Routes: RouteModule[] = [
   calendarRoutes,
   policyRoutes,
   notificationRoutes,
+  workbenchRoutes,
 ];

@@ -12,6 +12,9 @@ import { createUser, findUserById, findUserByName, issueToken, listTokens, listU
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { countyL, departmentL } from '../export/labels';
+import { BULK_UNMASK_ROLES, mayUnmask } from '../audit';
+import { hashPassword, passwordProblem, PASSWORD_MAX, verifyPassword } from '../passwords';
+import { clearSessionCookies, deleteSession, storePassword } from '../sessions';
 import type { AppDeps } from '../types';
 import { currentUser, requireRole, ROLE_LABELS, ROLES, scopeCovers, type AuthUser, type Role } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -54,6 +57,20 @@ const issueTokenBody = z.object({
   expiresInDays: z.number().int().min(1).max(3650).default(DEFAULT_TOKEN_DAYS),
 }).strict();
 
+const password = z.string().min(1).max(PASSWORD_MAX);
+const setPasswordBody = z.object({ password }).strict();
+const changeOwnPasswordBody = z.object({ currentPassword: password, newPassword: password }).strict();
+
+/**
+ * Sets a user's password after checking it against the policy (400 on `field`), ends their sessions
+ * (but `keepSession`, the one changing its own password) and lifts a login lockout.
+ */
+async function setPassword(deps: AppDeps, target: User, plain: string, field: string, keepSession?: string): Promise<void> {
+  const why = passwordProblem(plain, target.username);
+  if (why) throw badRequest(why, [{ path: field, message: why }]);
+  await storePassword(deps.db, target, await hashPassword(plain), keepSession);
+}
+
 const listQuery = z.object({
   role: z.enum(ROLES).optional(),
   disabled: z.enum(['true', 'false']).optional(),
@@ -76,6 +93,17 @@ export function presentUser(u: User | AuthUser & { disabled?: boolean; createdAt
     disabled: u.disabled ?? false,
     ...(u.createdAt ? { createdAt: u.createdAt.toISOString() } : {}),
     ...(u.updatedAt ? { updatedAt: u.updatedAt.toISOString() } : {}),
+  };
+}
+
+/** The caller as GET /v1/me (and the login) shows them. */
+export function presentMe(user: AuthUser) {
+  return {
+    ...presentUser(user),
+    authMethod: user.session ? 'session' as const : 'token' as const,
+    ...(user.tokenId ? { tokenId: user.tokenId } : {}),
+    mayUnmask: mayUnmask(user),
+    mayBulkUnmask: BULK_UNMASK_ROLES.includes(user.role),
   };
 }
 
@@ -125,15 +153,45 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   r.get('/me', {
     schema: { tags: ['users'], summary: '当前用户：身份、角色与权限范围', response: { 200: meView, ...problemResponses } },
   }, async (request) => {
-    const user = currentUser(request);
-    return { ...presentUser(user), tokenId: user.tokenId };
+    return presentMe(currentUser(request));
   });
 
   r.delete('/me/token', {
-    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌', response: { 204: noContent(), ...problemResponses } },
+    schema: { tags: ['users'], summary: '注销：吊销本次请求所用的访问令牌（登录会话则结束该会话）', response: { 204: noContent(), ...problemResponses } },
   }, async (request, reply) => {
     const user = currentUser(request);
-    await revokeToken(deps.db, user.id, user.tokenId, deps.now());
+    if (user.tokenId) await revokeToken(deps.db, user.id, user.tokenId, deps.now());
+    if (user.session) {
+      await deleteSession(deps.db, user.session.id);
+      clearSessionCookies(request, reply);
+    }
+    return reply.status(204).send();
+  });
+
+  r.post('/me/password', {
+    schema: {
+      tags: ['users'], summary: '修改自己的登录密码（其他登录会话随之失效）', body: changeOwnPasswordBody,
+      response: { 204: noContent(), ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const user = currentUser(request);
+    const row = await findUserById(deps.db, user.id);
+    if (!row || !(await verifyPassword(request.body.currentPassword, row.passwordHash))) {
+      throw badRequest('当前密码不正确', [{ path: 'body.currentPassword', message: '当前密码不正确' }]);
+    }
+    await setPassword(deps, row, request.body.newPassword, 'body.newPassword', user.session?.id);
+    return reply.status(204).send();
+  });
+
+  r.put('/users/:id/password', {
+    schema: {
+      tags: ['users'], summary: '设置用户的登录密码（管理员；该用户的登录会话全部失效，登录锁定解除）', params: z.object({ id }), body: setPasswordBody,
+      response: { 204: noContent(), ...problemResponses },
+    },
+    preHandler: adminOnly,
+  }, async (request, reply) => {
+    const target = await loadManaged(currentUser(request), request.params.id);
+    await setPassword(deps, target, request.body.password, 'body.password');
     return reply.status(204).send();
   });
 

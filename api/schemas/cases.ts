@@ -1,8 +1,10 @@
 /** What /v1/cases answers: the case view (api/presenters/case.ts presentCase), a list row, a stored evidence file. */
 import { z } from 'zod';
 import { CANCEL_REASONS, REVIEW_DECISIONS, SUPPLEMENT_STAGES, VISIT_OUTCOMES } from '../../domain/caseFlow';
-import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS } from '../../domain/vocabulary';
+import { CASE_EVENT_TYPES, CASE_STATUSES, CASE_STEPS, DELIVERY_METHODS, EVIDENCE_KINDS, ROLES } from '../../domain/vocabulary';
 import { instant, labelled, labelledOf, pageOf, day } from './common';
+import { CASE_VIEW_ACTIONS } from '../services/casePermissions';
+import { subjectContact } from './subjects';
 
 const caseStatus = labelledOf(CASE_STATUSES);
 const caseStep = labelledOf(CASE_STEPS);
@@ -71,6 +73,15 @@ const timelineEvent = z.object({
   data: z.record(z.string(), z.unknown()).optional().describe('事件数据（随事件类型而定）'),
 });
 
+/** One action of the case for the caller: allowed now, or why not (the reason the API would answer with, and its status). */
+export const allowedAction = z.object({
+  action: z.enum(CASE_VIEW_ACTIONS),
+  label: z.string(),
+  allowed: z.boolean(),
+  reason: z.string().optional().describe('不可办理的原因（中文）'),
+  status: z.union([z.literal(403), z.literal(409)]).optional().describe('仍提交时的应答状态：403 角色或经办人不符，409 案件当前状态不允许'),
+});
+
 /** What the case view and a list row both show. */
 const caseFields = {
   id: z.string(),
@@ -115,12 +126,15 @@ export const caseView = z.object({
   escalations: z.array(escalation),
   cancellation: z.object({ reason: labelledOf(CANCEL_REASONS), detail: z.string().optional() }).nullable(),
   timeline: z.array(timelineEvent),
+  allowedActions: z.array(allowedAction).describe('调用者现在可办理的操作；不可办理的附原因（与实际提交时 403/409 的原因相同）'),
   readModel: z.object({ lastEventSeq: z.number().int(), status: z.enum(CASE_STATUSES), step: z.enum(CASE_STEPS), updatedAt: instant }).nullable(),
 });
 
 /** One row of the case list (read model only). */
 export const caseRowView = z.object({
   ...caseFields,
+  subject: subjectContact.nullable().describe('服务对象：姓名、地址、电话（默认脱敏）'),
+  nextVisitAt: instant.nullable().describe('已预约、尚未登记结果的上门时间'),
   supplementDueAt: instant.nullable(),
   openedAt: instant,
   closedAt: instant.nullable(),
@@ -133,3 +147,15 @@ export const caseList = pageOf(caseRowView);
 
 /** An evidence file as stored. */
 export const storedEvidence = z.object({ sha256, size: z.number().int(), contentType: z.string() });
+
+/** Who a case may be assigned to (GET /v1/cases/:id/assignees). */
+export const assigneeList = z.object({
+  items: z.array(z.object({
+    id: z.string(),
+    username: z.string(),
+    displayName: z.string(),
+    role: labelledOf(ROLES),
+    open: z.number().int().describe('在办案件数'),
+    current: z.boolean().describe('是否为本案当前经办人'),
+  })),
+});

@@ -107,3 +107,16 @@ export const importView = z.object({
   committedAt: instant.nullable(),
   links: z.object({ self: z.string(), report: z.string(), commit: z.string() }),
 });
+
+/** A subject's contact as case lists and 我的任务 show it (phones masked unless unmasked). */
+export const subjectContact = z.object({
+  id: z.string(),
+  name: z.string(),
+  county: labelled,
+  township: z.string().nullable(),
+  community: z.string().nullable(),
+  address: z.string().nullable(),
+  phone: z.string().nullable().describe('联系电话（默认脱敏：保留前三位和后四位）'),
+  guardian: z.object({ name: z.string(), phone: z.string().nullable(), relation: z.string().nullable() }).nullable(),
+  masked: z.boolean(),
+});

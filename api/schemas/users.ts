@@ -14,8 +14,21 @@ export const userView = z.object({
   updatedAt: instant.optional(),
 });
 
-/** The caller, with the id of the token this request used. */
-export const meView = userView.extend({ tokenId: z.string() });
+/** The caller: how this request authenticated (the token's id for a bearer token), and what it may see. */
+export const meView = userView.extend({
+  authMethod: z.enum(['token', 'session']).describe('token：访问令牌（API 客户端）；session：控制台登录会话'),
+  tokenId: z.string().optional().describe('本次请求所用访问令牌的 id（仅 token）'),
+  mayUnmask: z.boolean().describe('可用 ?unmask=true 查看完整身份证号和电话（每次查看均记审计）'),
+  mayBulkUnmask: z.boolean().describe('列表也可整页查看完整号码（否则一次一条）'),
+});
+
+/** What POST /v1/auth/login answers (the cookies carry the session; the CSRF token is also in the readable cookie). */
+export const loginView = z.object({
+  user: meView,
+  csrfToken: z.string().describe('每个非 GET 请求须在请求头 X-CSRF-Token 中带上此值（也在 Cookie doorstep_csrf 中）'),
+  expiresAt: instant.describe('会话最迟失效时间（空闲超时另计）'),
+  idleMinutes: z.number().int().describe('空闲多少分钟后会话失效'),
+});
 
 export const userList = z.object({ items: z.array(userView), nextCursor });
 

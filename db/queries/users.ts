@@ -2,7 +2,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { apiTokens, users, type User } from '../schema';
+import { apiTokens, sessions, users, type User } from '../schema';
 import type { Role } from '../../domain/vocabulary';
 
 export interface NewUser {
@@ -64,14 +64,15 @@ export type UserChanges = Partial<Pick<User, 'displayName' | 'role' | 'counties'
 
 /**
  * Changes a user's fields; returns the updated row (undefined when there is none). Disabling a user
- * revokes every live token in the same transaction, so enabling them again revives none of them
- * (they get new tokens).
+ * revokes every live token and ends every console session in the same transaction, so enabling them
+ * again revives none of them (they get new tokens and log in again).
  */
 export async function updateUser(db: Db, id: string, changes: UserChanges, now: Date): Promise<User | undefined> {
   return db.transaction(async (tx) => {
     const [u] = await tx.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning();
     if (u && changes.disabled === true) {
       await revokeAllTokens(tx, id, now);
+      await tx.delete(sessions).where(eq(sessions.userId, id));
     }
     return u;
   });

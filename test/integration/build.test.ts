@@ -97,9 +97,9 @@ afterAll(async () => {
 });
 
 describe('npm run build', () => {
-  it('writes the compiled processes, the migrations and both prebuilt workflow bundles', () => {
+  it('writes the compiled processes, the migrations, both prebuilt workflow bundles and the console', () => {
     expect(buildOutput).toMatch(/^build: .* in \d+ ms$/m);
-    for (const file of ['bin/api.js', 'bin/worker.js', 'bin/migrate.js', 'bin/admin.js', 'workflows.bundle.js', 'workflows-traced.bundle.js', 'db/migrations/0000_init.sql', 'db/migrations/meta/_journal.json']) {
+    for (const file of ['bin/api.js', 'bin/worker.js', 'bin/migrate.js', 'bin/admin.js', 'workflows.bundle.js', 'workflows-traced.bundle.js', 'db/migrations/0000_init.sql', 'db/migrations/meta/_journal.json', 'web/dist/index.html']) {
       expect(existsSync(join(tmp, 'dist', file)), file).toBe(true);
     }
     expect(readFileSync(join(tmp, 'dist/bin/api.js'), 'utf8')).not.toMatch(/from ["']tsx/);
@@ -111,6 +111,13 @@ describe('the compiled API and worker', () => {
     expect(existsSync(join(tmp, 'node_modules/tsx'))).toBe(false);
     for (const p of [api, worker]) expect(readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8')).not.toContain('tsx');
     expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    // The compiled API serves the console it was built with, and its client-side routes.
+    for (const path of ['/', '/cases']) {
+      const page = await fetch(`${apiUrl}${path}`);
+      expect(page.status, path).toBe(200);
+      expect(page.headers.get('content-type'), path).toContain('text/html');
+      expect(await page.text()).toBe(readFileSync(join(tmp, 'dist/web/dist/index.html'), 'utf8'));
+    }
     const ready = await eventually(async () => { const r = await fetch(`${apiUrl}/readyz`); return r.status === 200 && r; }, 20_000);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: true, temporal: true, workflowWorker: true, activityWorker: true } });
 

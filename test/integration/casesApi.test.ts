@@ -208,8 +208,13 @@ describe('evidence', () => {
     expect(got.statusCode).toBe(200);
     expect(got.headers['content-type']).toBe('image/png');
     expect(Buffer.compare(got.rawPayload, file.bytes)).toBe(0);
+    // Shown inline (the console's viewer), or as a download when asked; never sniffed as something else.
+    expect(got.headers['content-disposition']).toBe(`inline; filename="${sha}"`);
+    expect(got.headers['x-content-type-options']).toBe('nosniff');
+    const download = await stack.app.inject({ url: `/v1/cases/${id}/evidence/${sha}?download=true`, headers: reviewer.auth });
+    expect(download.headers['content-disposition']).toBe(`attachment; filename="${sha}"`);
     const audited = await stack.db.select().from(auditLog).where(and(eq(auditLog.action, 'evidence.download'), eq(auditLog.resourceId, id)));
-    expect(audited).toEqual([expect.objectContaining({ userId: reviewer.id, detail: { sha256: sha } })]);
+    expect(audited).toEqual([expect.objectContaining({ userId: reviewer.id, detail: { sha256: sha } }), expect.objectContaining({ userId: reviewer.id, detail: { sha256: sha } })]);
     expect((await stack.app.inject({ url: `/v1/cases/${id}/evidence/${sha}`, headers: outsider.auth })).statusCode).toBe(404);
     // Another case does not see this case's file.
     const other = await openCase();

@@ -16,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { ROLES, type Role } from '../../api/auth';
 import { ledgerEntries, notificationDeliveries, notifications, type NewSubject } from '../../db/schema';
+import { hashPassword } from '../../api/passwords';
+import { storePassword } from '../../api/sessions';
+import { findUserById } from '../../db/queries/users';
 import { shareLedger } from '../../db/queries/ledger';
 import { findAction } from '../../domain/catalog';
 import { shanghaiDate } from '../../domain/calendar';
@@ -83,6 +86,16 @@ const NAME_CHARS = '赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许
 const uniqueName = () => Array.from({ length: 6 }, () => NAME_CHARS[randomInt(NAME_CHARS.length)]).join('');
 const subject = (c: Ctx, where: Where, extra: Partial<NewSubject> = {}) => makeSubject(c.stack.db, { county: countyOf(where), name: uniqueName(), ...extra });
 const sharedSubject = (c: Ctx, where: Where) => once(c, `subject-${where}`, () => subject(c, where));
+
+const MATRIX_PASSWORD = 'matrix-password-1';
+
+/** A user of `role` inside the scope with the console password MATRIX_PASSWORD. */
+async function userWithPassword(c: Ctx, role: Role): Promise<TestUser & { username: string }> {
+  const u = await makeUser(c.stack.db, role, { counties: [INSIDE] });
+  const row = (await findUserById(c.stack.db, u.id))!;
+  await storePassword(c.stack.db, row, await hashPassword(MATRIX_PASSWORD));
+  return { ...u, username: row.username };
+}
 
 /** A one-row roster of that county as a multipart upload. */
 async function rosterUpload(where: Where): Promise<{ payload: Buffer; headers: Record<string, string> }> {
@@ -247,6 +260,10 @@ const EXPECT: Record<string, Expectation> = {
   'GET /v1/cases/:id': {
     roles: ALL, ok: [200], outside: 'hidden',
     probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}` }),
+  },
+  'GET /v1/cases/:id/assignees': {
+    roles: ['coordinator', 'supervisor'], ok: [200], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'GET', url: `/v1/cases/${await sharedCase(c, w)}/assignees` }),
   },
   'GET /v1/cases': {
     roles: ALL, ok: [200], outside: 'filtered',
@@ -494,6 +511,29 @@ const EXPECT: Record<string, Expectation> = {
     },
   },
   'GET /v1/me': { roles: ALL, ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/me' }) },
+  // The caller's own scope and assignments (workbench.test.ts checks what they count and list).
+  'GET /v1/workbench': { roles: ALL, ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/workbench' }) },
+  'GET /v1/me/tasks': { roles: ALL, ok: [200], outside: 'filtered', probe: async () => ({ method: 'GET', url: '/v1/me/tasks' }) },
+  // Login and logout take no credentials: every role (and no one) gets the same answer.
+  'POST /v1/auth/login': {
+    roles: ALL, ok: [200], outside: 'unscoped',
+    probe: async (c, _w, role) => {
+      const u = await userWithPassword(c, role);
+      return { method: 'POST', url: '/v1/auth/login', payload: { username: u.username, password: MATRIX_PASSWORD } };
+    },
+  },
+  'POST /v1/auth/logout': { roles: ALL, ok: [204], outside: 'unscoped', probe: async () => ({ method: 'POST', url: '/v1/auth/logout' }) },
+  'POST /v1/me/password': {
+    roles: ALL, ok: [204], outside: 'unscoped',
+    probe: async (c, _w, role) => {
+      const u = await userWithPassword(c, role);
+      return { method: 'POST', url: '/v1/me/password', as: u, payload: { currentPassword: MATRIX_PASSWORD, newPassword: 'matrix-password-2' } };
+    },
+  },
+  'PUT /v1/users/:id/password': {
+    roles: ['admin'], ok: [204], outside: 'hidden',
+    probe: async (c, w) => ({ method: 'PUT', url: `/v1/users/${(await makeUser(c.stack.db, 'worker', { counties: [countyOf(w)] })).id}/password`, payload: { password: 'matrix-password-3' } }),
+  },
   'DELETE /v1/me/token': {
     roles: ALL, ok: [204], outside: 'unscoped',
     probe: async (c, _w, role) => ({ method: 'DELETE', url: '/v1/me/token', as: await makeUser(c.stack.db, role, { counties: [INSIDE] }) }),

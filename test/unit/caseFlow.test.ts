@@ -4,7 +4,7 @@ import { addWorkingDays, HOLIDAY_CALENDAR, type HolidayYear } from '../../domain
 import { CATALOG_VERSION, findAction, oneOffActions } from '../../domain/catalog';
 import {
   addWorkingMs, caseAction, escalationTarget, level2At, nextStep, stepDef, stepDueAt, stepOrder, stepWorkingDays,
-  supplementDueAt, whyNot, workingMsBetween, type CaseSituation,
+  situationOf, supplementDueAt, whyNot, workingMsBetween, type CaseSituation,
 } from '../../domain/caseFlow';
 
 const H = 3_600_000;
@@ -133,5 +133,21 @@ describe('what people can do at each step', () => {
     expect(whyNot('supplement', open)).toBe('案件没有待补交的容缺材料，不能登记补交材料');
     expect(whyNot('supplement', { ...open, step: 'ledger', supplementOutstanding: true })).toBeUndefined();
     expect(whyNot('assign', { ...open, step: 'ledger' })).toBe('案件当前处于台账共享步骤，不能分派工作人员');
+  });
+});
+
+describe('the permission view of a case state (situationOf)', () => {
+  const base = { status: 'open', step: 'delivery', onHold: false, greenChannel: false, assignee: 'w' } as const;
+  it('waits for receipt only while a dispatched delivery is not received', () => {
+    expect(situationOf(base).awaitingReceipt).toBe(false);
+    expect(situationOf({ ...base, delivery: {} }).awaitingReceipt).toBe(true);
+    expect(situationOf({ ...base, delivery: { receivedAt: '2026-01-05T02:00:00Z' } }).awaitingReceipt).toBe(false);
+    expect(whyNot('confirm_receipt', situationOf({ ...base, delivery: {} }))).toBeUndefined();
+  });
+  it('has documents outstanding until the supplement is supplied', () => {
+    expect(situationOf(base).supplementOutstanding).toBe(false);
+    expect(situationOf({ ...base, supplement: { status: 'pending' } }).supplementOutstanding).toBe(true);
+    expect(situationOf({ ...base, supplement: { status: 'overdue' } }).supplementOutstanding).toBe(true);
+    expect(situationOf({ ...base, supplement: { status: 'supplied' } }).supplementOutstanding).toBe(false);
   });
 });

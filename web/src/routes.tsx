@@ -1,0 +1,77 @@
+/**
+ * Every page of the console, one lazily loaded chunk each, and the navigation each role sees.
+ * A new page (e.g. issue #14's dashboard, ledger, statistics, administration) is one entry in PAGES.
+ */
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { createBrowserRouter, Navigate, useLocation } from 'react-router';
+import { AppLayout } from './layout/AppLayout';
+import { FullPageSpin } from './components/States';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { useSession, type Role } from './session';
+
+export interface PageDef {
+  path: string;
+  /** Shown in the navigation when set. */
+  nav?: string;
+  roles: readonly Role[];
+  component: LazyExoticComponent<ComponentType>;
+}
+
+const DESK: readonly Role[] = ['coordinator', 'supervisor', 'admin'];
+const ALL: readonly Role[] = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'];
+
+export const PAGES: readonly PageDef[] = [
+  { path: '/workbench', nav: '工作台', roles: ['coordinator'], component: lazy(() => import('./pages/coordinator/Workbench')) },
+  { path: '/subjects', nav: '服务对象', roles: DESK, component: lazy(() => import('./pages/coordinator/Subjects')) },
+  { path: '/subjects/new', roles: ['coordinator', 'admin'], component: lazy(() => import('./pages/coordinator/SubjectNew')) },
+  { path: '/subjects/:id', roles: ALL, component: lazy(() => import('./pages/coordinator/SubjectDetail')) },
+  { path: '/subjects/:id/survey', roles: ['coordinator', 'worker'], component: lazy(() => import('./pages/coordinator/Survey')) },
+  { path: '/cases', nav: '案件', roles: DESK, component: lazy(() => import('./pages/coordinator/CaseList')) },
+  { path: '/cases/new', roles: ['coordinator', 'admin'], component: lazy(() => import('./pages/coordinator/CaseNew')) },
+  { path: '/cases/:id', roles: ALL, component: lazy(() => import('./pages/shared/CasePage')) },
+  { path: '/tasks', nav: '我的任务', roles: ['worker'], component: lazy(() => import('./pages/worker/MyTasks')) },
+  { path: '/tasks/:id', roles: ['worker'], component: lazy(() => import('./pages/worker/TaskPage')) },
+  { path: '/plans', nav: '服务计划', roles: ['worker'], component: lazy(() => import('./pages/worker/Plans')) },
+  { path: '/queue', nav: '待发送', roles: ['worker'], component: lazy(() => import('./pages/worker/QueuePage')) },
+  { path: '/reviews', nav: '审核队列', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewQueue')) },
+  { path: '/reviews/:id', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewPage')) },
+];
+
+/** Where a role starts after logging in. */
+export const HOME: Readonly<Record<Role, string>> = {
+  coordinator: '/workbench', worker: '/tasks', reviewer: '/reviews', supervisor: '/cases', admin: '/subjects',
+};
+
+const LoginPage = lazy(() => import('./pages/LoginPage'));
+
+function Page({ def }: { def: PageDef }) {
+  const { me } = useSession();
+  const location = useLocation();
+  if (!me) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (!def.roles.includes(me.role.code)) return <Navigate to={HOME[me.role.code]} replace />;
+  const Component = def.component;
+  return <ErrorBoundary key={location.pathname}><Suspense fallback={<FullPageSpin />}><Component /></Suspense></ErrorBoundary>;
+}
+
+function Home() {
+  const { me } = useSession();
+  return <Navigate to={me ? HOME[me.role.code] : '/login'} replace />;
+}
+
+function NotFound() {
+  const { me } = useSession();
+  if (!me) return <Navigate to="/login" replace />;
+  return <Navigate to={HOME[me.role.code]} replace />;
+}
+
+export const router = createBrowserRouter([
+  { path: '/login', element: <Suspense fallback={<FullPageSpin />}><LoginPage /></Suspense> },
+  {
+    element: <AppLayout />,
+    children: [
+      { index: true, element: <Home /> },
+      ...PAGES.map((def) => ({ path: def.path, element: <Page def={def} /> })),
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);
