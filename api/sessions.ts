@@ -76,11 +76,12 @@ export async function createSession(
   const secret = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(opts.now.getTime() + opts.lifetime.absoluteMs);
-  // Sessions past either expiry are of no use to anyone: sweep them while we are here (indexed by expiry; small table).
-  await db.delete(sessions).where(or(
+  // The user's sessions past either expiry are of no use: sweep them while we are here (another user's dead
+  // sessions go at their own next login or use, so one login never decides for the others by its clock).
+  await db.delete(sessions).where(and(eq(sessions.userId, userId), or(
     lt(sessions.expiresAt, opts.now),
     lt(sessions.lastSeenAt, new Date(opts.now.getTime() - opts.lifetime.idleMs)),
-  ));
+  )));
   await db.insert(sessions).values({
     id: hashToken(secret), userId, csrfToken, createdAt: opts.now, lastSeenAt: opts.now, expiresAt,
     ip: opts.ip ?? null, userAgent: opts.userAgent?.slice(0, 300) ?? null,
