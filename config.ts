@@ -50,6 +50,13 @@ export const configSchema = z.object({
   ID_SEARCH_PER_HOUR: z.coerce.number().int().positive().default(30),
   /** Largest accepted request body in bytes (JSON). Uploads have their own limit. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /**
+   * Slow clients: a request whose headers are not all in within HEADERS_TIMEOUT_MS, or whose whole body
+   * is not in within REQUEST_TIMEOUT_MS (uploads included: 50 MiB at ~4 Mbit/s fits), is cut off (408 and
+   * the socket closed), so connections trickling bytes cannot pile up. Checked every second.
+   */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   /** Largest accepted evidence upload in bytes. */
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest accepted roster file (subject import, XLSX or CSV) in bytes. */
