@@ -15,7 +15,7 @@ import {
 } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
 import { keyReused } from '../idempotency';
-import { badRequest, conflict, forbidden } from '../problem';
+import { badRequest, forbidden } from '../problem';
 import type { EligibilityAnswers } from '../../domain/eligibility';
 import { caseOpeningRefusal } from './casePermissions';
 import { decideEligibility, recordEligibilityDecision } from './eligibility';

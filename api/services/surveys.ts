@@ -38,7 +38,7 @@ import { inCountyScope, type AuthUser } from '../auth';
 import type { FoundNeed } from '../presenters/survey';
 import type { StoredEligibility } from '../presenters/subject';
 import { keyReused } from '../idempotency';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
+import { badRequest, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import { effectiveAnswers, eligibilityAnswers } from './eligibility';
 import { caseOpeningRefusal } from './casePermissions';
 import { caseIdFor, openCase, requestHash, type OpenCaseDeps } from './openCase';
