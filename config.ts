@@ -14,6 +14,8 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where bin/dev keeps the embedded PostgreSQL data and the Temporal dev server's SQLite file. */
   DATA_DIR: z.string().default('.data'),
+  /** Port of the embedded PostgreSQL that bin/dev starts when DATABASE_URL is unset. */
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** host:port of the Temporal frontend; when unset, bin/dev starts the Temporal CLI dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),

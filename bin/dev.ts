@@ -18,7 +18,8 @@ import { runMigrations } from '../db/migrate';
 import { createLogger } from '../logger';
 import { connectClient, createWorker } from '../temporal/client';
 import { generatePayloadKey, parsePayloadKeys } from '../temporal/codec';
-import { startDevServer, type RunningServer } from '../temporal/devServer';
+import { checkSqliteFile, startDevServer, type RunningServer } from '../temporal/devServer';
+import { freePortFor, RecoveryError } from '../processes';
 import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
@@ -66,11 +67,31 @@ function devPayloadKeys(): string {
 }
 const payloadKeys = devPayloadKeys();
 
+/**
+ * After a power cut: the ports must be free (a leftover Temporal dev server of this data folder is
+ * stopped; anyone else's listener is an error saying who and what to do) and the SQLite file intact.
+ * The embedded PostgreSQL clears its own stale postmaster.pid (db/embedded.ts).
+ */
+async function recoverFromCrash(dbFile: string): Promise<void> {
+  const log = (msg: string) => logger.warn(msg);
+  const notOurs = () => false;
+  await freePortFor(config.API_PORT, 'API', 'API_PORT', notOurs, log);
+  if (config.METRICS_PORT > 0) await freePortFor(config.METRICS_PORT, 'metrics', 'METRICS_PORT', notOurs, log);
+  if (config.TEMPORAL_METRICS_PORT > 0) await freePortFor(config.TEMPORAL_METRICS_PORT, 'Temporal SDK metrics', 'TEMPORAL_METRICS_PORT', notOurs, log);
+  if (!config.TEMPORAL_ADDRESS) {
+    const leftoverServer = (command: string) => command.includes('start-dev') && command.includes(dbFile);
+    await freePortFor(config.TEMPORAL_PORT, 'Temporal dev server', 'TEMPORAL_PORT', leftoverServer, log);
+    await freePortFor(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT', leftoverServer, log);
+    checkSqliteFile(dbFile);
+  }
+}
+
 try {
+  await recoverFromCrash(resolve(dataDir, 'temporal.sqlite'));
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     logger.info({ dir: resolve(dataDir, 'postgres') }, 'starting embedded PostgreSQL');
-    const pg = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), 54329);
+    const pg = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log: (msg) => logger.warn(msg) });
     stops.push(pg.stop);
     databaseUrl = pg.url;
   }
@@ -137,6 +158,8 @@ ${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} ${u.token}`).join('\n')}
   curl -H 'Authorization: Bearer demo-coordinator-token' ${api}/v1/cases/<id>
 Press Ctrl-C to stop.`);
 } catch (err) {
-  logger.fatal({ err }, 'bin/dev could not start');
+  // A restart that cannot recover by itself says what to do, in one readable line.
+  if (err instanceof RecoveryError) logger.fatal(`bin/dev could not start: ${err.message}`);
+  else logger.fatal({ err }, 'bin/dev could not start');
   await shutdown(1);
 }
