@@ -9,11 +9,12 @@
  * once, steps apply once: their workflow ids and update ids derive from the key).
  */
 import { createHash } from 'node:crypto';
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { Db } from '../db/client';
+import { canonicalJson } from '../domain/canonicalJson';
 import { idempotencyKeys } from '../db/schema';
 import { badRequest, HttpProblem } from './problem';
 
@@ -28,14 +29,6 @@ export function readIdempotencyKey(headers: Record<string, unknown>): string | u
   return parsed.data;
 }
 
-/** JSON with object keys sorted at every level: the same body in another key order has the same text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 /** The fingerprint of a request: method, path with query, canonical body (a multipart upload's body is not read here). */
 export function requestFingerprint(method: string, url: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${url}\n${canonicalJson(body ?? null)}`).digest('hex');
@@ -48,8 +41,6 @@ export function keyReused(first: { method: string; path: string; createdAt: Date
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Keys older than this are pruned (nightly, with the reconciliation); a client retries within minutes. */
-export const IDEMPOTENCY_RETENTION_DAYS = 30;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,10 +87,3 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
     return payload;
   });
 }, { name: 'doorstep-idempotency', dependencies: ['doorstep-auth'] });
-
-/** Removes keys older than the retention (the nightly reconciliation's housekeeping); returns how many. */
-export async function pruneIdempotencyKeys(db: Db, now: Date): Promise<number> {
-  const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_DAYS * 86_400_000);
-  const removed = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff)).returning({ key: idempotencyKeys.key });
-  return removed.length;
-}

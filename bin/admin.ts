@@ -9,8 +9,15 @@
  *   npm run admin -- user:disable --username li      (user:enable to undo)
  *   npm run admin -- user:list
  *   npm run admin -- key:generate [--id k2]          (a new PAYLOAD_KEYS entry)
+ *   npm run admin -- reconcile [--repair] [--days 7] (read model vs workflow state: activities/reconcile.ts)
+ *
+ * With the embedded defaults (no DATABASE_URL / TEMPORAL_ADDRESS), the commands that need them talk to
+ * the stack `npm run dev` runs: its embedded PostgreSQL, its Temporal dev server and its payload key.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { reconcile } from '../activities/reconcile';
 import { ROLES, type Role } from '../api/auth';
 import { loadConfig } from '../config';
 import { closeDb, createDb, type Db } from '../db/client';
@@ -19,6 +26,7 @@ import { createUser, findUserByName, issueToken, listTokens, listUsers, revokeAl
 import { COUNTY_CODES } from '../domain/counties';
 import { DEPARTMENT_CODES } from '../domain/departments';
 import { generatePayloadKey } from '../temporal/codec';
+import { connectClient } from '../temporal/client';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   user:create   --username U --name 显示名 --role ${ROLES.join('|')} (--county C ... | --city) [--department D ...] [--token] [--days N]
@@ -28,7 +36,10 @@ const USAGE = `usage: npm run admin -- <command> [options]
   token:issue   --username U [--label L] [--days N]
   token:list    --username U
   token:revoke  --username U (--token-id ID | --all)
-  key:generate  [--id KEY_ID]`;
+  key:generate  [--id KEY_ID]
+  reconcile     [--repair] [--days N]   compare the read model with every open case and plan (and those ended
+                                        in the last N days, default 7) and print each difference; --repair
+                                        projects them again from the workflow. Exit 3 when differences remain.`;
 
 class UsageError extends Error {}
 
@@ -43,7 +54,8 @@ const { positionals, values } = parseArgs({
     city: { type: 'boolean', default: false },
     token: { type: 'boolean', default: false },
     label: { type: 'string' },
-    days: { type: 'string', default: '90' },
+    days: { type: 'string' },
+    repair: { type: 'boolean', default: false },
     'token-id': { type: 'string' },
     all: { type: 'boolean', default: false },
     id: { type: 'string' },
@@ -57,7 +69,7 @@ const need = (v: string | undefined, flag: string): string => {
 };
 
 function expiry(): Date {
-  const days = Number(values.days);
+  const days = Number(values.days ?? '90');
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');
   return new Date(Date.now() + days * 24 * 60 * 60 * 1000);
 }
@@ -72,7 +84,7 @@ function printToken(username: string, t: { id: string; token: string }, expiresA
   console.log(`token for ${username} (id ${t.id}, expires ${expiresAt.toISOString()}) — shown once, store it now:\n${t.token}`);
 }
 
-async function run(db: Db, command: string): Promise<void> {
+async function run(db: Db, command: string): Promise<number | void> {
   switch (command) {
     case 'user:create': {
       const username = need(values.username, 'username');
@@ -133,6 +145,23 @@ async function run(db: Db, command: string): Promise<void> {
       }
       return;
     }
+    case 'reconcile': {
+      const days = Number(values.days ?? '7');
+      if (!Number.isInteger(days) || days < 0 || days > 3650) throw new UsageError('--days must be a whole number from 0 to 3650');
+      const temporal = await connectClient(temporalTarget());
+      try {
+        const report = await reconcile(db, temporal, { repair: values.repair, days, trigger: 'cli', taskQueue: config.TEMPORAL_TASK_QUEUE });
+        for (const f of report.findings) {
+          console.log([f.kind, f.entityId, f.county ?? '-', f.department ?? '-', f.field, `read model: ${f.readModel ?? 'null'}`, `workflow: ${f.workflow ?? 'null'}`, f.repaired ? 'REPAIRED' : ''].join('\t'));
+        }
+        console.log(`checked ${report.casesChecked} case(s) and ${report.plansChecked} plan(s): ${report.findings.length} difference(s), ${report.repaired} repaired (run ${report.runId})`);
+        if (report.error) throw new Error(`reconciliation stopped early: ${report.error}`);
+        if (report.findings.length > report.repaired) return 3;
+      } finally {
+        await temporal.connection.close();
+      }
+      return 0;
+    }
     default:
       throw new UsageError(command ? `unknown command ${command}` : 'no command');
   }
@@ -148,15 +177,24 @@ if (command === 'key:generate') {
   process.exit(0);
 }
 const config = loadConfig();
-if (!config.DATABASE_URL) {
-  console.error('DATABASE_URL is required (bin/dev prints the one it uses).');
+/** The database: DATABASE_URL, or the embedded PostgreSQL `npm run dev` runs. */
+const databaseUrl = config.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/doorstep`;
+/** Temporal: TEMPORAL_ADDRESS, or the dev server `npm run dev` runs (with its generated payload key). */
+function temporalTarget() {
+  const keysFile = resolve(config.DATA_DIR, 'payload-keys');
+  const payloadKeys = config.PAYLOAD_KEYS ?? (existsSync(keysFile) ? readFileSync(keysFile, 'utf8').trim() : undefined);
+  return { address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
+}
+try {
+  await runMigrations(databaseUrl);
+} catch (e) {
+  console.error(`cannot reach PostgreSQL at ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (${(e as Error).message}): set DATABASE_URL, or start the stack with npm run dev`);
   process.exit(2);
 }
-await runMigrations(config.DATABASE_URL);
-const db = createDb(config.DATABASE_URL, { max: 1 });
+const db = createDb(databaseUrl, { max: 4 });
 let code = 0;
 try {
-  await run(db, command);
+  code = (await run(db, command)) ?? 0;
 } catch (e) {
   code = e instanceof UsageError ? 2 : 1;
   console.error(e instanceof UsageError ? `${e.message}\n\n${USAGE}` : e);

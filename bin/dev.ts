@@ -120,7 +120,9 @@ try {
   const db = createDb(databaseUrl);
   stops.push(() => closeDb(db));
   const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
-  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
+  const temporal = await connectClient(target);
+  stops.push(() => temporal.connection.close());
+  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, temporal }) });
   const running = worker.run();
   stops.push(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -128,8 +130,6 @@ try {
     await connection.close();
   });
 
-  const temporal = await connectClient(target);
-  stops.push(() => temporal.connection.close());
   await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   const app = await buildApp({ db, temporal, config: { ...config, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUi, PAYLOAD_KEYS: payloadKeys }, logger: quiet });
   stops.push(() => app.close());

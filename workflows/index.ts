@@ -4,3 +4,4 @@ export { caseEngine } from './caseEngine';
 export { servicePlan } from './servicePlan';
 export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';
 export { subjectImport } from './subjectImport';
+export { nightlyReconciliation } from './maintenance';

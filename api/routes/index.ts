@@ -16,6 +16,7 @@ import { userRoutes } from './users';
 import { auditRoutes } from './audit';
 import { calendarRoutes } from './calendar';
 import { policyRoutes } from './policy';
+import { adminRoutes } from './admin';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -31,4 +32,5 @@ export const v1Routes: RouteModule[] = [
   auditRoutes,
   calendarRoutes,
   policyRoutes,
+  adminRoutes,
 ];

@@ -67,10 +67,10 @@ export async function startStack(overrides: Partial<Config> = {}, activityOverri
   const taskQueue = `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });
-  const { worker } = await testWorker(nativeConnection, { ...createActivities({ db }), ...activityOverrides }, { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
-  const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(config.PAYLOAD_KEYS) });
+  const { worker } = await testWorker(nativeConnection, { ...createActivities({ db, temporal: client }), ...activityOverrides }, { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
+  const running = worker.run();
   const app = await buildApp({ db, temporal: client, config });
   return {
     app, db, client, worker, config,
