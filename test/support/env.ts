@@ -61,10 +61,11 @@ export interface TestStack {
 
 /** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities (or some replaced). */
 export async function startStack(overrides: Partial<Config> = {}, activityOverrides: Partial<Activities> = {}): Promise<TestStack> {
-  const address = inject('devServerAddress');
+  // Overrides may point at another Temporal server and task queue (a restored one).
+  const address = overrides.TEMPORAL_ADDRESS ?? inject('devServerAddress');
   // A DATABASE_URL override (e.g. through a proxy that can cut the connection) is used by the API and the activities.
   const db = overrides.DATABASE_URL ? createDb(overrides.DATABASE_URL, { max: 4 }) : testDb();
-  const taskQueue = `it-${randomUUID()}`;
+  const taskQueue = overrides.TEMPORAL_TASK_QUEUE ?? `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
