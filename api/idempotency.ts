@@ -44,8 +44,11 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The Idempotency-Key record this request holds (set by {@link idempotencyPlugin}). */
-    idempotency?: { key: string; hash: string };
+    /**
+     * The Idempotency-Key record this request holds (set by {@link idempotencyPlugin}); `retry`: an earlier
+     * attempt of this very request was recorded (its answer may have been lost: a route may answer it again).
+     */
+    idempotency?: { key: string; hash: string; retry: boolean };
   }
 }
 
@@ -61,12 +64,14 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
     const userId = request.user.id;
     const inserted = await db.insert(idempotencyKeys).values({ userId, key, method: request.method, path, requestHash: hash })
       .onConflictDoNothing().returning({ key: idempotencyKeys.key });
+    let retry = false;
     if (inserted.length === 0) {
       const [first] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key))).limit(1);
       // Released between our insert and this read: a refused first attempt; this request goes ahead unrecorded.
       if (first && first.requestHash !== hash) throw keyReused(first);
+      retry = Boolean(first);
     }
-    request.idempotency = { key, hash };
+    request.idempotency = { key, hash, retry };
   });
   // Before the answer leaves (onSend): a client that got its 4xx and retries at once finds the key free.
   app.addHook('onSend', async (request, reply, payload) => {

@@ -13,7 +13,8 @@ import { buildApp } from '../../api/app';
 import type { Config } from '../../config';
 import { caseEvents, idempotencyKeys } from '../../db/schema';
 import { startStack, type TestStack } from '../support/env';
-import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
+import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
+import { shanghaiDate } from '../../domain/calendar';
 import { post } from './casesSupport';
 
 const COUNTY = '640121';
@@ -88,6 +89,28 @@ describe('the same Idempotency-Key with a different request', () => {
     expect(row).toMatchObject({ userId: coordinator.id, method: 'POST', path: `/v1/cases/${id}/hold`, status: 200 });
     // Now answered: the key is bound to that request.
     expect((await post(stack, coordinator, `/v1/cases/${id}/resume`, {}, key)).statusCode).toBe(422);
+  });
+
+  it('a plan withdrawal retried after its answer was lost gets that answer again, not a 409', async () => {
+    const dpf = await makeUser(stack.db, 'coordinator', { counties: [COUNTY], departments: ['DPF'] });
+    const today = shanghaiDate(new Date());
+    const child = await makeSubject(stack.db, { county: COUNTY, idNumber: uniqueIdNumber(COUNTY, Number(today.slice(0, 4)) - 3) });
+    const plan = await post(stack, dpf, '/v1/plans', {
+      subjectId: child.id, itemCode: 'CHILD_REHAB', assessment: { parentsCannotTake: true },
+      provider: { type: 'rehabilitation_institution', name: '康复中心' }, startDate: today,
+    }, `enrol-${child.id}`);
+    expect(plan.statusCode).toBe(201);
+    const key = `withdraw-${plan.json().id}`;
+    const first = await post(stack, dpf, `/v1/plans/${plan.json().id}/withdraw`, { reason: '家长申请退出' }, key);
+    expect(first.statusCode).toBe(200);
+    expect(first.json().status.code).toBe('ended');
+    // The workflow has ended by now: the retry is answered from its final state.
+    const again = await post(stack, dpf, `/v1/plans/${plan.json().id}/withdraw`, { reason: '家长申请退出' }, key);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().status.code).toBe('ended');
+    // Any other withdrawal is refused.
+    const other = await post(stack, dpf, `/v1/plans/${plan.json().id}/withdraw`, { reason: '家长申请退出' }, `${key}-other`);
+    expect(other.statusCode).toBe(409);
   });
 
   it('two different requests racing under one key: one applies, the other is a 422', async () => {
