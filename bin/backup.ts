@@ -20,7 +20,8 @@
  * Restore is for a clean machine: a data folder without a SQLite file, and a database with no rows
  * (a fresh embedded PostgreSQL is created when DATABASE_URL is unset). It checks every checksum first.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -70,10 +71,16 @@ function migrationCount(): number {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** SQLite's online backup of `from` into `to` (python3's sqlite3 module). */
-function sqliteBackup(from: string, to: string): void {
+/** SQLite's online backup of `from` into `to` (python3's sqlite3 module), in a child process: this one keeps serving meanwhile. */
+async function sqliteBackup(from: string, to: string): Promise<void> {
   const script = 'import sqlite3,sys\nsrc=sqlite3.connect(sys.argv[1],timeout=60)\ndst=sqlite3.connect(sys.argv[2])\nsrc.backup(dst)\ndst.close()\nsrc.close()';
-  execFileSync('python3', ['-c', script, from, to], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  const child = spawn('python3', ['-c', script, from, to], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += String(d); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`the SQLite online backup of ${from} failed (${String(code)}): ${stderr.trim().slice(-300)}`);
 }
 
 /** Takes a backup into `dir` (created; must be empty). Returns the manifest. */
@@ -107,7 +114,7 @@ export async function backup(src: BackupSources, dir: string, log: (msg: string)
 
   // 2. Temporal's SQLite file, online.
   if (!existsSync(src.sqliteFile)) throw new Error(`no Temporal SQLite file at ${src.sqliteFile}`);
-  sqliteBackup(src.sqliteFile, join(out, 'temporal.sqlite'));
+  await sqliteBackup(src.sqliteFile, join(out, 'temporal.sqlite'));
   log(`temporal: ${statSync(join(out, 'temporal.sqlite')).size} bytes`);
 
   // 3. Evidence files (immutable, content-addressed) and the payload key.
