@@ -143,6 +143,11 @@ describe('reconciliation', () => {
         kind: 'case', id: caseIds[1], field: 'escalationLevel', readModel: '2', workflow: '0', repaired: true, county: { code: '640104', label: '兴庆区' },
       })]);
       expect((await stack.app.inject({ url: '/v1/admin/reconciliation', headers: coordinator.auth })).statusCode).toBe(403);
+      // An admin of another county sees the run, not the finding (it is a 兴庆区 case).
+      const elsewhere = await makeUser(stack.db, 'admin', { counties: ['640181'] });
+      const theirs = await stack.app.inject({ url: '/v1/admin/reconciliation', headers: elsewhere.auth });
+      expect(theirs.json().runs[0].id).toBe(nightly.id);
+      expect(theirs.json().findings).toEqual([]);
 
       // The schedules: a paused one is a problem an admin sees.
       await handle.pause('测试暂停');
