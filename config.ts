@@ -14,6 +14,8 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where bin/dev keeps the embedded PostgreSQL data and the Temporal dev server's SQLite file. */
   DATA_DIR: z.string().default('.data'),
+  /** Port of the embedded PostgreSQL that bin/dev starts when DATABASE_URL is unset. */
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** host:port of the Temporal frontend; when unset, bin/dev starts the Temporal CLI dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -56,6 +58,13 @@ export const configSchema = z.object({
   ID_SEARCH_PER_HOUR: z.coerce.number().int().positive().default(30),
   /** Largest accepted request body in bytes (JSON). Uploads have their own limit. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /**
+   * Slow clients: a request whose headers are not all in within HEADERS_TIMEOUT_MS, or whose whole body
+   * is not in within REQUEST_TIMEOUT_MS (uploads included: 50 MiB at ~4 Mbit/s fits), is cut off (408 and
+   * the socket closed), so connections trickling bytes cannot pile up. Checked every second.
+   */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   /** Largest accepted evidence upload in bytes. */
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Largest accepted roster file (subject import, XLSX or CSV) in bytes. */

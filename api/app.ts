@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditPlugin } from './audit';
+import { idempotencyPlugin } from './idempotency';
 import { AuthFailureLimiter, authFailureGuard, authPlugin, isProtectedRequest, lookupUser } from './auth';
 import { metricsPlugin } from './metrics';
 import { badRequest, HttpProblem, registerErrorHandler } from './problem';
@@ -27,6 +28,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // Slow clients are cut off: headers and the whole request each within a bound (checked every second),
+    // so sockets that trickle bytes in are closed instead of piling up (see config.ts).
+    http: { headersTimeout: deps.config.HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    requestTimeout: deps.config.REQUEST_TIMEOUT_MS,
     // Behind the reverse proxy (deploy/Caddyfile) the client's address comes from X-Forwarded-For.
     ...(deps.config.TRUST_PROXY ? { trustProxy: deps.config.TRUST_PROXY === 'true' ? true : deps.config.TRUST_PROXY } : {}),
     genReqId: requestId,
@@ -124,6 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(authPlugin, { db: deps.db, now, limiter: authFailures, sessions });
+  // After authentication (keys are per user) and validation: a key reused for another request is a 422.
+  await app.register(idempotencyPlugin, { db: deps.db });
   // Whatever the API and the codec endpoint answer may carry personal data: no cache may keep it,
   // unless a route says otherwise (the catalog, which holds none).
   app.addHook('onSend', async (request, reply, payload) => {

@@ -16,6 +16,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { escalationsToday, openCaseCounts, type ScopeCount } from '../db/queries/metrics';
 import { loadPolicy } from '../db/queries/policy';
+import { findingsOf, latestRuns } from '../db/queries/reconciliation';
 import { SCHEDULE_IDS } from '../temporal/schedules';
 import { listFailingWorkflows } from './services/failingWorkflows';
 
@@ -79,6 +80,19 @@ export const BUSINESS_GAUGES: BusinessGauge[] = [
       }
       return [...counts].map(([key, value]) => { const [tag, effect] = key.split('|'); return { labels: { tag, effect }, value }; });
     },
+  },
+  {
+    name: 'doorstep_reconciliation_differences', help: '对账差异数 Differences the latest reconciliation found between the read model and the workflows (GET /v1/admin/reconciliation), by kind and whether repaired', labelNames: ['kind', 'repaired'],
+    read: async (s) => {
+      const [run] = await latestRuns(s.db, 1);
+      const counts = new Map<string, number>([['case|true', 0], ['case|false', 0], ['plan|true', 0], ['plan|false', 0]]);
+      for (const f of run ? await findingsOf(s.db, [run.id], 100_000) : []) counts.set(`${f.kind}|${f.repaired}`, (counts.get(`${f.kind}|${f.repaired}`) ?? 0) + 1);
+      return [...counts].map(([key, value]) => { const [kind, repaired] = key.split('|'); return { labels: { kind, repaired }, value }; });
+    },
+  },
+  {
+    name: 'doorstep_reconciliation_last_run_timestamp_seconds', help: 'When the latest reconciliation finished (Unix seconds)', labelNames: [],
+    read: async (s) => { const [run] = await latestRuns(s.db, 1); return run?.finishedAt ? [{ labels: {}, value: run.finishedAt.getTime() / 1000 }] : []; },
   },
   { name: 'doorstep_schedule_next_run_timestamp_seconds', help: 'When each reporting schedule runs next (Unix seconds); in the past means it did not run', labelNames: ['schedule'], read: perSchedule((s) => s.nextRun) },
 ];

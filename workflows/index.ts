@@ -5,3 +5,4 @@ export { servicePlan } from './servicePlan';
 export { shareMonthlyLedgers, quarterlyStatistics } from './reporting';
 export { subjectImport } from './subjectImport';
 export { notificationDispatch, notificationDelivery, notificationScan, notificationDigest } from './notifications';
+export { nightlyReconciliation } from './maintenance';

@@ -18,6 +18,7 @@ import { calendarRoutes } from './calendar';
 import { policyRoutes } from './policy';
 import { notificationRoutes } from './notifications';
 import { workbenchRoutes } from './workbench';
+import { adminRoutes } from './admin';
 
 export const v1Routes: RouteModule[] = [
   caseRoutes,
@@ -35,4 +36,5 @@ export const v1Routes: RouteModule[] = [
   policyRoutes,
   notificationRoutes,
   workbenchRoutes,
+  adminRoutes,
 ];

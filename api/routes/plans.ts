@@ -168,12 +168,21 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     preHandler: requireRole('coordinator', 'admin'),
   }, async (request) => {
     const user = currentUser(request);
+    const key = readIdempotencyKey(request.headers);
     const { row, state: before } = await loadPlan(user, request.params.id);
-    const state = await sendUpdate(deps.temporal, deps.temporal.workflow.getHandle(planWorkflowId(request.params.id)), withdrawPlanUpdate, {
+    const handle = deps.temporal.workflow.getHandle(planWorkflowId(request.params.id));
+    const state = await sendUpdate(deps.temporal, handle, withdrawPlanUpdate, {
       args: [{ actor: user.id, reason: request.body.reason }],
+      // A retry under the same key while the plan still runs gets the first withdrawal's answer from Temporal.
+      ...(key ? { updateId: `withdraw:${user.id}:${key}` } : {}),
     }, {
       fallbackReason: '不能退出服务计划', deadlineMs: deps.config.UPDATE_TIMEOUT_MS,
-      onEnded: () => { throw conflict(`服务计划已结束${before.end ? `（${before.end.detail}）` : ''}`); },
+      onEnded: async () => {
+        // The plan has ended. A retry of the very request that withdrew it (its first answer was lost) gets that answer again.
+        const final = await handle.query(getPlanStateQuery).catch(() => before);
+        if (request.idempotency?.retry && final.end?.reason === 'withdrawn' && final.end.by === user.id) return final;
+        throw conflict(`服务计划已结束${final.end ? `（${final.end.detail}）` : ''}`);
+      },
     });
     return presentPlan(state, row, await pastPeriods(db, request.params.id), { birthDerived: mayUnmask(user) });
   });

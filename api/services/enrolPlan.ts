@@ -32,6 +32,7 @@ import {
   getPlanStateQuery, planWorkflowId, PROVIDER_TYPES, type PlanInput, type PlanState, type ProviderType,
 } from '../../workflows/planContract';
 import { inCountyScope, inDepartmentScope, type AuthUser } from '../auth';
+import { keyReused } from '../idempotency';
 import { badRequest, conflict, forbidden, zodFieldErrors, type FieldError } from '../problem';
 import type { EligibilityAnswers } from '../../domain/eligibility';
 import { decideEligibility, eligibilityAnswers, eligibilityOverride, recordEligibilityDecision } from './eligibility';
@@ -273,7 +274,8 @@ export async function enrolPlan(deps: EnrolDeps, user: AuthUser, body: EnrolPlan
   /** The same request again: the plan it made; another request under the same need or key: 409. */
   async function replay(state: PlanState): Promise<{ created: boolean; state: PlanState; warnings: string[] }> {
     if (state.input.requestHash !== hash) {
-      throw conflict(need ? `该需求已纳入服务计划 ${state.input.planId}` : '该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { planId: state.input.planId });
+      if (need) throw conflict(`该需求已纳入服务计划 ${state.input.planId}`, { planId: state.input.planId });
+      throw keyReused({ method: 'POST', path: '/v1/plans', createdAt: new Date(state.input.enrolledAt) });
     }
     await recordEnrolment(deps.db, state.input, assessment);
     return { created: false, state, warnings: [] };

@@ -16,7 +16,8 @@ import {
   CASE_WORKFLOW_TYPE, caseStartSearchAttributes, caseWorkflowId, getCaseStateQuery, openedUpdate, type CaseInput, type CaseState,
 } from '../../workflows/contract';
 import { inScope, type AuthUser } from '../auth';
-import { badRequest, conflict, forbidden } from '../problem';
+import { keyReused } from '../idempotency';
+import { badRequest, forbidden } from '../problem';
 import type { EligibilityAnswers } from '../../domain/eligibility';
 import { caseOpeningRefusal } from './casePermissions';
 import { decideEligibility, recordEligibilityDecision } from './eligibility';
@@ -129,7 +130,7 @@ export async function openCase(
   }
   const existing = await deps.temporal.workflow.getHandle(caseWorkflowId(caseId)).query(getCaseStateQuery);
   if (existing.input.requestHash !== hash) {
-    throw conflict('该 Idempotency-Key 已用于另一请求 This Idempotency-Key was used for a different request', { caseId });
+    throw keyReused({ method: 'POST', path: '/v1/cases', createdAt: new Date(existing.input.openedAt) });
   }
   await recordDecision(existing);
   return { created: false, state: existing };

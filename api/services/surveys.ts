@@ -37,7 +37,8 @@ import { ageOn } from '../../domain/idNumber';
 import { inCountyScope, type AuthUser } from '../auth';
 import type { FoundNeed } from '../presenters/survey';
 import type { StoredEligibility } from '../presenters/subject';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
+import { keyReused } from '../idempotency';
+import { badRequest, forbidden, HttpProblem, notFound, type FieldError } from '../problem';
 import { effectiveAnswers, eligibilityAnswers } from './eligibility';
 import { caseOpeningRefusal } from './casePermissions';
 import { caseIdFor, openCase, requestHash, type OpenCaseDeps } from './openCase';
@@ -118,7 +119,7 @@ async function completeStarts(deps: SurveyDeps, user: AuthUser, survey: SurveyRo
 /** A retried request: same key and body → the same survey (finishing owed starts); another body → 409. */
 async function replay(deps: SurveyDeps, user: AuthUser, existing: SurveyRow, hash: string): Promise<RecordedSurvey> {
   if (existing.requestHash !== hash) {
-    throw conflict('该 Idempotency-Key 已用于另一次摸底 This Idempotency-Key was used for a different survey', { surveyId: existing.id });
+    throw keyReused({ method: 'POST', path: '/v1/surveys', createdAt: existing.createdAt });
   }
   const rows = await completeStarts(deps, user, existing, await loadNeeds(deps.db, existing.id));
   return { created: false, survey: existing, needs: rows };

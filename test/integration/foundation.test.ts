@@ -54,7 +54,7 @@ describe('the thin slice: HTTP → Temporal dev server → PostgreSQL', () => {
     });
   });
 
-  it('the same Idempotency-Key starts one workflow only; reused with another body it is a 409', async () => {
+  it('the same Idempotency-Key starts one workflow only; reused with another body it is a 422', async () => {
     const subject = await makeSubject(stack.db);
     const headers = { ...coordinator.auth, 'idempotency-key': `key-${subject.id}` };
     const payload = { subjectId: subject.id, itemCode: 'LEGAL_AID', actionCode: 'CONSULTATION' };
@@ -64,8 +64,9 @@ describe('the thin slice: HTTP → Temporal dev server → PostgreSQL', () => {
     expect(second.statusCode).toBe(200);
     expect(second.json().id).toBe(first.json().id);
     const third = await stack.app.inject({ method: 'POST', url: '/v1/cases', headers, payload: { ...payload, greenChannel: true } });
-    expect(third.statusCode).toBe(409);
+    expect(third.statusCode).toBe(422);
     expect(third.headers['content-type']).toContain('application/problem+json');
+    expect(third.json().detail).toContain('POST /v1/cases');
   });
 
   it('invalid bodies get problem+json 400 naming the field', async () => {

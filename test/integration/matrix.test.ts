@@ -628,6 +628,10 @@ const EXPECT: Record<string, Expectation> = {
       return { method: 'POST', url: `/v1/admin/notifications/failed/${nid}/email/retry` };
     },
   },
+  // bad states for admins: the reconciliation's findings (filtered by scope; this run has none, so both sides
+  // read alike — scope filtering is tested in reconcile.test.ts) and the schedules (city-wide)
+  'GET /v1/admin/reconciliation': { roles: ['admin'], ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/admin/reconciliation' }) },
+  'GET /v1/admin/schedules': { roles: ['admin'], ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/admin/schedules' }) },
 
   // audit
   'GET /v1/audit': {

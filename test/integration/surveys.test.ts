@@ -106,7 +106,7 @@ describe('POST /v1/surveys', () => {
     expect(got.json()).toEqual(sv);
   });
 
-  it('answers a retried request with the same survey and starts nothing twice; another body under the key is 409', async () => {
+  it('answers a retried request with the same survey and starts nothing twice; another body under the key is 422', async () => {
     const s = await severeSubject();
     const key = `survey-${randomUUID()}`;
     const first = await post(coordinator, body(s.id), key);
@@ -122,8 +122,8 @@ describe('POST /v1/surveys', () => {
     await eventually(async () => (await stack.db.select().from(cases).where(eq(cases.subjectId, s.id))).length === 2);
 
     const other = await post(coordinator, body(s.id, { needs: [] }), key);
-    expect(other.statusCode).toBe(409);
-    expect(other.json().surveyId).toBe(first.json().id);
+    expect(other.statusCode).toBe(422);
+    expect(other.json().errors).toEqual([expect.objectContaining({ path: 'headers.idempotency-key' })]);
     // The same key from another user is that user's own request.
     const colleague = await makeUser(stack.db, 'coordinator', { counties: ['640104'] });
     const theirs = await post(colleague, body(s.id, { needs: [] }), key);

@@ -61,16 +61,17 @@ export interface TestStack {
 
 /** The whole stack against the dev server and PostgreSQL: API, a worker on its own task queue, real activities (or some replaced). */
 export async function startStack(overrides: Partial<Config> = {}, activityOverrides: Partial<Activities> = {}): Promise<TestStack> {
-  const address = inject('devServerAddress');
+  // Overrides may point at another Temporal server and task queue (a restored one).
+  const address = overrides.TEMPORAL_ADDRESS ?? inject('devServerAddress');
   // A DATABASE_URL override (e.g. through a proxy that can cut the connection) is used by the API and the activities.
   const db = overrides.DATABASE_URL ? createDb(overrides.DATABASE_URL, { max: 4 }) : testDb();
-  const taskQueue = `it-${randomUUID()}`;
+  const taskQueue = overrides.TEMPORAL_TASK_QUEUE ?? `it-${randomUUID()}`;
   const config = { ...loadConfig({}), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, ...overrides };
   const nativeConnection = await NativeConnection.connect({ address });
-  const { worker } = await testWorker(nativeConnection, { ...createActivities({ db }), ...activityOverrides }, { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
-  const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(config.PAYLOAD_KEYS) });
+  const { worker } = await testWorker(nativeConnection, { ...createActivities({ db, temporal: client }), ...activityOverrides }, { taskQueue, payloadKeys: config.PAYLOAD_KEYS });
+  const running = worker.run();
   const app = await buildApp({ db, temporal: client, config });
   return {
     app, db, client, worker, config,

@@ -395,6 +395,219 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账结果：读模型与工作流状态的差异（最近几次运行，及最近一次的差异明细） */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    runs?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            findings: {
+                                county: {
+                                    code: string;
+                                    label: string;
+                                } | null;
+                                department: {
+                                    code: string;
+                                    label: string;
+                                } | null;
+                                field: string;
+                                /** Format: date-time */
+                                foundAt: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "case" | "plan";
+                                readModel: string | null;
+                                repaired: boolean;
+                                runId: string;
+                                workflow: string | null;
+                            }[];
+                            runs: {
+                                casesChecked: number;
+                                days: number;
+                                error: string | null;
+                                findings: number;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                id: string;
+                                plansChecked: number;
+                                repair: boolean;
+                                repaired: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** @enum {string} */
+                                trigger: "cli" | "schedule" | "api";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 计划任务运行情况：上次、下次运行时间，未按时运行、已暂停、上次失败等问题 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            items: {
+                                exists: boolean;
+                                /** Format: date-time */
+                                lastRun: string | null;
+                                lastRunStatus: string | null;
+                                missedRuns: number;
+                                /** Format: date-time */
+                                nextRun: string | null;
+                                paused: boolean;
+                                problems: string[];
+                                schedule: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
