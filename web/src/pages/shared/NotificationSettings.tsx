@@ -63,6 +63,8 @@ function PreferencesForm({ prefs }: { prefs: Preferences }) {
       <ErrorAlert error={error} />
       <Form<Values>
         form={form} layout="vertical" onFinish={save}
+        // A field the API marked is cleared of that error as soon as it is edited.
+        onValuesChange={(changed: Partial<Values>) => form.setFields(Object.keys(changed).map((name) => ({ name: name as keyof Values, errors: [] })))}
         initialValues={{ channels: prefs.channels.filter((c) => c.enabled).map((c) => c.channel.code), mobile: prefs.mobile ?? '', email: prefs.email ?? '' }}
       >
         <Form.Item label="同时通过以下渠道通知我" name="channels">
