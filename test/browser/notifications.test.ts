@@ -129,6 +129,8 @@ describe('notifications in the console', { timeout: 180_000 }, () => {
 
     // The bell counts it without a reload.
     await expect.poll(() => bellAfterFocus(page), POLL).toBe('消息：1 条未读');
+    // …and the task list on screen is asked again: the new case is there too.
+    await page.locator(`a[href="/tasks/${caseId}"]`).first().waitFor();
     await checkPage(page, 'notifications-01-worker-bell');
 
     // Its WeCom delivery: the robot answers 500 twice, so it finally fails (the inbox has it regardless).
@@ -187,7 +189,7 @@ describe('notifications in the console', { timeout: 180_000 }, () => {
     const field = page.locator('.ant-form-item-has-error').filter({ hasText: '电子邮箱' });
     await field.waitFor();
     expect(await field.innerText()).toContain('请填写有效的电子邮箱');
-    await page.getByRole('alert').filter({ hasText: '操作未成功' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: '未保存' }).waitFor();
     await checkPage(page, 'notifications-04-settings-error');
     // Nothing was saved.
     const before = await stack.app.inject({ url: '/v1/me/notification-preferences', headers: worker.auth });

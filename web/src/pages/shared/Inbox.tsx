@@ -79,24 +79,22 @@ export default function Inbox() {
 function Notice({ n, to, onRead, busy }: { n: InboxItem; to: string | undefined; onRead: () => void; busy: boolean }) {
   const unread = !n.readAt;
   return (
-    <List.Item
-      className={unread ? 'notice unread' : 'notice'}
-      actions={unread ? [<Button key="read" size="small" onClick={onRead} loading={busy} aria-label={`标为已读：${n.title}`}>标为已读</Button>] : []}
-    >
+    <List.Item className={unread ? 'notice unread' : 'notice'}>
       <Space direction="vertical" size={4} style={{ width: '100%' }}>
         <Space wrap size={8}>
           {unread ? <Tag color="blue">未读</Tag> : <Tag>已读</Tag>}
           <Typography.Text strong>{n.title}</Typography.Text>
           <Typography.Text type="secondary">{formatDateTime(n.createdAt)}</Typography.Text>
         </Space>
-        <div>{n.body}</div>
+        <div style={{ overflowWrap: 'anywhere' }}>{n.body}</div>
         <Space wrap size={8}>
           {to ? <Link to={to}>{n.caseId ? '查看案件' : n.planId ? '查看服务计划' : '查看详情'}</Link> : null}
           {n.deliveries.map((d) => (
-            <Tag key={d.channel.code} color={STATUS_COLOURS[d.status.code]}>
+            <Tag key={d.channel.code} color={STATUS_COLOURS[d.status.code]} style={{ marginInlineEnd: 0 }}>
               {d.channel.label}：{d.status.label}{d.attempts > 1 ? `（尝试 ${d.attempts} 次）` : ''}
             </Tag>
           ))}
+          {unread && <Button size="small" onClick={onRead} loading={busy} aria-label={`标为已读：${n.title}`}>标为已读</Button>}
         </Space>
       </Space>
     </List.Item>

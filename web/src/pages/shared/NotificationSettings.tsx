@@ -35,12 +35,15 @@ function PreferencesForm({ prefs }: { prefs: Preferences }) {
   const queryClient = useQueryClient();
   const { message } = AntApp.useApp();
   const [error, setError] = useState<unknown>();
+  /** The API named fields: they are marked on the form, and the alert only says so. */
+  const [marked, setMarked] = useState(false);
   const [busy, setBusy] = useState(false);
   const [quietFrom, quietTo] = prefs.quietHours.split('-');
 
   async function save(v: Values) {
     setBusy(true);
     setError(undefined);
+    setMarked(false);
     try {
       const saved = await call(api.PUT('/v1/me/notification-preferences', {
         body: { channels: v.channels ?? [], mobile: v.mobile?.trim() || null, email: v.email?.trim() || null },
@@ -48,8 +51,8 @@ function PreferencesForm({ prefs }: { prefs: Preferences }) {
       queryClient.setQueryData(PREFERENCES_KEY, saved);
       message.success('通知设置已保存');
     } catch (e) {
-      markFieldErrors(form, e);
-      setError(e);
+      if (markFieldErrors(form, e)) setMarked(true);
+      else setError(e);
     } finally {
       setBusy(false);
     }
@@ -61,6 +64,7 @@ function PreferencesForm({ prefs }: { prefs: Preferences }) {
         `外部渠道只发送脱敏姓名、案件编号和链接。${quietFrom !== quietTo ? `短信在免打扰时段（北京时间 ${quietFrom}–${quietTo}）暂缓，结束后发送。` : ''}`
       } />
       <ErrorAlert error={error} />
+      {marked && <Alert type="error" showIcon role="alert" style={{ marginBottom: 16 }} title="未保存" description="请按标红项目下方的提示修改后再保存。" />}
       <Form<Values>
         form={form} layout="vertical" onFinish={save}
         // A field the API marked is cleared of that error as soon as it is edited.
