@@ -187,8 +187,8 @@ describe('notifications in the console', { timeout: 180_000 }, () => {
     await page.getByLabel('电子邮箱').fill('du.shangmen@');
     await page.getByRole('button', { name: '保存' }).click();
     const field = page.locator('.ant-form-item-has-error').filter({ hasText: '电子邮箱' });
-    await field.waitFor();
-    expect(await field.innerText()).toContain('请填写有效的电子邮箱');
+    // The API's reason, shown under the field itself.
+    await field.locator('.ant-form-item-explain-error').filter({ hasText: '请填写有效的电子邮箱' }).waitFor();
     await page.getByRole('alert').filter({ hasText: '未保存' }).waitFor();
     await checkPage(page, 'notifications-04-settings-error');
     // Nothing was saved.
