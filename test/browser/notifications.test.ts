@@ -169,6 +169,7 @@ describe('notifications in the console', { timeout: 180_000 }, () => {
     // Unread only: nothing left.
     await page.getByText('仅未读').click();
     await page.getByText('没有未读消息').waitFor();
+    expect(await page.getByRole('radio', { name: '仅未读' }).isChecked()).toBe(true);
     await checkPage(page, 'notifications-03-inbox-unread-empty');
     await page.getByText('全部', { exact: true }).click();
     await notice.getByRole('link', { name: '查看案件' }).click();

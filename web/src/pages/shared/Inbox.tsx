@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Button, List, Segmented, Space, Tag, Typography, App as AntApp } from 'antd';
+import { Button, List, Radio, Space, Tag, Typography, App as AntApp } from 'antd';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
 import { EmptyState, ErrorAlert, QueryView } from '../../components/States';
@@ -50,8 +50,8 @@ export default function Inbox() {
           <LinkButton to="/settings/notifications">通知设置</LinkButton>
         </Space>
       </Space>
-      <Segmented
-        aria-label="显示范围" value={filter} onChange={(v) => setFilter(v as 'all' | 'unread')}
+      <Radio.Group
+        aria-label="显示范围" value={filter} onChange={(e) => setFilter(e.target.value as 'all' | 'unread')} optionType="button" buttonStyle="solid"
         options={[{ label: '全部', value: 'all' }, { label: '仅未读', value: 'unread' }]}
       />
       <ErrorAlert error={markOne.error ?? markAll.error} />
