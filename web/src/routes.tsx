@@ -35,6 +35,10 @@ export const PAGES: readonly PageDef[] = [
   { path: '/queue', nav: '待发送', roles: ['worker'], component: lazy(() => import('./pages/worker/QueuePage')) },
   { path: '/reviews', nav: '审核队列', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewQueue')) },
   { path: '/reviews/:id', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewPage')) },
+  { path: '/notifications/failed', nav: '通知发送失败', roles: ['admin'], component: lazy(() => import('./pages/admin/FailedDeliveries')) },
+  // The header's bell opens the inbox (every role).
+  { path: '/inbox', roles: ALL, component: lazy(() => import('./pages/shared/Inbox')) },
+  { path: '/settings/notifications', roles: ALL, component: lazy(() => import('./pages/shared/NotificationSettings')) },
 ];
 
 /** Where a role starts after logging in. */

@@ -1,4 +1,4 @@
-/** The frame of every page: who am I (name, role, scope), the role's navigation, the outbox, logout. */
+/** The frame of every page: who am I (name, role, scope), the role's navigation, the bell (unread notifications), the outbox, logout. */
 import { useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { Alert, Badge, Button, Layout, Space, Tag, Typography } from 'antd';
@@ -7,6 +7,7 @@ import { PAGES } from '../routes';
 import { scopeText, useSession } from '../session';
 import { onSent, startOutbox, useOutbox } from '../lib/outbox';
 import { useOnline } from '../lib/useOnline';
+import { NotificationBell } from '../components/NotificationBell';
 
 const { Header, Content } = Layout;
 
@@ -52,6 +53,7 @@ export function AppLayout() {
           </ul>
         </nav>
         <Space size={narrow ? 4 : 12} wrap style={{ color: '#fff', marginInlineStart: 'auto' }}>
+          <NotificationBell />
           <span aria-label="当前用户">
             <Typography.Text strong style={{ color: '#fff', display: 'inline-block', verticalAlign: 'bottom', maxWidth: narrow ? '38vw' : 320, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={me.displayName}>{me.displayName}</Typography.Text>{' '}
             <Tag color="gold" style={{ marginInlineEnd: 0 }}>{me.role.label}</Tag>
