@@ -106,7 +106,8 @@ export class RecoveryError extends Error {}
  */
 export async function freePortFor(port: number, what: string, envVar: string, ours: (command: string) => boolean, log: (msg: string) => void): Promise<void> {
   const owner = portOwner(port);
-  if (!owner) return;
+  // Our own listener (the Temporal runtime binds its metrics port as soon as it is installed) is no leftover.
+  if (!owner || owner.pid === process.pid) return;
   if (owner.pid > 0 && ours(owner.command)) {
     log(`${what}: port ${port} is held by a leftover process of an earlier run (pid ${owner.pid}); stopping it`);
     await stopProcess(owner.pid);

@@ -23,7 +23,9 @@ afterAll(async () => {
 }, 120_000);
 
 const ports = { api: await freePort(), temporal: await freePort(), temporalUi: await freePort(), postgres: await freePort() };
-const env = devEnv(dataDir, ports);
+// Both metrics listeners on, as the README's run command has them (the Temporal runtime binds its port before
+// the crash recovery looks at ports: that listener is our own, not a leftover).
+const env = devEnv(dataDir, ports, { METRICS_PORT: String(await freePort()), TEMPORAL_METRICS_PORT: String(await freePort()) });
 const api = `http://127.0.0.1:${ports.api}`;
 const auth = (role: string) => ({ authorization: `Bearer demo-${role}-token`, 'content-type': 'application/json' });
 
