@@ -60,7 +60,14 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
     const key = readIdempotencyKey(request.headers);
     if (!key) return;
     const path = request.url.split('?')[0];
-    const hash = requestFingerprint(request.method, request.url, request.body);
+    let hash: string;
+    try {
+      hash = requestFingerprint(request.method, request.url, request.body);
+    } catch (err) {
+      // Only a body nested past the stack's depth gets here (a route without a body schema took it as it came).
+      if (!(err instanceof RangeError)) throw err;
+      throw badRequest('请求体嵌套层级过深，无法处理', [{ path: 'body', message: 'nested too deeply' }]);
+    }
     const userId = request.user.id;
     const inserted = await db.insert(idempotencyKeys).values({ userId, key, method: request.method, path, requestHash: hash })
       .onConflictDoNothing().returning({ key: idempotencyKeys.key });
