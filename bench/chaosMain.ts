@@ -27,7 +27,7 @@ const report = await runChaos({
   powerCuts: Number(values['power-cuts']), seed: Number(values.seed), keep: values.keep, log: (m) => console.log(m),
 });
 console.log(`\n${chaosTable(report)}\n`);
-console.log(`cases ${report.cases}, plans ${report.plans}; wrong state ${report.wrongState}, not applied exactly once ${report.notAppliedOnce}, refused ${report.refused}, unanswered ${report.unanswered}, crashes ${report.crashes}, 500s ${report.answered500} (5xx ${report.answered5xx}); API killed with ${report.inFlightAtApiKill} requests in flight; ${report.terminatedBackends} backends terminated; ${report.seconds} s`);
+console.log(`cases ${report.cases}, plans ${report.plans}; wrong state ${report.wrongState}, not applied exactly once ${report.notAppliedOnce}, refused ${report.refused}, unanswered ${report.unanswered}, crashes ${report.crashes} (and ${report.driverCrashes} of the postgres.js nextWrite bug, restarted), 500s ${report.answered500} (5xx ${report.answered5xx}); API killed with ${report.inFlightAtApiKill} requests in flight; ${report.terminatedBackends} backends terminated; ${report.seconds} s`);
 for (const p of report.problems) console.log(`  ! ${p}`);
 mkdirSync(chaosResultsDir, { recursive: true });
 const file = resolve(chaosResultsDir, `chaos-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
