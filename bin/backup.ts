@@ -7,8 +7,8 @@
  * - The read model is dumped in ONE repeatable-read, read-only transaction (one snapshot of every
  *   table), table by table with COPY, beside the migration count. pg_dump is not used: the embedded
  *   PostgreSQL (18) ships no pg_dump, and a system pg_dump older than the server refuses to dump it.
- * - The SQLite file is copied with SQLite's online backup API (python3's sqlite3 module): a consistent
- *   copy while the dev server runs (its writes wait for the copy's read lock, a moment).
+ * - The SQLite file is copied with `VACUUM INTO` (python3's sqlite3 module): a consistent copy while the
+ *   dev server runs (its writes wait for the copy's read lock, a moment).
  * - Order: PostgreSQL first, then Temporal, then the evidence files. The workflows are the source of
  *   truth and the read model their projection, so the copy may find workflows a little ahead of the
  *   read model, never behind it: restore marks the data folder, and the first `npm run dev` after it
@@ -71,16 +71,23 @@ function migrationCount(): number {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** SQLite's online backup of `from` into `to` (python3's sqlite3 module), in a child process: this one keeps serving meanwhile. */
+/**
+ * A consistent copy of the SQLite file `from` into `to` while the dev server keeps writing it, in a python3
+ * child (its sqlite3 module). `VACUUM INTO` reads in one transaction and waits for the server's write locks
+ * through the busy timeout (the file is in rollback-journal mode: a reader needs a moment between writes);
+ * the online backup API instead retried a busy step without end, which a busy server could starve.
+ */
 async function sqliteBackup(from: string, to: string): Promise<void> {
-  const script = 'import sqlite3,sys\nsrc=sqlite3.connect(sys.argv[1],timeout=60)\ndst=sqlite3.connect(sys.argv[2])\nsrc.backup(dst)\ndst.close()\nsrc.close()';
+  const script = 'import sqlite3,sys\nsrc=sqlite3.connect(sys.argv[1],timeout=60)\nsrc.execute("VACUUM INTO ?",(sys.argv[2],))\nsrc.close()';
   const child = spawn('python3', ['-c', script, from, to], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 180_000);
   const [code] = await once(child, 'exit');
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`the SQLite online backup of ${from} failed (${String(code)}): ${stderr.trim().slice(-300)}`);
+  if (timedOut) throw new Error(`the copy of ${from} did not finish within 180 s (the Temporal server kept it locked): stop npm run dev and back up again`);
+  if (code !== 0) throw new Error(`the SQLite copy of ${from} failed (${String(code)}): ${stderr.trim().slice(-300)}`);
 }
 
 /** Takes a backup into `dir` (created; must be empty). Returns the manifest. */
@@ -135,7 +142,7 @@ export async function backup(src: BackupSources, dir: string, log: (msg: string)
   for (const f of filesUnder(out)) checksums[f] = await sha256File(join(out, f));
   const manifest: Manifest = {
     format: BACKUP_FORMAT, createdAt, migrations: migrationCount(),
-    order: 'postgres snapshot, then temporal sqlite (online backup), then evidence files; restore re-projects workflows ahead of the snapshot',
+    order: 'postgres snapshot, then temporal sqlite (VACUUM INTO), then evidence files; restore re-projects workflows ahead of the snapshot',
     postgres: tables,
     temporal: { file: 'temporal.sqlite', bytes: statSync(join(out, 'temporal.sqlite')).size },
     evidence: { dir: 'files', files: evidence.length, bytes: evidence.reduce((a, f) => a + statSync(join(src.filesDir, f)).size, 0) },

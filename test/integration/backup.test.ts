@@ -49,10 +49,14 @@ describe('backup and restore of the embedded default', () => {
   let dbB: Awaited<ReturnType<typeof ownDatabase>>;
 
   beforeAll(async () => {
+    // Each stage says when it ends, so that a stage that hangs under a loaded run is named in the output.
+    const t0 = Date.now();
+    const stage = (what: string) => console.log(`backup test: ${what} after ${Date.now() - t0} ms`);
     const dbA = await ownDatabase();
     dbB = await ownDatabase();
     cleanups.push(dbA.drop, dbB.drop);
     const { stack, server } = await stackOn(dirs.a, dbA.url);
+    stage('stack A started');
     writeFileSync(join(dirs.a, 'payload-keys'), `${payloadKeys}\n`);
     coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640105'] });
     worker = await makeUser(stack.db, 'worker', { counties: ['640105'], departments: ['JUSTICE'] });
@@ -69,16 +73,19 @@ describe('backup and restore of the embedded default', () => {
     expect(up.statusCode).toBe(201);
     photo = { sha256: up.json().sha256, bytes: file.bytes };
     for (const id of caseIds) atBackup.set(id, (await stack.app.inject({ url: `/v1/cases/${id}`, headers: coordinator.auth })).json());
+    stage('five cases opened and worked');
 
     // Online: the dev server and the database are serving while the copy is taken.
     const manifest = await backup({ databaseUrl: dbA.url, sqliteFile: join(dirs.a, 'temporal.sqlite'), filesDir: join(dirs.a, 'files'), payloadKeysFile: join(dirs.a, 'payload-keys') }, dirs.backup);
     expect(manifest.postgres.find((t) => t.table === 'cases')?.rows).toBe(5);
     expect(manifest.evidence.files).toBe(1);
+    stage('backup taken');
 
     // Work after the backup is not in it.
     expect((await post(stack, coordinator, `/v1/cases/${caseIds[2]}/hold`, { reason: '外出' })).statusCode).toBe(200);
     await stack.close();
     await server.stop();
+    stage('stack A stopped');
     cleanups.length = 0;
     cleanups.push(dbA.drop, dbB.drop);
   }, 240_000);
