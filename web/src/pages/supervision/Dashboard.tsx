@@ -96,13 +96,13 @@ function GroupPanel({ title, groupKey, rows, filters, horizontal }: { title: str
   const navigate = useNavigate();
   const option = useMemo<ChartOption>(() => {
     const names = (rows ?? []).map((r) => r.group.label);
-    const category = { type: 'category' as const, data: names, axisLabel: horizontal ? { width: 150, overflow: 'truncate' as const } : { interval: 0, rotate: names.length > 6 ? 30 : 0 } };
+    const category = { type: 'category' as const, data: names, axisLabel: horizontal ? { width: 180, overflow: 'truncate' as const } : { interval: 0, rotate: names.length > 6 ? 30 : 0 } };
     const count = { type: 'value' as const, name: '件', minInterval: 1 };
     const rate = { type: 'value' as const, name: '按时办结率', min: 0, max: 100, axisLabel: { formatter: '{value}%' } };
     return {
       tooltip: { trigger: 'axis' },
       legend: { data: ['逾期', '本周到期', '本月按时办结率'], top: 0 },
-      grid: { left: horizontal ? 170 : 48, right: horizontal ? 24 : 64, top: 36, bottom: horizontal ? 40 : 56 },
+      grid: { left: horizontal ? 220 : 48, right: horizontal ? 24 : 64, top: 36, bottom: horizontal ? 40 : 56 },
       ...(horizontal
         ? { yAxis: { ...category, inverse: true }, xAxis: [count, { ...rate, position: 'top', show: false }] }
         : { xAxis: category, yAxis: [count, rate] }),

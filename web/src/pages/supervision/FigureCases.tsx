@@ -11,8 +11,7 @@ import { api, call, type paths } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
 import { LinkButton } from '../../components/LinkButton';
 import { formatDate, formatDateTime } from '../../lib/format';
-import { useCatalog } from '../../lib/queries';
-import { FIGURE_LABELS, FilterBar, isFigure, isTrendFigure, SupervisionHeader, useFilters, useSummary, withFilters, type Figure } from './shared';
+import { FIGURE_LABELS, FilterBar, isFigure, isTrendFigure, SupervisionHeader, useFilters, useScopeOptions, useSummary, withFilters, type Figure } from './shared';
 
 type FigureRow = paths['/v1/supervision/cases']['get']['responses'][200]['content']['application/json']['items'][number];
 type OverdueRow = paths['/v1/supervision/overdue']['get']['responses'][200]['content']['application/json']['items'][number];
@@ -23,7 +22,7 @@ const PAGE = 100;
 
 export default function FigureCases() {
   const { params, filters, set } = useFilters();
-  const catalog = useCatalog();
+  const scope = useScopeOptions();
   const raw = params.get('figure');
   const figure: Figure = isFigure(raw) ? raw : 'overdue';
   const week = params.get('week') ?? undefined;
@@ -47,10 +46,11 @@ export default function FigureCases() {
   const rows: Row[] = list.data?.pages.flatMap((p) => p.items) ?? [];
   const firstPage = list.data?.pages[0];
   const weekRange = firstPage?.week ?? null;
+  // Named from the caller's scope: a county typed into the URL from outside it is not named (FilterBar says so).
   const names = [
-    filters.county && catalog.data?.counties.find((c) => c.code === filters.county)?.label,
-    filters.department && catalog.data?.departments.find((d) => d.code === filters.department)?.label,
-    filters.item && catalog.data?.items.find((i) => i.code === filters.item)?.label,
+    filters.county && scope.counties.find((c) => c.value === filters.county)?.label,
+    filters.department && scope.departments.find((d) => d.value === filters.department)?.label,
+    filters.item && scope.items.find((i) => i.value === filters.item)?.label,
     filters.greenChannel && (filters.greenChannel === 'true' ? '绿色通道' : '非绿色通道'),
     assignee && (rows[0]?.assignee?.name ?? assignee),
   ].filter(Boolean);
