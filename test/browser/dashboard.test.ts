@@ -21,6 +21,7 @@ import { createUser } from '../../db/queries/users';
 import { hashPassword } from '../../api/passwords';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel } from '../support/generate';
+import { shanghaiDate } from '../../domain/calendar';
 import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
 
 const A = { code: '640121', label: '永宁县' };
@@ -172,14 +173,15 @@ async function check(page: Page, name: string) {
 
 /** Clicks 加载更多 until the list is whole; the count the page states. */
 async function loadWholeList(page: Page): Promise<number> {
-  await page.getByRole('status').filter({ hasText: /^(共|已显示) \d+ 件/ }).waitFor();
-  const more = page.getByRole('button', { name: '加载更多' });
-  for (let i = 0; i < 50 && await more.isVisible(); i++) {
-    await more.click();
-    await page.waitForLoadState('networkidle');
+  const status = page.getByRole('status').filter({ hasText: /^(共|已显示) \d+ 件/ });
+  await status.waitFor();
+  for (let i = 0; i < 50; i++) {
+    const text = await status.innerText();
+    if (text.startsWith('共')) return Number(/^共 (\d+) 件/.exec(text)![1]);
+    await page.getByRole('button', { name: '加载更多' }).click();
+    await expect.poll(() => status.innerText(), POLL).not.toBe(text);
   }
-  const status = await page.getByRole('status').filter({ hasText: /^共 \d+ 件/ }).innerText();
-  return Number(/^共 (\d+) 件/.exec(status)![1]);
+  throw new Error('the list did not end');
 }
 
 // Each test is a person's whole task in a real browser: minutes allowed on a loaded machine.
@@ -238,7 +240,7 @@ describe('督办看板', { timeout: 180_000 }, () => {
     await check(page, 'dashboard-02-overdue-list');
   });
 
-  it('a heat-map cell and a trend point open their cases too, each list as long as its figure', async () => {
+  it('a heat-map cell (its table link and a real click on the map) and a week of the trend open their cases, each list as long as its figure', async () => {
     const { page } = ctx;
     await page.goto(`${base}/dashboard`);
     const summary = await api(page, '/v1/supervision/summary');
@@ -331,6 +333,14 @@ describe('督办看板', { timeout: 180_000 }, () => {
     await page.waitForURL((url) => url.searchParams.get('acted') === 'false');
     const pending = await api(page, '/v1/supervision/escalations?limit=100&acted=false');
     await expect.poll(() => page.locator('tbody tr.ant-table-row').count(), POLL).toBe(pending.items.length);
+    // Who it went to, named: a county department or the leadership group's office.
+    await page.getByRole('cell', { name: /^(永宁县|贺兰县)(司法局|民政局|残联)$/ }).first().waitFor();
+    // A date range in the URL (Beijing days): the rows the API gives for those instants.
+    const since = shanghaiDate(new Date(Date.now() - 14 * 86_400_000));
+    await page.goto(`${base}/dashboard/escalations?acted=false&from=${since}`);
+    const recent = await api(page, `/v1/supervision/escalations?limit=100&acted=false&from=${encodeURIComponent(`${since}T00:00:00+08:00`)}`);
+    expect(recent.items.length).toBeLessThan(pending.items.length);
+    await expect.poll(() => page.locator('tbody tr.ant-table-row').count(), POLL).toBe(recent.items.length);
 
     await page.goto(`${base}/dashboard/workload`);
     const workload = await api(page, '/v1/supervision/workload');

@@ -180,7 +180,7 @@ function HeatPanel({ summary, heat, setHeat, filters }: { summary: Summary | und
       tooltip: { position: 'top' },
       grid: { left: 80, right: 24, top: 8, bottom: 90 },
       xAxis: { type: 'category', data: departments.map((d) => d.label), axisLabel: { interval: 0, rotate: departments.length > 5 ? 30 : 0 }, splitArea: { show: true } },
-      yAxis: { type: 'category', data: counties.map((c) => c.label), splitArea: { show: true } },
+      yAxis: { type: 'category', data: counties.map((c) => c.label), inverse: true, splitArea: { show: true } },
       visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, inRange: { color: ['#fff7f0', '#f4a16b', '#c41d1d'] } },
       series: [{ id: heat, name: FIGURE_LABELS[heat], type: 'heatmap', data, label: { show: true }, emphasis: { itemStyle: { borderColor: '#1f1f1f', borderWidth: 1 } } }],
     } as ChartOption;

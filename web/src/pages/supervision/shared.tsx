@@ -116,7 +116,11 @@ export function SupervisionHeader({ title, filters, extra }: { title: ReactNode;
  * The filter bar: county, department, item, green channel — options within the caller's scope. A
  * value outside the scope (an edited URL) is named and the API answers nothing for it.
  */
-export function FilterBar({ filters, set, children }: { filters: Filters; set: (c: Record<string, string | undefined>) => void; children?: ReactNode }) {
+export function FilterBar({ filters, set, children, extra = {} }: {
+  filters: Filters; set: (c: Record<string, string | undefined>) => void; children?: ReactNode;
+  /** The page's own filters (kept in the URL too), cleared with the rest. */
+  extra?: Record<string, string | undefined>;
+}) {
   const { counties, departments, items, loading } = useScopeOptions();
   const outside = !loading && ((filters.county && !counties.some((c) => c.value === filters.county))
     || (filters.department && !departments.some((d) => d.value === filters.department)));
@@ -134,7 +138,9 @@ export function FilterBar({ filters, set, children }: { filters: Filters; set: (
         {select('item', '服务事项', items, 220)}
         {select('greenChannel', '绿色通道', [{ value: 'true', label: '是' }, { value: 'false', label: '否' }], 100)}
         {children}
-        {Object.keys(filters).length > 0 && <Button onClick={() => set(Object.fromEntries(FILTER_KEYS.map((k) => [k, undefined])))}>清除筛选</Button>}
+        {[...Object.values(filters), ...Object.values(extra)].some(Boolean) && (
+          <Button onClick={() => set(Object.fromEntries([...FILTER_KEYS, ...Object.keys(extra)].map((k) => [k, undefined])))}>清除筛选</Button>
+        )}
       </Form>
       {outside && <Alert type="warning" showIcon title="筛选的县（市）区或部门不在您的管辖范围内，不显示任何数据。" action={<Button size="small" onClick={() => set({ county: undefined, department: undefined })}>清除</Button>} />}
     </>
