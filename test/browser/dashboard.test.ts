@@ -6,7 +6,7 @@
  * A city supervisor lands on the dashboard: every headline figure, every chart's data table, the heat
  * map and the weekly trend equal what /v1/supervision/summary and /trend answer for that user; a real
  * click on a bar of the county chart opens that county's overdue cases, as many as the bar said and the
- * API lists; a heat-map cell and a trend point drill down the same way; filters live in the URL (a reload
+ * API lists; a heat-map cell and a week of the trend drill down the same way; filters live in the URL (a reload
  * and another browser show the same view). A county coordinator sees only their county in every chart,
  * table and list, even with another county typed into the URL. Stuck cases, escalations, workload and
  * failing workflows render. Every page is checked with axe-core and saved as a screenshot.

@@ -268,6 +268,7 @@ describe('dashboard figures: county × department, weekly trend, and the cases b
       ['/v1/supervision/cases?figure=opened', 'querystring.week'],
       ['/v1/supervision/cases?figure=overdue&week=2026-06-15', 'querystring.week'],
       ['/v1/supervision/cases?figure=closed&week=2026-13-01', 'querystring.week'],
+      ['/v1/supervision/cases?figure=closed&week=2026-02-30', 'querystring.week'],
       ['/v1/supervision/cases?figure=closed&week=0001-01-01', 'querystring.week'],
       ['/v1/supervision/cases?figure=closed&week=2027-01-04', 'querystring.week'],
       ['/v1/supervision/trend?weeks=0', 'querystring.weeks'],

@@ -75,6 +75,7 @@ export default function Escalations() {
       <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
       {!list.isPending && !list.error && <Typography.Text role="status">{list.hasNextPage ? `已显示 ${rows.length} 条` : `共 ${rows.length} 条`}</Typography.Text>}
       <Table<Row>
+        className="supervision-table"
         rowKey={(r) => `${r.kind}:${r.caseId ?? r.planId}:${r.at}:${r.level}:${r.period ?? ''}`} dataSource={rows} loading={list.isPending}
         pagination={false} scroll={{ x: 1200 }} size="middle" locale={{ emptyText: '没有督办升级记录' }}
         columns={[
@@ -82,7 +83,7 @@ export default function Escalations() {
           { title: '级别', render: (_, r) => <Space size={4} wrap>{LEVELS[r.level] ?? r.level}{r.advisory && <Tag>仅提醒</Tag>}</Space> },
           { title: '原因', render: (_, r) => REASONS[r.reason] ?? r.reason },
           {
-            title: '案件 / 服务计划',
+            title: '案件 / 服务计划', className: 'wrap',
             render: (_, r) => (r.caseId
               ? <Link to={`/cases/${r.caseId}`}>{r.item.label} · {r.action.label}</Link>
               : <span>{r.item.label}（服务计划，{r.period}）</span>),

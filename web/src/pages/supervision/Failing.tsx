@@ -27,6 +27,7 @@ export default function Failing() {
         <EmptyState description={`当前没有异常的工作流：您管辖范围内的案件和服务计划都在正常运行（截至 ${formatDateTime(q.data.asOf)}）。`} />
       ) : (
         <Table<Row>
+        className="supervision-table"
           rowKey="workflowId" dataSource={q.data?.items ?? []} loading={q.isPending} pagination={false} size="middle" scroll={{ x: 900 }}
           columns={[
             { title: '类型', render: (_, r) => KIND[r.kind] },
@@ -34,7 +35,7 @@ export default function Failing() {
             { title: '县（市）区', render: (_, r) => r.county?.label ?? '—' },
             { title: '承办部门', render: (_, r) => r.department?.label ?? '—' },
             { title: '当前步骤', render: (_, r) => r.step?.label ?? '—' },
-            { title: '问题', render: (_, r) => <Space direction="vertical" size={2}>{r.problems.map((p) => <Tag color="red" key={p} style={{ whiteSpace: 'normal' }}>{p}</Tag>)}</Space> },
+            { title: '问题', className: 'wrap', render: (_, r) => <Space direction="vertical" size={2}>{r.problems.map((p) => <Tag color="red" key={p} style={{ whiteSpace: 'normal' }}>{p}</Tag>)}</Space> },
             { title: '开始时间', render: (_, r) => formatDateTime(r.startedAt) },
           ]}
         />

@@ -70,10 +70,11 @@ export default function FigureCases() {
         </Typography.Text>
       )}
       <Table<Row>
+        className="supervision-table"
         rowKey="id" dataSource={rows} loading={list.isPending} pagination={false} scroll={{ x: 1000 }} size="middle"
         locale={{ emptyText: `没有${FIGURE_LABELS[figure]}的案件` }}
         columns={[
-          { title: '服务事项', render: (_, c) => <Link to={`/cases/${c.id}`}>{c.item.label} · {c.action.label}</Link> },
+          { title: '服务事项', className: 'wrap', render: (_, c) => <Link to={`/cases/${c.id}`}>{c.item.label} · {c.action.label}</Link> },
           { title: '服务对象', render: (_, c) => c.subject.name },
           { title: '县（市）区', render: (_, c) => c.county.label },
           { title: '承办部门', render: (_, c) => c.department.label },

@@ -42,10 +42,11 @@ export default function Stuck() {
         <Typography.Text role="status">{list.hasNextPage ? `已显示 ${rows.length} 件` : `共 ${rows.length} 件`}：连续 {days} 个工作日以上无任何办理动作的在办案件</Typography.Text>
       )}
       <Table<Row>
+        className="supervision-table"
         rowKey="id" dataSource={rows} loading={list.isPending} pagination={false} scroll={{ x: 1000 }} size="middle"
         locale={{ emptyText: `没有连续 ${days} 个工作日无办理动作的案件` }}
         columns={[
-          { title: '服务事项', render: (_, c) => <Link to={`/cases/${c.id}`}>{c.item.label} · {c.action.label}</Link> },
+          { title: '服务事项', className: 'wrap', render: (_, c) => <Link to={`/cases/${c.id}`}>{c.item.label} · {c.action.label}</Link> },
           { title: '服务对象', render: (_, c) => c.subject.name },
           { title: '县（市）区', render: (_, c) => c.county.label },
           { title: '承办部门', render: (_, c) => c.department.label },

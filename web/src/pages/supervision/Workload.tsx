@@ -24,6 +24,7 @@ export default function Workload() {
       <ErrorAlert error={q.error} onRetry={() => void q.refetch()} />
       <Typography.Text type="secondary">在办案件按经办人统计，逾期多的在前；未分派的案件合为一行。</Typography.Text>
       <Table<Row>
+        className="supervision-table"
         rowKey={(r) => r.assignee?.id ?? '-'} dataSource={rows} loading={q.isPending} pagination={false} size="middle" scroll={{ x: 700 }}
         locale={{ emptyText: '没有在办案件' }}
         columns={[
