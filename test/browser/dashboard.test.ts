@@ -240,7 +240,7 @@ describe('督办看板', { timeout: 180_000 }, () => {
     await check(page, 'dashboard-02-overdue-list');
   });
 
-  it('a heat-map cell (its table link and a real click on the map) and a week of the trend open their cases, each list as long as its figure', async () => {
+  it('a heat-map cell and a week of the trend (their table links and real clicks on the charts) open their cases, each list as long as its figure', async () => {
     const { page } = ctx;
     await page.goto(`${base}/dashboard`);
     const summary = await api(page, '/v1/supervision/summary');
@@ -277,6 +277,24 @@ describe('督办看板', { timeout: 180_000 }, () => {
     expect(await loadWholeList(page)).toBe(lastWeek.closed);
     expect((await all(page, `/v1/supervision/cases?figure=closed&week=${lastWeek.week}`)).length).toBe(lastWeek.closed);
     await check(page, 'dashboard-03-week-closed-list');
+
+    // A real click on the trend: the 新增超期 point of the week before last (the series' symbols, drawn in #c41d1d, left to right).
+    await page.goto(`${base}/dashboard`);
+    const trendChart = page.getByRole('img', { name: /^每周新开/ });
+    await trendChart.scrollIntoViewIfNeeded();
+    await trendChart.locator('path').first().waitFor({ state: 'attached' });
+    const top = (await trendChart.boundingBox())!.y;
+    const points = await trendChart.locator('path').evaluateAll((paths) => paths
+      .filter((p) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { stroke: string } }).getComputedStyle(p).stroke.replace(/\s/g, '') === 'rgb(196,29,29)')
+      .map((p) => { const r = p.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height }; })
+      .filter((r) => r.w > 0 && r.w < 20 && r.h < 20));
+    // The legend's icon sits in the top 30 px; the rest are the 12 weeks' points.
+    const weekly = points.filter((pt) => pt.y > top + 30).sort((a, b) => a.x - b.x);
+    expect(weekly).toHaveLength(12);
+    await page.mouse.click(weekly[9].x, weekly[9].y);
+    await page.waitForURL((url) => url.pathname === '/dashboard/cases');
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ figure: 'becameOverdue', week: trend.weeks[9].week });
+    expect(await loadWholeList(page)).toBe(trend.weeks[9].becameOverdue);
   });
 
   it('filters live in the URL: the view survives a reload and opens the same in another browser', async () => {
