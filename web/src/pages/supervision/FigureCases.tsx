@@ -59,7 +59,7 @@ export default function FigureCases() {
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <SupervisionHeader title={title} filters={filters} extra={<LinkButton to={withFilters('/dashboard', filters)}>返回看板</LinkButton>} />
-      <FilterBar filters={filters} set={set} />
+      <FilterBar filters={filters} set={set} extra={{ assignee }} />
       {weekly && (weekRange
         ? <Typography.Text>统计周：{formatDateTime(weekRange.start)} 至 {formatDateTime(weekRange.end)}（北京时间）</Typography.Text>
         : !week && <Alert type="warning" showIcon title="未指明哪一周，请从看板的每周趋势进入。" />)}
