@@ -8,7 +8,8 @@
  * click on a bar of the county chart opens that county's overdue cases, as many as the bar said and the
  * API lists; a heat-map cell and a week of the trend drill down the same way; filters live in the URL (a reload
  * and another browser show the same view). A county coordinator sees only their county in every chart,
- * table and list, even with another county typed into the URL. Stuck cases, escalations, workload and
+ * table and list, even with another county typed into the URL; a department lead only their county and
+ * department. Stuck cases, escalations, workload and
  * failing workflows render. Every page is checked with axe-core and saved as a screenshot.
  */
 import type { AddressInfo } from 'node:net';
@@ -34,9 +35,9 @@ let own: Awaited<ReturnType<typeof ownDatabase>>;
 let stack: TestStack;
 let browser: Browser;
 let base: string;
-const people = { supervisor: '', coordinator: '' };
+const people = { supervisor: '', coordinator: '', lead: '' };
 
-async function makePerson(key: keyof typeof people, role: 'supervisor' | 'coordinator', displayName: string, scope: { counties?: string[]; cityLevel?: boolean }) {
+async function makePerson(key: keyof typeof people, role: 'supervisor' | 'coordinator', displayName: string, scope: { counties?: string[]; departments?: string[]; cityLevel?: boolean }) {
   const username = `dash-${key}`;
   const id = await createUser(stack.db, { username, displayName, role, ...scope });
   await stack.db.update(users).set({ passwordHash: await hashPassword(PASSWORD) }).where(eq(users.id, id));
@@ -55,6 +56,7 @@ beforeAll(async () => {
   });
   await makePerson('supervisor', 'supervisor', '周督导', { cityLevel: true });
   await makePerson('coordinator', 'coordinator', '王协调', { counties: [A.code] });
+  await makePerson('lead', 'supervisor', '马科长', { counties: [B.code], departments: ['JUSTICE'] });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -411,5 +413,22 @@ describe('督办看板', { timeout: 180_000 }, () => {
       expect(await page.locator('#main').innerText(), path).not.toContain(B.label);
     }
     expect((await all(page, '/v1/supervision/cases?figure=open')).every((c) => c.county.code === A.code)).toBe(true);
+  });
+
+  it('a department lead (贺兰县司法局) lands on the dashboard scoped to that county and department', async () => {
+    await ctx.context.close();
+    ctx = await newPage();
+    const { page } = ctx;
+    await login(page, 'lead');
+    await page.waitForURL((url) => url.pathname === '/dashboard');
+    await expectDashboardEqualsApi(page);
+    expect((await readTable(page, '按县（市）区')).map((r) => r.label)).toEqual([B.label]);
+    expect((await readTable(page, '按承办部门')).map((r) => r.label)).toEqual(['司法局']);
+    // Nothing to choose between: one county, one department.
+    expect(await page.getByLabel('县（市）区', { exact: true }).count()).toBe(0);
+    expect(await page.getByLabel('承办部门', { exact: true }).count()).toBe(0);
+    const [own] = await stack.db.$client`select count(*)::int as n from cases where status = 'open' and county = ${B.code} and department = 'JUSTICE'`;
+    expect((await api(page, '/v1/supervision/summary')).totals.open).toBe(own.n);
+    await check(page, 'dashboard-11-department-lead');
   });
 });
