@@ -223,8 +223,9 @@ export type FigureSelection = { figure: SummaryFigure } | { figure: TrendFigure;
 
 /**
  * The cases behind one figure of the summary or the trend, keyset-paginated: the same predicate as the
- * count, so the list's length equals the figure. Open cases by due time (then opened), ended ones newest
- * 办结 first, opened ones newest first.
+ * count, so the list's length equals the figure. Overdue and due this week by due time (most pressing
+ * first), all open cases oldest first, ended ones newest 办结 first, opened and went-overdue ones newest
+ * opened first.
  */
 export async function listFigureCases(db: Db, scope: Scope, f: CaseFilters, now: Date, sel: FigureSelection, limit: number, after?: PageKey): Promise<Page<FigureCaseRow>> {
   const sql = db.$client;
