@@ -276,6 +276,8 @@ describe('督办看板', { timeout: 180_000 }, () => {
     await page.waitForURL((url) => url.pathname === '/dashboard/cases');
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ figure: 'closed', week: lastWeek.week });
     await page.getByText(/^统计周：/).waitFor();
+    // The total is said before the whole list is loaded (from the trend, the same count).
+    await page.getByRole('status').filter({ hasText: new RegExp(`共 ${lastWeek.closed} 件`) }).waitFor();
     expect(await loadWholeList(page)).toBe(lastWeek.closed);
     expect((await all(page, `/v1/supervision/cases?figure=closed&week=${lastWeek.week}`)).length).toBe(lastWeek.closed);
     await check(page, 'dashboard-03-week-closed-list');

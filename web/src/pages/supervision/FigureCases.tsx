@@ -10,8 +10,9 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, call, type paths } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
 import { LinkButton } from '../../components/LinkButton';
-import { formatDate, formatDateTime } from '../../lib/format';
-import { FIGURE_LABELS, FilterBar, isFigure, isTrendFigure, SupervisionHeader, useFilters, useScopeOptions, useSummary, withFilters, type Figure } from './shared';
+import { formatDate, formatDateTime, shanghaiDate } from '../../lib/format';
+import { weekStart } from '../../../../domain/calendar';
+import { FIGURE_LABELS, FilterBar, isFigure, isTrendFigure, SupervisionHeader, useFilters, useScopeOptions, useSummary, useTrend, withFilters, type Figure, type TrendFigure } from './shared';
 
 type FigureRow = paths['/v1/supervision/cases']['get']['responses'][200]['content']['application/json']['items'][number];
 type OverdueRow = paths['/v1/supervision/overdue']['get']['responses'][200]['content']['application/json']['items'][number];
@@ -41,8 +42,15 @@ export default function FigureCases() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   // The figure as the dashboard shows it (the summary, same filters): the list's length when all is loaded.
-  const summary = useSummary(query);
-  const expected = !weekly && summary.data ? summary.data.totals[figure as keyof typeof summary.data.totals] : undefined;
+  // A weekly figure: the trend from that week to this one (the API keeps 52 weeks), its first week being that one.
+  const monday = weekly && week && /^\d{4}-\d{2}-\d{2}$/.test(week) ? weekStart(week) : undefined;
+  const weeksBack = monday ? Math.round((Date.parse(weekStart(shanghaiDate(new Date()))) - Date.parse(monday)) / (7 * 86_400_000)) + 1 : 0;
+  const summary = useSummary(query, !weekly);
+  const trend = useTrend(query, weeksBack, weeksBack >= 1 && weeksBack <= 52);
+  const trendWeek = trend.data?.weeks[0];
+  const expected = weekly
+    ? (trendWeek && trendWeek.week === monday ? trendWeek[figure as TrendFigure] : undefined)
+    : summary.data?.totals[figure as keyof typeof summary.data.totals];
   const rows: Row[] = list.data?.pages.flatMap((p) => p.items) ?? [];
   const firstPage = list.data?.pages[0];
   const weekRange = firstPage?.week ?? null;

@@ -148,16 +148,18 @@ export function FilterBar({ filters, set, children, extra = {} }: {
 }
 
 /** GET /v1/supervision/summary with the filters (and an assignee). */
-export function useSummary(filters: Filters & { assignee?: string }) {
+export function useSummary(filters: Filters & { assignee?: string }, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['supervision', 'summary', filters],
     queryFn: () => call(api.GET('/v1/supervision/summary', { params: { query: filters as never } })),
   });
 }
 
-/** GET /v1/supervision/trend with the filters. */
-export function useTrend(filters: Filters, weeks: number) {
+/** GET /v1/supervision/trend with the filters (and an assignee). */
+export function useTrend(filters: Filters & { assignee?: string }, weeks: number, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['supervision', 'trend', filters, weeks],
     queryFn: () => call(api.GET('/v1/supervision/trend', { params: { query: { ...filters, weeks } as never } })),
   });
