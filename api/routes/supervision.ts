@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ITEM_CODES } from '../../domain/catalog';
-import { calendarWarnings, shanghaiDate, workingDaysBetween } from '../../domain/calendar';
+import { addDaysToDate, calendarWarnings, shanghaiDate, workingDaysBetween } from '../../domain/calendar';
 import { effectiveCalendar } from '../../db/queries/calendar';
 import { loadPolicy } from '../../db/queries/policy';
 import { ruleOf } from '../../domain/policy';
@@ -16,8 +16,8 @@ import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import { CASE_STEPS, type CaseStep } from '../../domain/vocabulary';
 import {
-  listEscalations, listOverdue, listStuck, summary, workload,
-  type CaseFilters, type CaseListRow, type Scope, type SummaryRow,
+  listEscalations, listFigureCases, listOverdue, listStuck, shanghaiWeek, summary, trend, workload, SUMMARY_FIGURES, TREND_FIGURES,
+  type CaseFilters, type CaseListRow, type FigureSelection, type Scope, type SummaryRow,
 } from '../../db/queries/supervision';
 import type { AppDeps } from '../types';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
@@ -26,7 +26,7 @@ import { actionL, countyL, departmentL, itemL, stepL } from '../export/labels';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { escalationList, failingList, overdueList, stuckList, supervisionSummary, workloadList } from '../schemas/supervision';
+import { escalationList, failingList, figureCaseList, overdueList, stuckList, supervisionSummary, supervisionTrend, workloadList } from '../schemas/supervision';
 
 /** The caller's scope as the queries take it. */
 export function scopeOf(user: AuthUser): Scope {
@@ -145,6 +145,65 @@ export async function supervisionRoutes(app: FastifyInstance, deps: AppDeps & { 
       byCounty: rows.filter((x) => x.grouping === 'county').sort((a, b) => a.county!.localeCompare(b.county!)).map((x) => ({ county: countyL(x.county!), ...presentSummaryRow(x) })),
       byDepartment: rows.filter((x) => x.grouping === 'department').sort((a, b) => a.department!.localeCompare(b.department!)).map((x) => ({ department: departmentL(x.department!), ...presentSummaryRow(x) })),
       byItem: rows.filter((x) => x.grouping === 'item').sort((a, b) => a.itemCode!.localeCompare(b.itemCode!)).map((x) => ({ item: itemL(x.itemCode!), ...presentSummaryRow(x) })),
+      byCountyDepartment: rows.filter((x) => x.grouping === 'countyDepartment')
+        .sort((a, b) => a.county!.localeCompare(b.county!) || a.department!.localeCompare(b.department!))
+        .map((x) => ({ county: countyL(x.county!), department: departmentL(x.department!), ...presentSummaryRow(x) })),
+    };
+  });
+
+  r.get('/supervision/trend', {
+    schema: {
+      tags: ['supervision'], summary: '每周趋势（北京时间周一至周日）：新开、办结、按时办结、按时办结率、新增超期',
+      querystring: filterQuery.extend({ weeks: z.coerce.number().int().min(1).max(52).default(12) }),
+      response: { 200: supervisionTrend, ...problemResponses },
+    },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const rows = await trend(deps.db, scopeOf(user), filtersOf(request.query), now, request.query.weeks);
+    return {
+      asOf: now.toISOString(),
+      weeks: rows.map((w) => ({
+        week: w.week, start: w.start.toISOString(), end: w.end.toISOString(),
+        opened: w.opened, closed: w.closed, closedOnTime: w.closedOnTime, onTimeRate: rate(w.closedOnTime, w.closed), becameOverdue: w.becameOverdue,
+      })),
+    };
+  });
+
+  r.get('/supervision/cases', {
+    schema: {
+      tags: ['supervision'],
+      summary: '督办看板数字背后的案件：汇总的一个数字（figure=open|overdue|dueThisWeek|closedThisMonth|closedOnTimeThisMonth），或趋势图某周的一个数字（figure=opened|closed|closedOnTime|becameOverdue&week=该周周一）；条数与该数字相等',
+      querystring: filterQuery.extend(pageQuery.shape).extend({
+        figure: z.enum([...SUMMARY_FIGURES, ...TREND_FIGURES]),
+        week: z.iso.date().optional(),
+      }),
+      response: { 200: figureCaseList, ...problemResponses },
+    },
+    preHandler: roles,
+  }, async (request) => {
+    const user = currentUser(request);
+    const now = deps.now();
+    const q = request.query;
+    const trendFigure = (TREND_FIGURES as readonly string[]).includes(q.figure);
+    if (trendFigure && !q.week) throw badRequest('趋势数字须指明哪一周（week=该周周一）', [{ path: 'querystring.week', message: 'required for a weekly figure' }]);
+    if (!trendFigure && q.week) throw badRequest('汇总数字不按周查询，请去掉 week', [{ path: 'querystring.week', message: 'only for a weekly figure' }]);
+    // Compared as YYYY-MM-DD text before any date arithmetic (a year 0001 date must not reach it).
+    const today = shanghaiDate(now);
+    if (q.week && (q.week > today || q.week < addDaysToDate(today, -7 * 60))) {
+      throw badRequest('所选周不在可查询范围内（只能查询过去 60 周内的周）', [{ path: 'querystring.week', message: 'out of range' }]);
+    }
+    const sel: FigureSelection = trendFigure ? { figure: q.figure as (typeof TREND_FIGURES)[number], week: q.week! } : { figure: q.figure as (typeof SUMMARY_FIGURES)[number] };
+    const res = await listFigureCases(deps.db, scopeOf(user), filtersOf(q), now, sel, q.limit, afterKey(q.cursor));
+    const w = 'week' in sel ? shanghaiWeek(sel.week) : null;
+    const week = w && { start: w.start.toISOString(), end: (w.end > now ? now : w.end).toISOString() };
+    return {
+      asOf: now.toISOString(),
+      figure: q.figure,
+      week,
+      items: res.items.map((row) => ({ ...presentCaseRow(row), closedAt: row.closedAt?.toISOString() ?? null, completedOnTime: row.completedOnTime })),
+      nextCursor: res.next && encodeCursor(res.next),
     };
   });
 

@@ -47,6 +47,7 @@ export const supervisionSummary = z.object({
   byCounty: z.array(summaryFigures.extend({ county: labelled })),
   byDepartment: z.array(summaryFigures.extend({ department: labelled })),
   byItem: z.array(summaryFigures.extend({ item: labelled })),
+  byCountyDepartment: z.array(summaryFigures.extend({ county: labelled, department: labelled })).describe('县区 × 部门（热力图）；只含有案件的组合'),
   calendarWarnings: z.array(calendarWarning).describe('缺少节假日安排的年份（期限按每个工作日计算）'),
 });
 
@@ -97,5 +98,32 @@ export const failingList = z.object({
     county: labelled.nullable(),
     department: labelled.nullable(),
     step: labelled.nullable(),
+  })),
+});
+
+/** The cases behind one figure of the summary or of the weekly trend (as many as the figure counts). */
+export const figureCaseList = z.object({
+  asOf: instant,
+  figure: z.string(),
+  week: z.object({ start: instant, end: instant }).nullable().describe('趋势图的一周（北京时间周一 0 时起，截至此刻）'),
+  items: z.array(caseRow.extend({
+    closedAt: instant.nullable(),
+    completedOnTime: z.boolean().nullable(),
+  })),
+  nextCursor,
+});
+
+/** The weekly trend: per Asia/Shanghai week (Monday to Sunday), oldest first; the current week up to now. */
+export const supervisionTrend = z.object({
+  asOf: instant,
+  weeks: z.array(z.object({
+    week: z.string().describe('该周周一（YYYY-MM-DD，北京时间）'),
+    start: instant,
+    end: instant,
+    opened: z.number().int().describe('新开案件'),
+    closed: z.number().int().describe('办结（含不予办理）'),
+    closedOnTime: z.number().int().describe('其中按时办结'),
+    onTimeRate: z.number().nullable(),
+    becameOverdue: z.number().int().describe('该周内有环节超期的案件'),
   })),
 });

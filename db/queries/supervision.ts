@@ -82,7 +82,7 @@ export function overdueQuery(sql: Sql, scope: Scope, f: CaseFilters, now: Date, 
     from cases c
     join subjects s on s.id = c.subject_id
     left join users u on u.id = c.assignee
-    where c.status = 'open' and not c.on_hold and c.due_at < ${iso(now)}::timestamptz and c.opened_at <= ${iso(now)}::timestamptz
+    where ${summaryPredicate(sql, 'overdue', summaryWindows(now))} and c.opened_at <= ${iso(now)}::timestamptz
       ${caseConditions(sql, scope, f)}
       ${after ? sql`and (c.due_at, c.id) > (${iso(after[0])}::timestamptz, ${after[1]})` : sql``}
     order by c.due_at, c.id
@@ -129,37 +129,154 @@ export async function listStuck(db: Db, scope: Scope, f: CaseFilters, now: Date,
 }
 
 export interface SummaryCounts { open: number; overdue: number; dueThisWeek: number; closedThisMonth: number; closedOnTimeThisMonth: number }
-export interface SummaryRow extends SummaryCounts { county: string | null; department: string | null; itemCode: string | null; grouping: 'total' | 'county' | 'department' | 'item' }
+export type SummaryGrouping = 'total' | 'county' | 'department' | 'item' | 'countyDepartment';
+export interface SummaryRow extends SummaryCounts { county: string | null; department: string | null; itemCode: string | null; grouping: SummaryGrouping }
+
+/** The figures of the summary, each a count of cases; the same predicate lists them (/v1/supervision/cases?figure=). */
+export const SUMMARY_FIGURES = ['open', 'overdue', 'dueThisWeek', 'closedThisMonth', 'closedOnTimeThisMonth'] as const;
+export type SummaryFigure = (typeof SUMMARY_FIGURES)[number];
+
+/** The weekly trend's figures per week (Asia/Shanghai, Monday to Sunday); the same predicate lists them. */
+export const TREND_FIGURES = ['opened', 'closed', 'closedOnTime', 'becameOverdue'] as const;
+export type TrendFigure = (typeof TREND_FIGURES)[number];
+
+/**
+ * The Asia/Shanghai week (Monday 00:00 to the next Monday 00:00) holding `date` (YYYY-MM-DD): the one
+ * definition of a week for the summary's "due this week" and the weekly trend.
+ */
+export function shanghaiWeek(date: string): { week: string; start: Date; end: Date } {
+  const week = weekStart(date);
+  return { week, start: startOfShanghaiDay(week), end: startOfShanghaiDay(addDaysToDate(week, 7)) };
+}
 
 /** The Shanghai week [now, end of Sunday) and month of `now`. */
 export function summaryWindows(now: Date) {
-  const weekEnd = startOfShanghaiDay(addDaysToDate(weekStart(shanghaiDate(now)), 7));
+  const weekEnd = shanghaiWeek(shanghaiDate(now)).end;
   const month = monthOf(now);
-  return { weekEnd, month, ...monthRange(month) };
+  return { now, weekEnd, month, ...monthRange(month) };
+}
+export type SummaryWindows = ReturnType<typeof summaryWindows>;
+
+/**
+ * Each summary figure's condition on a cases alias `c` (with `c.opened_at <= now` beside it): the count in
+ * the summary and the case list behind it use this one definition, so they always agree.
+ * Overdue and due this week leave out cases on hold (their clock is stopped); 办结 is closed or rejected.
+ */
+export function summaryPredicate(sql: Sql, figure: SummaryFigure, w: SummaryWindows): Fragment {
+  const now = sql`${iso(w.now)}::timestamptz`;
+  const done = sql`c.status in ('closed', 'rejected') and c.closed_at >= ${iso(w.start)}::timestamptz and c.closed_at < ${iso(w.end)}::timestamptz and c.closed_at <= ${now}`;
+  switch (figure) {
+    case 'open': return sql`c.status = 'open'`;
+    case 'overdue': return sql`c.status = 'open' and not c.on_hold and c.due_at < ${now}`;
+    case 'dueThisWeek': return sql`c.status = 'open' and not c.on_hold and c.due_at >= ${now} and c.due_at < ${iso(w.weekEnd)}::timestamptz`;
+    case 'closedThisMonth': return sql`(${done})`;
+    case 'closedOnTimeThisMonth': return sql`(${done} and c.completed_on_time)`;
+  }
+}
+
+/**
+ * Each trend figure's condition on a cases alias `c` for the window [from, to) (a week, cut at now):
+ * opened in it; 办结 (closed or rejected) in it; of those, on time; went overdue in it (a step deadline
+ * passed: the workflow's `overdue` event). The weekly counts and the lists behind them use this.
+ */
+export function trendPredicate(sql: Sql, figure: TrendFigure, from: Fragment, to: Fragment): Fragment {
+  const done = sql`c.status in ('closed', 'rejected') and c.closed_at >= ${from} and c.closed_at < ${to}`;
+  switch (figure) {
+    case 'opened': return sql`c.opened_at >= ${from} and c.opened_at < ${to}`;
+    case 'closed': return sql`(${done})`;
+    case 'closedOnTime': return sql`(${done} and c.completed_on_time)`;
+    case 'becameOverdue': return sql`exists (select 1 from case_events e where e.case_id = c.id and e.type = 'overdue' and e.at >= ${from} and e.at < ${to})`;
+  }
+}
+
+/** The last `weeks` Shanghai weeks up to the one holding `now`, oldest first, each cut at `now`. */
+export function trendWeeks(now: Date, weeks: number): Array<{ week: string; start: Date; end: Date }> {
+  const current = shanghaiWeek(shanghaiDate(now)).week;
+  return Array.from({ length: weeks }, (_, i) => {
+    const w = shanghaiWeek(addDaysToDate(current, -7 * (weeks - 1 - i)));
+    return { ...w, end: w.end > now ? now : w.end };
+  });
+}
+
+export interface TrendRow { week: string; start: Date; end: Date; opened: number; closed: number; closedOnTime: number; becameOverdue: number }
+
+/** The weekly trend: per week, each TREND_FIGURES count over the cases in scope (one statement, a row per week). */
+export async function trend(db: Db, scope: Scope, f: CaseFilters, now: Date, weeks: number): Promise<TrendRow[]> {
+  const sql = db.$client;
+  const ws = trendWeeks(now, weeks);
+  const values = ws.map((w, i) => sql`(${i}::int, ${iso(w.start)}::timestamptz, ${iso(w.end)}::timestamptz)`)
+    .reduce((acc, v, i) => (i === 0 ? v : sql`${acc}, ${v}`));
+  const conds = caseConditions(sql, scope, f);
+  const count = (figure: TrendFigure) => sql`(select count(*) from cases c where ${trendPredicate(sql, figure, sql`w.s`, sql`w.e`)} ${conds})::int`;
+  const rows = await sql<Array<{ i: number; opened: number; closed: number; closedOnTime: number; becameOverdue: number }>>`
+    select w.i, ${count('opened')} as opened, ${count('closed')} as closed, ${count('closedOnTime')} as "closedOnTime", ${count('becameOverdue')} as "becameOverdue"
+    from (values ${values}) as w(i, s, e)
+    order by w.i`;
+  return rows.map((r) => ({ ...ws[r.i], opened: r.opened, closed: r.closed, closedOnTime: r.closedOnTime, becameOverdue: r.becameOverdue }));
+}
+
+/** A case of a figure's list: the case columns and when it was 办结 (closed or rejected) and whether on time. */
+export interface FigureCaseRow extends CaseListRow { closedAt: Date | null; completedOnTime: boolean | null }
+
+/** Which figure's cases to list: a summary figure as of now, or a trend figure in one week. */
+export type FigureSelection = { figure: SummaryFigure } | { figure: TrendFigure; week: string };
+
+/**
+ * The cases behind one figure of the summary or the trend, keyset-paginated: the same predicate as the
+ * count, so the list's length equals the figure. Overdue and due this week by due time (most pressing
+ * first), all open cases oldest first, ended ones newest 办结 first, opened and went-overdue ones newest
+ * opened first.
+ */
+export async function listFigureCases(db: Db, scope: Scope, f: CaseFilters, now: Date, sel: FigureSelection, limit: number, after?: PageKey): Promise<Page<FigureCaseRow>> {
+  const sql = db.$client;
+  let where: Fragment;
+  if ('week' in sel) {
+    const w = shanghaiWeek(sel.week);
+    const end = w.end > now ? now : w.end;
+    where = trendPredicate(sql, sel.figure, sql`${iso(w.start)}::timestamptz`, sql`${iso(end)}::timestamptz`);
+  } else {
+    where = summaryPredicate(sql, sel.figure, summaryWindows(now));
+  }
+  const sortCol = sel.figure === 'overdue' || sel.figure === 'dueThisWeek' ? 'due_at'
+    : sel.figure === 'open' || sel.figure === 'opened' || sel.figure === 'becameOverdue' ? 'opened_at' : 'closed_at';
+  const desc = sortCol !== 'due_at' && sel.figure !== 'open';
+  const col = sql(`c.${sortCol}`);
+  const keyset = after ? (desc ? sql`and (${col}, c.id) < (${iso(after[0])}::timestamptz, ${after[1]})` : sql`and (${col}, c.id) > (${iso(after[0])}::timestamptz, ${after[1]})`) : sql``;
+  const rows = await sql<Array<FigureCaseRow & { sortAt: Date }>>`
+    select ${CASE_COLUMNS(sql)}, c.closed_at as "closedAt", c.completed_on_time as "completedOnTime", ${col} as "sortAt"
+    from cases c
+    join subjects s on s.id = c.subject_id
+    left join users u on u.id = c.assignee
+    where ${where} and c.opened_at <= ${iso(now)}::timestamptz ${caseConditions(sql, scope, f)} ${keyset}
+    order by ${col} ${desc ? sql`desc` : sql`asc`}, c.id ${desc ? sql`desc` : sql`asc`}
+    limit ${limit + 1}`;
+  withDates(rows, [...CASE_DATES, 'closedAt', 'sortAt']);
+  const res = page(rows, limit, (r) => [r.sortAt, r.id]);
+  return { items: res.items.map(({ sortAt: _sortAt, ...r }) => r), next: res.next };
 }
 
 /**
  * Open, overdue, due this week (not yet overdue, due before Sunday 24:00 Asia/Shanghai), closed this
- * month (办结: closed or rejected) and closed on time — in total and by county, department and item,
- * in one pass (GROUPING SETS).
+ * month (办结: closed or rejected) and closed on time — in total, by county, department and item, and
+ * by county × department (the heat map), in one pass (GROUPING SETS).
  */
 export async function summary(db: Db, scope: Scope, f: CaseFilters, now: Date): Promise<SummaryRow[]> {
   const sql = db.$client;
   const w = summaryWindows(now);
-  const done = sql`c.status in ('closed', 'rejected') and c.closed_at >= ${iso(w.start)}::timestamptz and c.closed_at < ${iso(w.end)}::timestamptz and c.closed_at <= ${iso(now)}::timestamptz`;
+  const pred = (figure: SummaryFigure) => summaryPredicate(sql, figure, w);
   const rows = await sql<Array<Record<string, unknown>>>`
     select grouping(c.county) as gc, grouping(c.department) as gd, grouping(c.item_code) as gi,
       c.county, c.department, c.item_code as "itemCode",
-      count(*) filter (where c.status = 'open')::int as open,
-      count(*) filter (where c.status = 'open' and not c.on_hold and c.due_at < ${iso(now)}::timestamptz)::int as overdue,
-      count(*) filter (where c.status = 'open' and not c.on_hold and c.due_at >= ${iso(now)}::timestamptz and c.due_at < ${iso(w.weekEnd)}::timestamptz)::int as "dueThisWeek",
-      count(*) filter (where ${done})::int as "closedThisMonth",
-      count(*) filter (where ${done} and c.completed_on_time)::int as "closedOnTimeThisMonth"
+      count(*) filter (where ${pred('open')})::int as open,
+      count(*) filter (where ${pred('overdue')})::int as overdue,
+      count(*) filter (where ${pred('dueThisWeek')})::int as "dueThisWeek",
+      count(*) filter (where ${pred('closedThisMonth')})::int as "closedThisMonth",
+      count(*) filter (where ${pred('closedOnTimeThisMonth')})::int as "closedOnTimeThisMonth"
     from cases c
-    where c.opened_at <= ${iso(now)}::timestamptz and (c.status = 'open' or (${done})) ${caseConditions(sql, scope, f)}
-    group by grouping sets ((), (c.county), (c.department), (c.item_code))`;
+    where c.opened_at <= ${iso(now)}::timestamptz and (${pred('open')} or ${pred('closedThisMonth')}) ${caseConditions(sql, scope, f)}
+    group by grouping sets ((), (c.county), (c.department), (c.item_code), (c.county, c.department))`;
   return rows.map((r) => ({
-    grouping: r.gc === 0 ? 'county' : r.gd === 0 ? 'department' : r.gi === 0 ? 'item' : 'total',
+    grouping: r.gc === 0 && r.gd === 0 ? 'countyDepartment' : r.gc === 0 ? 'county' : r.gd === 0 ? 'department' : r.gi === 0 ? 'item' : 'total',
     county: r.gc === 0 ? (r.county as string) : null,
     department: r.gd === 0 ? (r.department as string) : null,
     itemCode: r.gi === 0 ? (r.itemCode as string) : null,
@@ -173,12 +290,12 @@ export interface WorkloadRow { assignee: string | null; assigneeName: string | n
 /** Open cases per worker (unassigned cases as one row with assignee null), most overdue first. */
 export async function workload(db: Db, scope: Scope, f: CaseFilters, now: Date): Promise<WorkloadRow[]> {
   const sql = db.$client;
-  const { weekEnd } = summaryWindows(now);
+  const w = summaryWindows(now);
   return withDates(await sql<WorkloadRow[]>`
     select c.assignee, min(u.display_name) as "assigneeName",
       count(*)::int as open,
-      count(*) filter (where not c.on_hold and c.due_at < ${iso(now)}::timestamptz)::int as overdue,
-      count(*) filter (where not c.on_hold and c.due_at >= ${iso(now)}::timestamptz and c.due_at < ${iso(weekEnd)}::timestamptz)::int as "dueThisWeek",
+      count(*) filter (where ${summaryPredicate(sql, 'overdue', w)})::int as overdue,
+      count(*) filter (where ${summaryPredicate(sql, 'dueThisWeek', w)})::int as "dueThisWeek",
       min(c.due_at) filter (where not c.on_hold and c.due_at >= ${iso(now)}::timestamptz) as "nextDueAt"
     from cases c
     left join users u on u.id = c.assignee

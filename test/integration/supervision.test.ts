@@ -173,6 +173,116 @@ describe('summary, workload, escalations', () => {
   });
 });
 
+describe('dashboard figures: county × department, weekly trend, and the cases behind every figure', () => {
+  const weekEnd = startOfShanghaiDay(addDaysToDate(weekStart(shanghaiDate(NOW)), 7));
+  const monthStart = monthRange(monthOf(NOW)).start;
+  const ended = (c: GenCase) => c.status === 'closed' || c.status === 'rejected';
+  const FIGURES: Record<string, (c: GenCase) => boolean> = {
+    open,
+    overdue: isOverdue,
+    dueThisWeek: (c) => open(c) && c.dueAt! >= NOW && c.dueAt! < weekEnd,
+    closedThisMonth: (c) => ended(c) && c.closedAt! >= monthStart && c.closedAt! <= NOW,
+    closedOnTimeThisMonth: (c) => ended(c) && c.closedAt! >= monthStart && c.closedAt! <= NOW && c.completedOnTime === true,
+  };
+
+  it('the summary has every county × department cell, each recounted, summing to the county rows', async () => {
+    const body = (await get('/v1/supervision/summary')).json();
+    expect(body.byCountyDepartment).toHaveLength(COUNTIES.length * DEPARTMENTS.length);
+    for (const cell of body.byCountyDepartment) {
+      const mine = data.cases.filter((c) => c.county === cell.county.code && c.department === cell.department.code);
+      for (const [figure, pred] of Object.entries(FIGURES)) expect(cell[figure], `${cell.county.code}/${cell.department.code} ${figure}`).toBe(mine.filter(pred).length);
+    }
+    for (const county of body.byCounty) {
+      const cells = body.byCountyDepartment.filter((x: any) => x.county.code === county.county.code);
+      expect(cells.reduce((s: number, x: any) => s + x.overdue, 0)).toBe(county.overdue);
+    }
+  });
+
+  it('each summary figure lists exactly the cases it counts, in total and for a heat-map cell', async () => {
+    const totals = (await get('/v1/supervision/summary')).json().totals;
+    for (const [figure, pred] of Object.entries(FIGURES)) {
+      const got = await all(`/v1/supervision/cases?figure=${figure}`);
+      expect(got.length, figure).toBe(totals[figure]);
+      expect(new Set(got.map((c) => c.id)), figure).toEqual(new Set(data.cases.filter(pred).map((c) => c.id)));
+    }
+    const cellQuery = 'county=640122&department=JUSTICE&item=LEGAL_AID';
+    const cell = (await get(`/v1/supervision/summary?${cellQuery}`)).json().totals;
+    const overdue = await all(`/v1/supervision/cases?figure=overdue&${cellQuery}`);
+    expect(overdue.length).toBe(cell.overdue);
+    expect(overdue.length).toBe((await all(`/v1/supervision/overdue?${cellQuery}`)).length);
+    expect(overdue.every((c) => c.county.code === '640122' && c.department.code === 'JUSTICE' && c.item.code === 'LEGAL_AID')).toBe(true);
+    // Closed lists say when and whether on time; newest first.
+    const onTime = await all(`/v1/supervision/cases?figure=closedOnTimeThisMonth&${cellQuery}`);
+    expect(onTime.length).toBe(cell.closedOnTimeThisMonth);
+    expect(onTime.every((c) => c.completedOnTime === true && c.closedAt)).toBe(true);
+    expect(onTime.map((c) => c.closedAt)).toEqual([...onTime.map((c) => c.closedAt)].sort().reverse());
+  });
+
+  it('the weekly trend counts each Monday-to-Sunday week (Asia/Shanghai), and each weekly figure lists its cases', async () => {
+    const res = await get('/v1/supervision/trend?weeks=8&county=640121');
+    expect(res.statusCode).toBe(200);
+    const weeks = res.json().weeks as any[];
+    expect(weeks).toHaveLength(8);
+    expect(weeks[7].week).toBe('2026-06-15');
+    expect(weeks[7].start).toBe(startOfShanghaiDay('2026-06-15').toISOString());
+    expect(weeks[7].end).toBe(NOW.toISOString());
+    expect(weeks[0].week).toBe('2026-04-27');
+    const overdueEvents = data.events.filter((e) => e.type === 'overdue');
+    const mine = data.cases.filter((c) => c.county === '640121');
+    for (const w of weeks) {
+      const [s, e] = [new Date(w.start), new Date(w.end)];
+      const inWeek = (d: Date | null) => d !== null && d >= s && d < e;
+      const closed = mine.filter((c) => ended(c) && inWeek(c.closedAt));
+      const wentOverdue = new Set(overdueEvents.filter((x) => inWeek(x.at)).map((x) => x.caseId));
+      expect({ opened: w.opened, closed: w.closed, closedOnTime: w.closedOnTime, becameOverdue: w.becameOverdue }, w.week).toEqual({
+        opened: mine.filter((c) => inWeek(c.openedAt)).length,
+        closed: closed.length,
+        closedOnTime: closed.filter((c) => c.completedOnTime === true).length,
+        becameOverdue: mine.filter((c) => wentOverdue.has(c.id)).length,
+      });
+      expect(w.onTimeRate).toBe(w.closed ? Math.round((w.closedOnTime / w.closed) * 1000) / 1000 : null);
+    }
+    expect(weeks.reduce((n, w) => n + w.becameOverdue, 0)).toBeGreaterThan(0);
+    for (const w of [weeks[5], weeks[7]]) {
+      for (const figure of ['opened', 'closed', 'closedOnTime', 'becameOverdue']) {
+        const got = await all(`/v1/supervision/cases?figure=${figure}&week=${w.week}&county=640121`);
+        expect(got.length, `${w.week} ${figure}`).toBe(w[figure]);
+      }
+    }
+  });
+
+  it('a county user sees only that county in the heat map, the trend and the lists; bad figures and weeks are 400', async () => {
+    const yongning = await makeUser(stack.db, 'coordinator', { counties: ['640121'] });
+    const body = (await get('/v1/supervision/summary', yongning)).json();
+    expect(new Set(body.byCountyDepartment.map((x: any) => x.county.code))).toEqual(new Set(['640121']));
+    const theirs = (await get('/v1/supervision/trend?weeks=4&county=640122', yongning)).json().weeks;
+    expect(theirs.every((w: any) => w.opened === 0 && w.closed === 0 && w.becameOverdue === 0)).toBe(true);
+    const listed = await all('/v1/supervision/cases?figure=open', yongning);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((c) => c.county.code === '640121')).toBe(true);
+    expect((await all('/v1/supervision/cases?figure=open&county=640122', yongning)).length).toBe(0);
+
+    const problems: Array<[string, string]> = [
+      ['/v1/supervision/cases', 'querystring.figure'],
+      ['/v1/supervision/cases?figure=late', 'querystring.figure'],
+      ['/v1/supervision/cases?figure=opened', 'querystring.week'],
+      ['/v1/supervision/cases?figure=overdue&week=2026-06-15', 'querystring.week'],
+      ['/v1/supervision/cases?figure=closed&week=2026-13-01', 'querystring.week'],
+      ['/v1/supervision/cases?figure=closed&week=2026-02-30', 'querystring.week'],
+      ['/v1/supervision/cases?figure=closed&week=0001-01-01', 'querystring.week'],
+      ['/v1/supervision/cases?figure=closed&week=2027-01-04', 'querystring.week'],
+      ['/v1/supervision/trend?weeks=0', 'querystring.weeks'],
+      ['/v1/supervision/trend?weeks=53', 'querystring.weeks'],
+    ];
+    for (const [url, path] of problems) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers['content-type'], url).toContain('application/problem+json');
+      expect(res.json().errors.map((e: any) => e.path), url).toContain(path);
+    }
+  });
+});
+
 describe('plan shortfalls', () => {
   it('a plan period that missed its cadence is an escalation; the next session recorded is who acted', async () => {
     const plans = await seedReadModel(stack.db, {
@@ -203,6 +313,7 @@ describe('scope, roles and bad input', () => {
     const paths = Object.keys(res.json().paths);
     expect(paths).toEqual(expect.arrayContaining([
       '/v1/supervision/overdue', '/v1/supervision/stuck', '/v1/supervision/summary', '/v1/supervision/workload', '/v1/supervision/escalations',
+      '/v1/supervision/trend', '/v1/supervision/cases',
       '/v1/ledger', '/v1/ledger/share', '/v1/ledger/amendments', '/v1/ledger/entries/{id}', '/v1/ledger/shares',
       '/v1/reports/quarterly', '/v1/reports/quarterly/submit', '/v1/reports/quarterly/submissions',
     ]));

@@ -36,6 +36,14 @@ export const PAGES: readonly PageDef[] = [
   { path: '/reviews', nav: '审核队列', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewQueue')) },
   { path: '/reviews/:id', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewPage')) },
   { path: '/notifications/failed', nav: '通知发送失败', roles: ['admin'], component: lazy(() => import('./pages/admin/FailedDeliveries')) },
+  // Issue #14, supervision dashboard: 督办看板 and its sub-views (the case list behind any figure, stuck
+  // cases, escalations, workload, failing workflows); the supervision API admits these three roles.
+  { path: '/dashboard', nav: '督办看板', roles: DESK, component: lazy(() => import('./pages/supervision/Dashboard')) },
+  { path: '/dashboard/cases', roles: DESK, component: lazy(() => import('./pages/supervision/FigureCases')) },
+  { path: '/dashboard/stuck', roles: DESK, component: lazy(() => import('./pages/supervision/Stuck')) },
+  { path: '/dashboard/escalations', roles: DESK, component: lazy(() => import('./pages/supervision/Escalations')) },
+  { path: '/dashboard/workload', roles: DESK, component: lazy(() => import('./pages/supervision/Workload')) },
+  { path: '/dashboard/failing', roles: DESK, component: lazy(() => import('./pages/supervision/Failing')) },
   // The header's bell opens the inbox (every role).
   { path: '/inbox', roles: ALL, component: lazy(() => import('./pages/shared/Inbox')) },
   { path: '/settings/notifications', roles: ALL, component: lazy(() => import('./pages/shared/NotificationSettings')) },
@@ -43,7 +51,7 @@ export const PAGES: readonly PageDef[] = [
 
 /** Where a role starts after logging in. */
 export const HOME: Readonly<Record<Role, string>> = {
-  coordinator: '/workbench', worker: '/tasks', reviewer: '/reviews', supervisor: '/cases', admin: '/subjects',
+  coordinator: '/workbench', worker: '/tasks', reviewer: '/reviews', supervisor: '/dashboard', admin: '/subjects',
 };
 
 const LoginPage = lazy(() => import('./pages/LoginPage'));

@@ -12339,6 +12339,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervision/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 督办看板数字背后的案件：汇总的一个数字（figure=open|overdue|dueThisWeek|closedThisMonth|closedOnTimeThisMonth），或趋势图某周的一个数字（figure=opened|closed|closedOnTime|becameOverdue&week=该周周一）；条数与该数字相等 */
+        get: {
+            parameters: {
+                query: {
+                    assignee?: string;
+                    county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
+                    cursor?: string;
+                    department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
+                    figure: "open" | "overdue" | "dueThisWeek" | "closedThisMonth" | "closedOnTimeThisMonth" | "opened" | "closed" | "closedOnTime" | "becameOverdue";
+                    greenChannel?: "true" | "false";
+                    item?: "BLIND_MASSAGE" | "DISABILITY_CERT" | "PENSION_QUALIFICATION" | "REAL_ESTATE" | "ADULT_REHAB" | "CHILD_REHAB" | "HOME_SCHOOLING" | "LEGAL_AID" | "SOCIAL_ASSISTANCE" | "SOCIAL_INSURANCE" | "HOUSEKEEPING" | "HOME_EMPLOYMENT";
+                    limit?: number;
+                    step?: "assignment" | "visit" | "review" | "delivery" | "ledger" | "done";
+                    week?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            figure: string;
+                            items: {
+                                action: {
+                                    code: string;
+                                    label: string;
+                                };
+                                assignee: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                completedOnTime: boolean | null;
+                                county: {
+                                    code: string;
+                                    label: string;
+                                };
+                                department: {
+                                    code: string;
+                                    label: string;
+                                };
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                escalationLevel: number;
+                                greenChannel: boolean;
+                                id: string;
+                                item: {
+                                    code: string;
+                                    label: string;
+                                };
+                                /** Format: date-time */
+                                lastEventAt: string;
+                                onHold: boolean;
+                                /** Format: date-time */
+                                openedAt: string;
+                                step: {
+                                    code: string;
+                                    label: string;
+                                };
+                                subject: {
+                                    id: string;
+                                    name: string;
+                                };
+                            }[];
+                            /** @description 下一页游标；最后一页为 null The next page’s cursor, null on the last page */
+                            nextCursor: string | null;
+                            /** @description 趋势图的一周（北京时间周一 0 时起，截至此刻） */
+                            week: {
+                                /** Format: date-time */
+                                end: string;
+                                /** Format: date-time */
+                                start: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/supervision/escalations": {
         parameters: {
             query?: never;
@@ -12951,6 +13096,23 @@ export interface paths {
                                 open: number;
                                 overdue: number;
                             }[];
+                            /** @description 县区 × 部门（热力图）；只含有案件的组合 */
+                            byCountyDepartment: {
+                                closedOnTimeThisMonth: number;
+                                closedThisMonth: number;
+                                county: {
+                                    code: string;
+                                    label: string;
+                                };
+                                department: {
+                                    code: string;
+                                    label: string;
+                                };
+                                dueThisWeek: number;
+                                onTimeRate: number | null;
+                                open: number;
+                                overdue: number;
+                            }[];
                             byDepartment: {
                                 closedOnTimeThisMonth: number;
                                 closedThisMonth: number;
@@ -12991,6 +13153,112 @@ export interface paths {
                                 open: number;
                                 overdue: number;
                             };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 每周趋势（北京时间周一至周日）：新开、办结、按时办结、按时办结率、新增超期 */
+        get: {
+            parameters: {
+                query?: {
+                    assignee?: string;
+                    county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
+                    department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
+                    greenChannel?: "true" | "false";
+                    item?: "BLIND_MASSAGE" | "DISABILITY_CERT" | "PENSION_QUALIFICATION" | "REAL_ESTATE" | "ADULT_REHAB" | "CHILD_REHAB" | "HOME_SCHOOLING" | "LEGAL_AID" | "SOCIAL_ASSISTANCE" | "SOCIAL_INSURANCE" | "HOUSEKEEPING" | "HOME_EMPLOYMENT";
+                    step?: "assignment" | "visit" | "review" | "delivery" | "ledger" | "done";
+                    weeks?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            weeks: {
+                                /** @description 该周内有环节超期的案件 */
+                                becameOverdue: number;
+                                /** @description 办结（含不予办理） */
+                                closed: number;
+                                /** @description 其中按时办结 */
+                                closedOnTime: number;
+                                /** Format: date-time */
+                                end: string;
+                                onTimeRate: number | null;
+                                /** @description 新开案件 */
+                                opened: number;
+                                /** Format: date-time */
+                                start: string;
+                                /** @description 该周周一（YYYY-MM-DD，北京时间） */
+                                week: string;
+                            }[];
                         };
                     };
                 };
