@@ -60,7 +60,7 @@ export default function PlanOversight() {
         columns={[
           {
             title: '服务对象', width: 130,
-            render: (_, p) => <Link to={`/oversight/plans/${p.id}`} aria-label={`查看服务计划：${p.subjectName ?? ''} ${p.item.label}`}>{p.subjectName ?? '（未知）'}</Link>,
+            render: (_, p) => <Link to={`/oversight/plans/${p.id}`}>{p.subjectName ?? '（未知）'}</Link>,
           },
           { title: '服务事项', render: (_, p) => p.item.label },
           { title: '县（市）区 · 部门', render: (_, p) => `${p.county.label} · ${p.department.label}` },
@@ -87,7 +87,7 @@ export default function PlanOversight() {
               <Space direction="vertical" size={2}>
                 <Space size={4} wrap>{p.recentPeriods.map((v) => <PeriodVerdict key={v.period} v={v} />)}</Space>
                 {p.recentPeriods[0] && !p.recentPeriods[0].compliant && (
-                  <Typography.Text type="danger" style={{ fontSize: 13 }}>{p.recentPeriods[0].period} 未达标：{p.recentPeriods[0].shortfall ?? '服务次数不足'}</Typography.Text>
+                  <Typography.Text type="danger" style={{ fontSize: 13 }}>{p.recentPeriods[0].shortfall ?? `${p.recentPeriods[0].period} 服务次数不足`}</Typography.Text>
                 )}
               </Space>
             ),

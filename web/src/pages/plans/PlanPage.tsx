@@ -48,7 +48,7 @@ function periodRows(plan: PlanView, sessions: Session[]): PeriodRow[] {
   if (c && !rows.some((r) => r.period === c.period)) {
     rows.push({
       period: c.period, startDate: c.startDate, endDate: c.endDate, current: true,
-      sessions: sessions.filter((s) => s.period === c.period).length, qualifying: null,
+      sessions: sessions.filter((s) => s.period === c.period).length, qualifying: c.progress?.done ?? null,
       required: c.progress?.required ?? plan.cadence.minSessions, compliant: null, shortfall: null, partial: c.partial, weeks: c.weeks ?? [],
     });
   }
@@ -139,12 +139,12 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
             { title: '周期', render: (_, r) => <strong>{r.period}</strong> },
             { title: '起止日期', render: (_, r) => `${r.startDate} 至 ${r.endDate ?? '—'}` },
             { title: '服务次数', render: (_, r) => r.sessions },
-            { title: '计入 / 要求', render: (_, r) => (r.current ? `— / ${r.required}` : `${r.qualifying} / ${r.required}`) },
+            { title: '计入 / 要求', render: (_, r) => `${r.qualifying ?? '—'} / ${r.required}` },
             {
               title: '结论',
               render: (_, r) => (r.current
                 ? <Tag color="blue">进行中</Tag>
-                : <PeriodVerdict v={{ period: r.period, partial: r.partial, sessions: r.sessions, qualifying: r.qualifying ?? 0, required: r.required, compliant: Boolean(r.compliant), verdict: r.verdict!, shortfall: r.shortfall }} />),
+                : <PeriodVerdict bare v={{ period: r.period, partial: r.partial, sessions: r.sessions, qualifying: r.qualifying ?? 0, required: r.required, compliant: Boolean(r.compliant), verdict: r.verdict!, shortfall: r.shortfall }} />),
             },
             {
               title: '缺少什么',

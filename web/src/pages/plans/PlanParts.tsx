@@ -12,11 +12,11 @@ export interface Verdict {
   shortfall: string | null;
 }
 
-/** 2026-11 2/4 未达标 (red) or 2026-10 4/4 达标 (green); the shortfall in the tooltip. */
-export function PeriodVerdict({ v }: { v: Verdict }) {
+/** 2026-11 2/4 未达标 (red) or 2026-10 4/4 达标 (green); the shortfall in the tooltip. `bare`: the verdict only (in a row that names the period and the counts). */
+export function PeriodVerdict({ v, bare }: { v: Verdict; bare?: boolean }) {
   const tag = (
     <Tag color={v.compliant ? 'green' : 'red'} style={{ marginInlineEnd: 0 }}>
-      {v.period} {v.qualifying}/{v.required} {v.verdict.label}{v.partial ? '（按比例）' : ''}
+      {bare ? v.verdict.label : `${v.period} ${v.qualifying}/${v.required} ${v.verdict.label}`}{v.partial ? '（按比例）' : ''}
     </Tag>
   );
   return v.shortfall ? <Tooltip title={v.shortfall}>{tag}</Tooltip> : tag;
