@@ -70,6 +70,10 @@ async function choose(page: Page, label: string, option: string, within: Page | 
 /** A child of `county` aged about three, with a plain name. */
 const child = (county: string, name: string) => makeSubject(stack.db, { county, name, idNumber: uniqueIdNumber(county, Number(shanghaiDate(new Date()).slice(0, 4)) - 3) });
 
+/** Waits for the page's opening animations (a dialog zooming in) to end, so that axe sees the final colours. */
+const settled = (page: Page) => page.waitForFunction(() => (globalThis as any).document.getAnimations()
+  .filter((a: any) => a.effect?.getTiming().iterations !== Infinity && a.playState === 'running').length === 0);
+
 const api = (path: string, token: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 beforeAll(async () => {
@@ -149,6 +153,7 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     const dialog = page.getByRole('dialog', { name: '新建用户' });
     await dialog.getByLabel('用户名（登录用）').fill(NEW_USER);
     await dialog.getByLabel('姓名').fill('赵灵武');
+    await settled(page);
     await checkPage(page, 'admin-02-create-user');
     await choose(page, '角色', '协调员', dialog);
     await choose(page, '县（市）区', '灵武市', dialog);
@@ -218,6 +223,7 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     await shown.getByRole('button', { name: '复制令牌' }).click();
     await page.getByText('已复制到剪贴板').waitFor();
     expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(token);
+    await settled(page);
     await checkPage(page, 'admin-05-token-shown-once');
 
     const me = await api('/v1/me', token);
@@ -246,8 +252,13 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     await page.waitForURL((url) => url.searchParams.get('resourceId') === newUserId);
     const rows = page.locator('.ant-table-tbody tr.ant-table-row');
     const labels = async () => (await rows.allInnerTexts()).map((t) => t.split('\n').map((s) => s.trim()).filter(Boolean));
-    await expect.poll(async () => (await labels()).length, POLL).toBeGreaterThanOrEqual(7);
-    const text = (await labels()).map((r) => r.join(' ')).join('\n');
+    // The filtered list: every row is about the new user (the unfiltered one may still be on screen for a moment).
+    const filtered = async () => {
+      const now = await labels();
+      return now.every((r) => r.join(' ').includes(newUserId)) ? now : [];
+    };
+    await expect.poll(async () => (await filtered()).length, POLL).toBeGreaterThanOrEqual(7);
+    const text = (await filtered()).map((r) => r.join(' ')).join('\n');
     for (const action of ['创建用户', '设置用户的登录密码', '修改用户：角色、范围、停用/启用', '签发访问令牌', '吊销访问令牌', '登录', '登录失败']) {
       expect(text, action).toContain(action);
     }
