@@ -17,7 +17,6 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { hashPassword } from '../../api/passwords';
 import { authUserOf } from '../../api/sessions';
 import { enrolPlan } from '../../api/services/enrolPlan';
 import { planPeriods, plans, users } from '../../db/schema';
@@ -25,7 +24,7 @@ import { CATALOG } from '../../domain/catalog';
 import { shanghaiDate } from '../../domain/calendar';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
-import { makeSubject, makeUser, uniqueIdNumber, type TestUser } from '../support/fixtures';
+import { makeSubject, makeUser, uniqueIdNumber, withPassword, type TestUser } from '../support/fixtures';
 import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
 
 const PASSWORD = 'admin-browser-pass-1';
@@ -47,12 +46,6 @@ let shortPlanId = '';
 /** A plan of 灵武市, out of the 兴庆区 coordinator's scope. */
 let lwPlanId = '';
 let newUserId = '';
-
-async function withPassword(u: TestUser, displayName: string): Promise<TestUser & { username: string }> {
-  await stack.db.update(users).set({ passwordHash: await hashPassword(PASSWORD), displayName }).where(eq(users.id, u.id));
-  const [row] = await stack.db.select({ username: users.username }).from(users).where(eq(users.id, u.id));
-  return { ...u, username: row.username };
-}
 
 async function login(page: Page, username: string, password = PASSWORD) {
   await page.goto(`${base}/login`);
@@ -81,8 +74,8 @@ beforeAll(async () => {
   stack = await startStack({ DATABASE_URL: own.url });
   await stack.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
-  admin = await withPassword(await makeUser(stack.db, 'admin', { cityLevel: true }), '钱管理员');
-  xqCoordinator = await withPassword(await makeUser(stack.db, 'coordinator', { counties: [XQ] }), '兴庆协调员');
+  admin = await withPassword(stack.db, await makeUser(stack.db, 'admin', { cityLevel: true }), PASSWORD, '钱管理员');
+  xqCoordinator = await withPassword(stack.db, await makeUser(stack.db, 'coordinator', { counties: [XQ] }), PASSWORD, '兴庆协调员');
   const lwCoordinator = await makeUser(stack.db, 'coordinator', { counties: [LW] });
   const worker = await makeUser(stack.db, 'worker', { counties: [XQ] });
 

@@ -60,7 +60,7 @@ export default function AuditLog() {
         </Form.Item>
         <Form.Item label="日期">
           <DatePicker.RangePicker
-            value={filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null} allowEmpty={[true, true]}
+            value={filters.from || filters.to ? [filters.from ? dayjs(filters.from) : null, filters.to ? dayjs(filters.to) : null] : null} allowEmpty={[true, true]}
             onChange={(d) => setMany({ from: d?.[0]?.format('YYYY-MM-DD'), to: d?.[1]?.format('YYYY-MM-DD') })}
             aria-label="日期范围"
           />

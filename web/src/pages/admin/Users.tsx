@@ -5,9 +5,10 @@
  */
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { Button, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call, type paths } from '../../api/client';
+import { FilterSelect } from '../../components/FilterSelect';
 import { ErrorAlert, markFieldErrors } from '../../components/States';
 import { formatDateTime } from '../../lib/format';
 import { useCatalog } from '../../lib/queries';
@@ -32,9 +33,7 @@ export default function Users() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const select = (k: (typeof FILTERS)[number], label: string, options: Array<{ value: string; label: string }>) => (
-    <Form.Item label={label} key={k}>
-      <Select allowClear value={filters[k]} onChange={(v: string | undefined) => set(k, v)} options={options} style={{ width: 130 }} placeholder="全部" aria-label={label} />
-    </Form.Item>
+    <FilterSelect label={label} value={filters[k]} onChange={(v) => set(k, v)} options={options} width={130} />
   );
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>

@@ -4,10 +4,11 @@
  * kept in the URL so that a view can be shared. The field worker's own page stays at /plans.
  */
 import { Link } from 'react-router';
-import { Button, Checkbox, Form, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { Button, Checkbox, Form, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { PLAN_STATUS_LABELS } from '../../../../domain/vocabulary';
 import { api, call, type paths } from '../../api/client';
+import { FilterSelect } from '../../components/FilterSelect';
 import { ErrorAlert } from '../../components/States';
 import { useCatalog } from '../../lib/queries';
 import { useUrlFilters } from '../../lib/urlFilters';
@@ -32,9 +33,7 @@ export default function PlanOversight() {
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const select = (k: (typeof FILTERS)[number], label: string, options: Array<{ value: string; label: string }>, width = 150) => (
-    <Form.Item label={label} key={k}>
-      <Select allowClear value={filters[k]} onChange={(v: string | undefined) => set(k, v)} options={options} style={{ width }} placeholder="全部" aria-label={label} />
-    </Form.Item>
+    <FilterSelect label={label} value={filters[k]} onChange={(v) => set(k, v)} options={options} width={width} />
   );
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
