@@ -4,8 +4,9 @@
  * rules, each saying whether the plan sets it (with its clause) or it is a local setting. The catalog
  * changes only with a new version of the software, so nothing here can be edited.
  */
-import { Alert, Descriptions, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Descriptions, Space, Table, Tabs, Typography } from 'antd';
 import type { paths } from '../../api/client';
+import { RuleTag } from '../../components/RuleTag';
 import { QueryView } from '../../components/States';
 import { useCatalog } from '../../lib/queries';
 import { AdminNav } from './AdminNav';
@@ -15,7 +16,7 @@ type Item = Catalog['items'][number];
 type Action = Item['actions'][number];
 
 const names = (xs: Array<{ label: string }>) => xs.map((x) => x.label).join('、') || '—';
-const ruleTag = (t: { code: string; label: string }) => <Tag color={t.code === 'plan' ? 'blue' : 'gold'}>{t.label}</Tag>;
+const ruleTag = (t: { code: string; label: string }) => <RuleTag tag={t} />;
 
 export default function CatalogPage() {
   const catalog = useCatalog();

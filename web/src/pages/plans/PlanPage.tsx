@@ -10,9 +10,10 @@ import { useQuery } from '@tanstack/react-query';
 import { api, call, type paths } from '../../api/client';
 import { LinkButton } from '../../components/LinkButton';
 import { Panel } from '../../components/Panel';
+import { RuleTag } from '../../components/RuleTag';
 import { QueryView } from '../../components/States';
 import { formatDateTime } from '../../lib/format';
-import { useSubject } from '../../lib/queries';
+import { useCatalog, useSubject } from '../../lib/queries';
 import { PeriodVerdict } from './PlanParts';
 
 type PlanView = paths['/v1/plans/{id}']['get']['responses'][200]['content']['application/json'];
@@ -85,6 +86,8 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
   const byPeriod = (period: string) => sessions.filter((s) => s.period === period);
   const progress = plan.currentPeriod?.progress;
   const shortNow = plan.pastPeriods.at(-1)?.compliant === false;
+  // Whether the cadence is the plan's (items 6, 7) or a local rule (items 5, 11, 12), as the catalog says.
+  const rule = useCatalog().data?.items.find((i) => i.code === plan.item.code)?.cadence?.rule;
   return (
     <>
       {shortNow && (
@@ -97,7 +100,10 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
           { key: 'item', label: '服务事项', children: `${plan.item.label}（${plan.action.label}）` },
           { key: 'where', label: '县（市）区 · 承办部门', children: `${plan.county.label} · ${plan.department.label}` },
           { key: 'provider', label: '服务提供方', children: `${plan.provider.name}（${plan.provider.type.label}）` },
-          { key: 'cadence', label: '服务频次（每期要求）', children: <strong>{plan.cadence.label}</strong> },
+          {
+            key: 'cadence', label: '服务频次（每期要求）',
+            children: <Space size={4} wrap><strong>{plan.cadence.label}</strong>{rule && <RuleTag tag={rule.tag} />}</Space>,
+          },
           {
             key: 'status', label: '状态',
             children: (
