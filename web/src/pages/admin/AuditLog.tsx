@@ -4,6 +4,7 @@
  * with the API's cursor. A county admin sees the records of the users they manage only (the API decides).
  */
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Button, DatePicker, Form, Input, Select, Space, Table, Typography } from 'antd';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
@@ -79,7 +80,7 @@ export default function AuditLog() {
             title: '操作',
             render: (_, r) => <span>{r.actionLabel ?? r.action}<div className="muted" style={{ fontSize: 12 }}>{r.action}</div></span>,
           },
-          { title: '对象', render: (_, r) => [r.resourceType, r.resourceId].filter(Boolean).join(' / ') || '—' },
+          { title: '对象', render: (_, r) => <AuditObject r={r} /> },
           { title: 'IP', width: 130, render: (_, r) => r.ip ?? '—' },
         ]}
       />
@@ -113,4 +114,19 @@ function UserPicker({ value, onChange }: { value?: string; onChange: (id: string
       notFoundContent={q ? '没有找到' : '请输入用户名或姓名'}
     />
   );
+}
+
+/** Console pages of the objects an admin may open from the log. */
+const OBJECT_PAGES: Readonly<Record<string, (id: string) => string>> = {
+  users: (id) => `/admin/users/${id}`,
+  cases: (id) => `/cases/${id}`,
+  plans: (id) => `/oversight/plans/${id}`,
+  subjects: (id) => `/subjects/${id}`,
+};
+
+/** users / <id>, the id a link to its page where the console has one. */
+function AuditObject({ r }: { r: Record_ }) {
+  if (!r.resourceType) return <>—</>;
+  const page = r.resourceId ? OBJECT_PAGES[r.resourceType] : undefined;
+  return <>{r.resourceType}{r.resourceId && <> / {page ? <Link to={page(r.resourceId)}>{r.resourceId}</Link> : r.resourceId}</>}</>;
 }
