@@ -169,6 +169,16 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     await page.getByRole('button', { name: '设置密码' }).click();
     await page.getByText('密码已设置').waitFor();
 
+    // The list finds them by name, and a county filter that is not theirs leaves them out (both kept in the URL).
+    await page.getByRole('button', { name: '返回用户列表' }).click();
+    await page.getByLabel('用户名或姓名').fill('赵灵武');
+    await page.getByLabel('用户名或姓名').press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === '赵灵武');
+    await expect.poll(() => page.locator('.ant-table-tbody tr.ant-table-row').allInnerTexts(), POLL).toEqual([expect.stringContaining(NEW_USER)]);
+    await choose(page, '县（市）区', '兴庆区');
+    await page.getByText('没有符合筛选条件的用户').waitFor();
+    expect(new URL(page.url()).searchParams.get('county')).toBe(XQ);
+
     // The new coordinator logs in and sees 灵武市's plan only.
     const other = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
     try {
