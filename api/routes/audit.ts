@@ -18,6 +18,8 @@ import { auditActionList, auditList } from '../schemas/users';
 const auditQuery = z.object({
   userId: z.string().min(1).max(64).optional(),
   action: z.string().min(1).max(200).optional(),
+  /** `true`: the action exactly (the console's action list); otherwise a prefix (`POST /v1/cases` with its sub-routes). */
+  actionExact: z.enum(['true', 'false']).optional(),
   resourceType: z.string().min(1).max(64).optional(),
   resourceId: z.string().min(1).max(200).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
@@ -93,7 +95,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AppDeps & { now: (
       .from(auditLog).leftJoin(users, eq(users.id, auditLog.userId)).where(and(
       readableUsers(admin),
       q.userId ? eq(auditLog.userId, q.userId) : undefined,
-      q.action ? like(auditLog.action, prefixPattern(q.action)) : undefined,
+      q.action ? (q.actionExact === 'true' ? eq(auditLog.action, q.action) : like(auditLog.action, prefixPattern(q.action))) : undefined,
       q.resourceType ? eq(auditLog.resourceType, q.resourceType) : undefined,
       q.resourceId ? eq(auditLog.resourceId, q.resourceId) : undefined,
       q.from ? gte(auditLog.at, new Date(q.from)) : undefined,

@@ -117,5 +117,13 @@ describe('audit records for the administration page', () => {
 
     const coordinator = await makeUser(stack.db, 'coordinator', { counties: ['640105'] });
     expect((await get('/v1/audit/actions', coordinator)).statusCode).toBe(403);
+
+    // An action as a prefix takes its sub-routes too; exactly, only itself.
+    const issued = await stack.app.inject({ method: 'POST', url: `/v1/users/${target.id}/tokens`, headers: admin.auth, payload: {} });
+    expect(issued.statusCode).toBe(201);
+    const actionsOf = async (query: string) => (await get(`/v1/audit?resourceId=${target.id}&${query}`, admin)).json().items.map((a: { action: string }) => a.action);
+    expect(await actionsOf(`action=${encodeURIComponent('PATCH /v1/users')}`)).toEqual(['PATCH /v1/users/:id']);
+    expect(await actionsOf(`action=${encodeURIComponent('PATCH /v1/users')}&actionExact=true`)).toEqual([]);
+    expect(await actionsOf(`action=${encodeURIComponent('POST /v1/users/:id/tokens')}&actionExact=true`)).toEqual(['POST /v1/users/:id/tokens']);
   });
 });

@@ -620,6 +620,7 @@ export interface paths {
             parameters: {
                 query?: {
                     action?: string;
+                    actionExact?: "true" | "false";
                     cursor?: string;
                     from?: string;
                     limit?: number;

@@ -25,6 +25,8 @@ function apiQuery(f: Partial<Record<(typeof FILTERS)[number], string>>): Query {
   const { from, to, ...rest } = f;
   return {
     ...rest,
+    // The action list offers whole actions: `POST /v1/users` is not also its tokens.
+    ...(rest.action ? { actionExact: 'true' } : {}),
     ...(from ? { from: `${from}T00:00:00+08:00` } : {}),
     ...(to ? { to: `${addDaysToDate(to, 1)}T00:00:00+08:00` } : {}),
   } as Query;
