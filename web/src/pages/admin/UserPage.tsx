@@ -121,15 +121,17 @@ function AccountState({ user, self }: { user: User; self: boolean }) {
 function SetPassword({ user }: { user: User }) {
   const [form] = Form.useForm<{ password: string }>();
   const { message } = AntApp.useApp();
+  // The policy's reason is shown under the field; the alert only for other failures.
+  const [onField, setOnField] = useState(false);
   const set = useMutation({
     mutationFn: (password: string) => call(api.PUT('/v1/users/{id}/password', { params: { path: { id: user.id } }, body: { password } })),
     onSuccess: () => { form.resetFields(); void message.success('密码已设置'); },
-    onError: (e) => markFieldErrors(form, e),
+    onError: (e) => setOnField(markFieldErrors(form, e)),
   });
   return (
     <Panel title="登录密码">
       <Typography.Paragraph type="secondary" style={{ marginTop: 0 }}>设置后该用户的登录会话全部失效，登录锁定解除。请当面或通过安全渠道告知本人，并提醒其登录后修改。</Typography.Paragraph>
-      <ErrorAlert error={set.error} />
+      <ErrorAlert error={onField ? undefined : set.error} />
       <Form form={form} layout="vertical" onFinish={(v) => set.mutate(v.password)}>
         <Form.Item label="新密码" name="password" rules={[{ required: true, message: '请填写新密码' }]}>
           <Input.Password autoComplete="new-password" maxLength={200} />
