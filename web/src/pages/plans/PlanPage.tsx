@@ -4,7 +4,7 @@
  * was missing), the sessions themselves (date, who, what), and the plan's state. A plan outside the
  * caller's scope is answered 404 by the API and shown as "not found", never as a crash.
  */
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { Alert, Descriptions, Progress, Space, Table, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { api, call, type paths } from '../../api/client';
@@ -96,7 +96,7 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
       {plan.end && <Alert type="info" showIcon title={`计划已结束：${plan.end.reason.label}`} description={`${plan.end.detail}（${formatDateTime(plan.end.at)}）`} />}
       <Panel title="计划概况">
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} items={[
-          { key: 'subject', label: '服务对象', children: subjectName ?? plan.subjectId },
+          { key: 'subject', label: '服务对象', children: <Link to={`/subjects/${plan.subjectId}`}>{subjectName ?? plan.subjectId}</Link> },
           { key: 'item', label: '服务事项', children: `${plan.item.label}（${plan.action.label}）` },
           { key: 'where', label: '县（市）区 · 承办部门', children: `${plan.county.label} · ${plan.department.label}` },
           { key: 'provider', label: '服务提供方', children: `${plan.provider.name}（${plan.provider.type.label}）` },
