@@ -166,6 +166,31 @@ export async function auditIdNumberSearch(db: Db, request: FastifyRequest, user:
   });
 }
 
+/** The Chinese names of the audit actions that are not routes (a route's action is its OpenAPI summary: api/routes/audit.ts). */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  'personal_data.read': '查看完整个人信息',
+  [ASSIGNED_CONTACTS_ACTION]: '查看本人任务的完整电话',
+  [QUOTA_ALERT_ACTION]: '超出查看个人信息上限（告警）',
+  [ID_SEARCH_ACTION]: '按身份证号码查询',
+  'codec.decode': '解密工作流数据',
+  'evidence.download': '下载佐证材料',
+  'eligibility.override': '服务对象条件例外认定',
+  'policy.change': '修改本地规则',
+  'policy.broadcast': '规则下发到在办案件',
+  'calendar.save': '保存节假日安排',
+  'ledger.edit': '修改台账行',
+  'ledger.amend': '更正已共享台账',
+  'ledger.share': '共享月度台账',
+  'report.submit': '报送季度统计表',
+  'report.region_send': '报送至自治区',
+  'report.remind': '催报提醒',
+  'auth.login': '登录',
+  'auth.logout': '退出登录',
+  'auth.login_failed': '登录失败',
+  'auth.login_locked': '锁定期间尝试登录',
+  'auth.lockout': '连续登录失败，账号锁定',
+});
+
 export interface AuditEntry {
   user?: AuthUser;
   action: string;

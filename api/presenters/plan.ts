@@ -38,20 +38,27 @@ export function presentSession(s: PlanSession | typeof planSessions.$inferSelect
   };
 }
 
-export function presentPeriod(p: typeof planPeriods.$inferSelect, county: string) {
+/** A checked period's verdict in short: how many sessions counted against how many were required, and what was missing. */
+export function presentVerdict(p: Pick<typeof planPeriods.$inferSelect, 'period' | 'partial' | 'sessions' | 'qualifying' | 'required' | 'compliant' | 'shortfall'>) {
   const shortfall = p.shortfall as { text?: string; summary?: string };
   return {
     period: p.period,
-    startDate: p.startDate,
-    endDate: p.endDate,
     partial: p.partial,
     sessions: p.sessions,
     qualifying: p.qualifying,
     required: p.required,
-    units: Number(p.units),
     compliant: p.compliant,
     verdict: p.compliant ? { code: 'compliant', label: '达标' } : { code: 'shortfall', label: '未达标' },
     shortfall: shortfall.text ?? null,
+  };
+}
+
+export function presentPeriod(p: typeof planPeriods.$inferSelect, county: string) {
+  return {
+    ...presentVerdict(p),
+    startDate: p.startDate,
+    endDate: p.endDate,
+    units: Number(p.units),
     weeks: p.weeks,
     escalatedTo: escalationTarget(p.escalatedTo, county),
     checkedAt: p.checkedAt.toISOString(),
@@ -131,8 +138,11 @@ export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | u
   };
 }
 
-/** One row of the plan list (read model only). */
-export function presentPlanRow(row: typeof plans.$inferSelect) {
+/**
+ * One row of the plan list (read model only), with the subject's name and the verdicts of the last
+ * checked periods (no dates: a child's last period may end the day before a birthday the caller may not see).
+ */
+export function presentPlanRow(row: typeof plans.$inferSelect, subjectName: string | null, periods: ReadonlyArray<Parameters<typeof presentVerdict>[0]>) {
   const item = findItem(row.itemCode);
   const state = row.state as Partial<PlanState>;
   return {
@@ -150,6 +160,8 @@ export function presentPlanRow(row: typeof plans.$inferSelect) {
     lastPeriodCompliant: row.lastPeriodCompliant,
     escalationLevel: row.escalationLevel,
     endReason: row.endReason ? lbl(row.endReason, PLAN_END_REASON_LABELS) : null,
+    subjectName,
+    recentPeriods: periods.map(presentVerdict),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { findPlan, listPlans, pastPeriods, pendingPlanNeeds, planSessionRows, type PlanRow } from '../../db/queries/plans';
+import { findPlan, listPlans, pastPeriods, pendingPlanNeeds, planSessionRows, recentPeriods, type PlanRow } from '../../db/queries/plans';
 import { plans } from '../../db/schema';
 import { isDateString } from '../../domain/calendar';
 import { findItem } from '../../domain/catalog';
@@ -40,6 +40,9 @@ export const recordSessionBody = z.object({
 }).strict();
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1, '请填写退出原因').max(500) }).strict();
+
+/** How many checked periods each row of the plan list carries. */
+const RECENT_PERIODS = 6;
 
 const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -98,17 +101,18 @@ export async function planRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/plans', {
-    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）', querystring: listPlansQuery, response: { 200: planList, ...problemResponses } },
+    schema: { tags: ['plans'], summary: '服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）；每行带最近 6 期的核查结果', querystring: listPlansQuery, response: { 200: planList, ...problemResponses } },
   }, async (request) => {
     const user = currentUser(request);
     const q = request.query;
     const after = q.cursor ? decodeCursor(q.cursor, ['instant', 'key']) : undefined; // (created_at desc, id desc)
-    const { rows, more } = await listPlans(db, {
+    const { rows, subjectNames, more } = await listPlans(db, {
       scope: scopeWhere(user, plans.county, plans.department), county: q.county, department: q.department, itemCode: q.itemCode,
       status: q.status, subjectId: q.subjectId, lastCompliant: q.lastCompliant, escalated: q.escalated,
     }, q.limit, after && { createdAt: after[0], id: after[1] });
     const last = rows.at(-1);
-    return { items: rows.map(presentPlanRow), nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
+    const periods = await recentPeriods(db, rows.map((p) => p.id), RECENT_PERIODS);
+    return { items: rows.map((p) => presentPlanRow(p, subjectNames.get(p.id) ?? null, periods.get(p.id) ?? [])), nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
   });
 
   r.get('/plans/:id', {

@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { users, type User } from '../../db/schema';
+import { escapeLike } from '../../db/queries/subjects';
 import { createUser, findUserById, findUserByName, issueToken, listTokens, listUsers, revokeToken, updateUser, type TokenInfo } from '../../db/queries/users';
 import { COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
@@ -72,11 +73,18 @@ async function setPassword(deps: AppDeps, target: User, plain: string, field: st
 }
 
 const listQuery = z.object({
+  /** Part of the username or the name. */
+  q: z.string().trim().min(1).max(64).optional(),
   role: z.enum(ROLES).optional(),
+  /** Users whose scope names this county. */
+  county: county.optional(),
   disabled: z.enum(['true', 'false']).optional(),
   cursor: z.string().min(1).max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 }).strict();
+
+/** `ilike` pattern for a substring. */
+const containsPattern = (s: string) => `%${escapeLike(s)}%`;
 
 /** How a user looks over HTTP: codes with their Chinese labels. */
 export function presentUser(u: User | AuthUser & { disabled?: boolean; createdAt?: Date; updatedAt?: Date }) {
@@ -196,7 +204,7 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
   });
 
   r.get('/users', {
-    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名排序，游标分页）', querystring: listQuery, response: { 200: userList, ...problemResponses } },
+    schema: { tags: ['users'], summary: '用户列表（管理员；按用户名或姓名、角色、县区、停用筛选，按用户名排序，游标分页）', querystring: listQuery, response: { 200: userList, ...problemResponses } },
     preHandler: adminOnly,
   }, async (request) => {
     const admin = currentUser(request);
@@ -204,7 +212,9 @@ export async function userRoutes(app: FastifyInstance, deps: AppDeps & { now: ()
     const rows = await listUsers(deps.db, {
       where: and(
         manageableWhere(admin),
+        q.q ? or(ilike(users.username, containsPattern(q.q)), ilike(users.displayName, containsPattern(q.q))) : undefined,
         q.role ? eq(users.role, q.role) : undefined,
+        q.county ? sql`${users.counties} @> ${JSON.stringify([q.county])}::jsonb` : undefined,
         q.disabled ? eq(users.disabled, q.disabled === 'true') : undefined,
       ),
       after: q.cursor ? decodeCursor(q.cursor, ['key'])[0] : undefined, // username asc

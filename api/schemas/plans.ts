@@ -24,18 +24,22 @@ export const sessionView = z.object({
   recordedAt: instant,
 });
 
-const pastPeriod = z.object({
+/** A checked period's verdict: sessions that counted against those required, and what was missing. */
+const periodVerdict = z.object({
   period: z.string(),
-  startDate: day,
-  endDate: day.nullable().describe('null：日期涉及出生日期，当前角色不可见'),
-  partial: z.boolean(),
+  partial: z.boolean().describe('计划只覆盖本期一部分（按比例核查）'),
   sessions: z.number().int(),
-  qualifying: z.number().int(),
+  qualifying: z.number().int().describe('符合时长要求、计入核查的服务次数'),
   required: z.number().int(),
-  units: z.number(),
   compliant: z.boolean(),
   verdict: labelled,
-  shortfall: z.string().nullable(),
+  shortfall: z.string().nullable().describe('未达标时缺少什么'),
+});
+
+const pastPeriod = periodVerdict.extend({
+  startDate: day,
+  endDate: day.nullable().describe('null：日期涉及出生日期，当前角色不可见'),
+  units: z.number(),
   weeks: z.unknown().describe('每周核查结果（周服务频次）'),
   escalatedTo: escalationTarget.nullable(),
   checkedAt: instant,
@@ -109,6 +113,8 @@ export const planRowView = z.object({
   lastPeriodCompliant: z.boolean().nullable(),
   escalationLevel: z.number().int(),
   endReason: labelled.nullable(),
+  subjectName: z.string().nullable(),
+  recentPeriods: z.array(periodVerdict).describe('最近已核查的周期（最多 6 期，新的在前）'),
   createdAt: instant,
 });
 

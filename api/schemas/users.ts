@@ -54,10 +54,13 @@ export const auditRecord = z.object({
   id: z.string(),
   at: instant,
   userId: z.string().nullable(),
+  user: z.object({ id: z.string(), username: z.string(), displayName: z.string() }).nullable().describe('操作人（系统任务为 null）'),
   action: z.string(),
+  actionLabel: z.string().nullable().describe('操作的中文名称'),
   resourceType: z.string().nullable(),
   resourceId: z.string().nullable(),
   ip: z.string().nullable(),
   detail: z.unknown().describe('操作详情（不含个人信息）'),
 });
 export const auditList = z.object({ items: z.array(auditRecord), nextCursor });
+export const auditActionList = itemsOf(z.object({ code: z.string(), label: z.string() }));

@@ -1,7 +1,7 @@
 /** The plan read model's queries: one plan, its past periods and sessions, the list, and the needs awaiting a plan. */
-import { and, asc, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { planPeriods, plans, planSessions } from '../schema';
+import { planPeriods, plans, planSessions, subjects } from '../schema';
 
 export type PlanRow = typeof plans.$inferSelect;
 
@@ -47,9 +47,29 @@ export async function listPlans(db: Db, f: PlanFilters, limit: number, after?: {
   if (f.lastCompliant !== undefined) where.push(eq(plans.lastPeriodCompliant, f.lastCompliant));
   if (f.escalated !== undefined) where.push(f.escalated ? gt(plans.escalationLevel, 0) : eq(plans.escalationLevel, 0));
   if (after) where.push(sql`(${plans.createdAt}, ${plans.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id})`);
-  const rows = await db.select().from(plans).where(and(...where)).orderBy(desc(plans.createdAt), desc(plans.id)).limit(limit + 1);
-  return { rows: rows.slice(0, limit), more: rows.length > limit };
+  const rows = await db.select({ plan: plans, subjectName: subjects.name }).from(plans).leftJoin(subjects, eq(subjects.id, plans.subjectId))
+    .where(and(...where)).orderBy(desc(plans.createdAt), desc(plans.id)).limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { rows: page.map((r) => r.plan), subjectNames: new Map(page.map((r) => [r.plan.id, r.subjectName])), more: rows.length > limit };
 }
+
+/** The last `perPlan` checked periods of each of these plans, newest first (the list's compliance per period). */
+export async function recentPeriods(db: Db, planIds: readonly string[], perPlan: number) {
+  const byPlan = new Map<string, RecentPeriod[]>();
+  if (planIds.length === 0) return byPlan;
+  const ranked = db.select({
+    planId: planPeriods.planId, period: planPeriods.period, startDate: planPeriods.startDate, endDate: planPeriods.endDate,
+    sessions: planPeriods.sessions, qualifying: planPeriods.qualifying, required: planPeriods.required, partial: planPeriods.partial,
+    compliant: planPeriods.compliant, shortfall: planPeriods.shortfall,
+    rank: sql<number>`row_number() over (partition by ${planPeriods.planId} order by ${planPeriods.startDate} desc)`.as('rank'),
+  }).from(planPeriods).where(inArray(planPeriods.planId, [...planIds])).as('ranked');
+  const rows = await db.select().from(ranked).where(lte(ranked.rank, perPlan)).orderBy(asc(ranked.planId), asc(ranked.rank));
+  for (const { rank: _rank, ...r } of rows) byPlan.set(r.planId, [...(byPlan.get(r.planId) ?? []), r]);
+  return byPlan;
+}
+
+export type RecentPeriod = Pick<typeof planPeriods.$inferSelect,
+  'planId' | 'period' | 'startDate' | 'endDate' | 'sessions' | 'qualifying' | 'required' | 'partial' | 'compliant' | 'shortfall'>;
 
 export interface PendingNeed { needId: string; subjectId: string; surveyId: string; itemCode: string; county: string }
 

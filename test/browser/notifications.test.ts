@@ -15,15 +15,14 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { notificationActivities } from '../../activities/notifications';
-import { hashPassword } from '../../api/passwords';
 import { loadConfig, notifyConfig, type Config } from '../../config';
 import type { Db } from '../../db/client';
-import { notificationDeliveries, notifications, users } from '../../db/schema';
+import { notificationDeliveries, notifications } from '../../db/schema';
 import { maskName } from '../../domain/notifications';
 import { notificationWorkflowId } from '../../workflows/notificationContract';
 import { startStack, testDb, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
-import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
+import { makeSubject, makeUser, withPassword, type TestUser } from '../support/fixtures';
 import { freePort } from '../support/process';
 import { ROBOT_OK, startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import { post } from '../integration/casesSupport';
@@ -47,13 +46,6 @@ let caseId = '';
 let notificationId = '';
 /** The WeCom robot is down (answers 500) until the admin's resend. */
 let robotDown = true;
-
-/** A user who can log in to the console with PASSWORD. */
-async function withPassword(u: TestUser, displayName: string): Promise<TestUser & { username: string }> {
-  await stack.db.update(users).set({ passwordHash: await hashPassword(PASSWORD), displayName }).where(eq(users.id, u.id));
-  const [row] = await stack.db.select({ username: users.username }).from(users).where(eq(users.id, u.id));
-  return { ...u, username: row.username };
-}
 
 async function login(page: Page, user: { username: string }) {
   await page.goto(`${base}/login`);
@@ -83,8 +75,8 @@ beforeAll(async () => {
   await stack.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
   coordinator = await makeUser(stack.db, 'coordinator', { counties: [COUNTY] });
-  worker = await withPassword(await makeUser(stack.db, 'worker', { counties: [COUNTY], departments: ['JUSTICE'] }), '杜上门');
-  admin = await withPassword(await makeUser(stack.db, 'admin', { cityLevel: true }), '钱管理员');
+  worker = await withPassword(stack.db, await makeUser(stack.db, 'worker', { counties: [COUNTY], departments: ['JUSTICE'] }), PASSWORD, '杜上门');
+  admin = await withPassword(stack.db, await makeUser(stack.db, 'admin', { cityLevel: true }), PASSWORD, '钱管理员');
   // The worker also wants WeCom messages (set through the API, as the preferences page does).
   const prefs = await stack.app.inject({ method: 'PUT', url: '/v1/me/notification-preferences', headers: worker.auth, payload: { channels: ['wecom'] } });
   expect(prefs.statusCode, prefs.body).toBe(200);

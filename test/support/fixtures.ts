@@ -1,7 +1,9 @@
 /** Data the tests make for themselves: users with tokens, subjects with valid, unique ID numbers. */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
-import { subjects, type NewSubject } from '../../db/schema';
+import { eq } from 'drizzle-orm';
+import { hashPassword } from '../../api/passwords';
+import { subjects, users, type NewSubject } from '../../db/schema';
 import { createUser, issueToken } from '../../db/queries/users';
 import { makeIdNumber } from '../../domain/idNumber';
 import type { Role } from '../../domain/vocabulary';
@@ -13,6 +15,13 @@ export async function makeUser(db: Db, role: string, scope: { counties?: string[
   const id = await createUser(db, { username: `${role}-${randomUUID()}`, displayName: `测试${role}`, role: role as Role, ...scope });
   const { token } = await issueToken(db, id);
   return { id, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** Gives a test user a console password and a display name; returns it with its username (for the login form). */
+export async function withPassword(db: Db, u: TestUser, password: string, displayName: string): Promise<TestUser & { username: string }> {
+  await db.update(users).set({ passwordHash: await hashPassword(password), displayName }).where(eq(users.id, u.id));
+  const [row] = await db.select({ username: users.username }).from(users).where(eq(users.id, u.id));
+  return { ...u, username: row.username };
 }
 
 /** A fresh valid ID number no other test uses (random birth date and sequence). */

@@ -44,6 +44,15 @@ export const PAGES: readonly PageDef[] = [
   { path: '/dashboard/escalations', roles: DESK, component: lazy(() => import('./pages/supervision/Escalations')) },
   { path: '/dashboard/workload', roles: DESK, component: lazy(() => import('./pages/supervision/Workload')) },
   { path: '/dashboard/failing', roles: DESK, component: lazy(() => import('./pages/supervision/Failing')) },
+  // Issue #14, plans oversight and administration: desk roles' plan list and plan page (the worker keeps /plans);
+  // 系统管理 (users and tokens, the audit log, the catalog), one nav entry whose pages share a tab strip.
+  { path: '/oversight/plans', nav: '服务计划', roles: DESK, component: lazy(() => import('./pages/plans/PlanOversight')) },
+  { path: '/oversight/plans/:id', roles: DESK, component: lazy(() => import('./pages/plans/PlanPage')) },
+  { path: '/admin', nav: '系统管理', roles: ['admin'], component: lazy(() => import('./pages/admin/AdminHome')) },
+  { path: '/admin/users', roles: ['admin'], component: lazy(() => import('./pages/admin/Users')) },
+  { path: '/admin/users/:id', roles: ['admin'], component: lazy(() => import('./pages/admin/UserPage')) },
+  { path: '/admin/audit', roles: ['admin'], component: lazy(() => import('./pages/admin/AuditLog')) },
+  { path: '/admin/catalog', roles: ['admin'], component: lazy(() => import('./pages/admin/CatalogPage')) },
   // The header's bell opens the inbox (every role).
   { path: '/inbox', roles: ALL, component: lazy(() => import('./pages/shared/Inbox')) },
   { path: '/settings/notifications', roles: ALL, component: lazy(() => import('./pages/shared/NotificationSettings')) },

@@ -40,7 +40,7 @@ export function mayUnmask(me: Me): boolean {
 }
 
 /** 兴庆区 · 残联, or 全市. */
-export function scopeText(me: Me): string {
+export function scopeText(me: Pick<Me, 'scope'>): string {
   const counties = me.scope.cityLevel ? '全市' : me.scope.counties.map((c) => c.label).join('、') || '全市';
   const departments = me.scope.departments.length ? me.scope.departments.map((d) => d.label).join('、') : '全部门';
   return `${counties} · ${departments}`;

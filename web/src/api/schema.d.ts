@@ -620,6 +620,7 @@ export interface paths {
             parameters: {
                 query?: {
                     action?: string;
+                    actionExact?: "true" | "false";
                     cursor?: string;
                     from?: string;
                     limit?: number;
@@ -685,6 +686,8 @@ export interface paths {
                         "application/json": {
                             items: {
                                 action: string;
+                                /** @description 操作的中文名称 */
+                                actionLabel: string | null;
                                 /** Format: date-time */
                                 at: string;
                                 /** @description 操作详情（不含个人信息） */
@@ -693,10 +696,99 @@ export interface paths {
                                 ip: string | null;
                                 resourceId: string | null;
                                 resourceType: string | null;
+                                /** @description 操作人（系统任务为 null） */
+                                user: {
+                                    displayName: string;
+                                    id: string;
+                                    username: string;
+                                } | null;
                                 userId: string | null;
                             }[];
                             /** @description 下一页游标；最后一页为 null The next page’s cursor, null on the last page */
                             nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审计日志的操作类型及中文名称（管理员；供筛选） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                label: string;
+                            }[];
                         };
                     };
                 };
@@ -7993,7 +8085,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页） */
+        /** 服务计划列表（按县区、部门、事项、状态、服务对象、上期是否达标筛选，游标分页）；每行带最近 6 期的核查结果 */
         get: {
             parameters: {
                 query?: {
@@ -8109,6 +8201,23 @@ export interface paths {
                                         label: string;
                                     };
                                 };
+                                /** @description 最近已核查的周期（最多 6 期，新的在前） */
+                                recentPeriods: {
+                                    compliant: boolean;
+                                    /** @description 计划只覆盖本期一部分（按比例核查） */
+                                    partial: boolean;
+                                    period: string;
+                                    /** @description 符合时长要求、计入核查的服务次数 */
+                                    qualifying: number;
+                                    required: number;
+                                    sessions: number;
+                                    /** @description 未达标时缺少什么 */
+                                    shortfall: string | null;
+                                    verdict: {
+                                        code: string;
+                                        label: string;
+                                    };
+                                }[];
                                 /** Format: date */
                                 startDate: string;
                                 status: {
@@ -8117,6 +8226,7 @@ export interface paths {
                                     label: string;
                                 };
                                 subjectId: string;
+                                subjectName: string | null;
                             }[];
                             /** @description 下一页游标；最后一页为 null The next page’s cursor, null on the last page */
                             nextCursor: string | null;
@@ -8345,11 +8455,14 @@ export interface paths {
                                     code: string;
                                     label: string;
                                 } | null;
+                                /** @description 计划只覆盖本期一部分（按比例核查） */
                                 partial: boolean;
                                 period: string;
+                                /** @description 符合时长要求、计入核查的服务次数 */
                                 qualifying: number;
                                 required: number;
                                 sessions: number;
+                                /** @description 未达标时缺少什么 */
                                 shortfall: string | null;
                                 /** Format: date */
                                 startDate: string;
@@ -8523,11 +8636,14 @@ export interface paths {
                                     code: string;
                                     label: string;
                                 } | null;
+                                /** @description 计划只覆盖本期一部分（按比例核查） */
                                 partial: boolean;
                                 period: string;
+                                /** @description 符合时长要求、计入核查的服务次数 */
                                 qualifying: number;
                                 required: number;
                                 sessions: number;
+                                /** @description 未达标时缺少什么 */
                                 shortfall: string | null;
                                 /** Format: date */
                                 startDate: string;
@@ -8772,11 +8888,14 @@ export interface paths {
                                     code: string;
                                     label: string;
                                 } | null;
+                                /** @description 计划只覆盖本期一部分（按比例核查） */
                                 partial: boolean;
                                 period: string;
+                                /** @description 符合时长要求、计入核查的服务次数 */
                                 qualifying: number;
                                 required: number;
                                 sessions: number;
+                                /** @description 未达标时缺少什么 */
                                 shortfall: string | null;
                                 /** Format: date */
                                 startDate: string;
@@ -9236,11 +9355,14 @@ export interface paths {
                                     code: string;
                                     label: string;
                                 } | null;
+                                /** @description 计划只覆盖本期一部分（按比例核查） */
                                 partial: boolean;
                                 period: string;
+                                /** @description 符合时长要求、计入核查的服务次数 */
                                 qualifying: number;
                                 required: number;
                                 sessions: number;
+                                /** @description 未达标时缺少什么 */
                                 shortfall: string | null;
                                 /** Format: date */
                                 startDate: string;
@@ -13798,13 +13920,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 用户列表（管理员；按用户名排序，游标分页） */
+        /** 用户列表（管理员；按用户名或姓名、角色、县区、停用筛选，按用户名排序，游标分页） */
         get: {
             parameters: {
                 query?: {
+                    county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     cursor?: string;
                     disabled?: "true" | "false";
                     limit?: number;
+                    q?: string;
                     role?: "coordinator" | "worker" | "reviewer" | "supervisor" | "admin";
                 };
                 header?: never;
