@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { quarterRange, shanghaiDate } from '../../domain/calendar';
+import { labelOf, REPORT_STATE_LABELS, type ReportState } from '../../domain/vocabulary';
 import { CITY, COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import {
@@ -73,10 +74,17 @@ function presentTable(t: DepartmentTable, implementingUnit?: { code: string; lab
 const allTotals = (tables: DepartmentTable[]) => figuresOf(sumDistinct(tables.flatMap((t) => [...t.rows, ...(t.carried ?? [])])));
 const figuresOf = (f: Figures) => Object.fromEntries(FIGURES.map((k) => [k, f[k] ?? 0])) as Figures;
 
-function presentSubmission(s: Submission | null) {
-  if (!s) return { status: 'none', late: false, submittedAt: null, submittedBy: null, draftedAt: null, reminders: 0, remindedAt: null, contentHash: null };
+/** 草稿 / 已报送 / 逾期: submitted, else overdue once the quarter is over (or marked late), else a draft. */
+function reportState(s: Submission | null, quarterOver: boolean) {
+  const state: ReportState = s?.status === 'submitted' ? 'submitted' : quarterOver || s?.late ? 'overdue' : 'draft';
+  return labelOf(state, REPORT_STATE_LABELS);
+}
+
+function presentSubmission(s: Submission | null, quarterOver: boolean) {
+  const state = reportState(s, quarterOver);
+  if (!s) return { status: 'none', state, late: false, submittedAt: null, submittedBy: null, submittedByName: null, draftedAt: null, reminders: 0, remindedAt: null, contentHash: null };
   return {
-    status: s.status, late: s.late, submittedAt: s.submittedAt?.toISOString() ?? null, submittedBy: s.submittedBy,
+    status: s.status, state, submittedByName: s.submittedByName ?? null, late: s.late, submittedAt: s.submittedAt?.toISOString() ?? null, submittedBy: s.submittedBy,
     draftedAt: s.draftedAt?.toISOString() ?? null, reminders: s.reminders, remindedAt: s.remindedAt?.toISOString() ?? null, contentHash: s.contentHash,
   };
 }
@@ -192,7 +200,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       totals: allTotals(tables.map((t) => t.table)),
       tables: tables.map((t) => ({
         ...presentTable(t.table, { code: `${t.county}/${t.department}`, label: unitName(t.county, t.department) }),
-        unit: unitName(t.county, t.department), submission: presentSubmission(t.submission),
+        unit: unitName(t.county, t.department), submission: presentSubmission(t.submission, now >= end),
       })),
     };
   });
@@ -215,7 +223,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     await audit(deps.db, { user, action: 'report.submit', resourceType: 'report_submission', resourceId: sub.id, ip: request.ip, detail: { quarter: b.quarter, late: sub.late } });
     return reply.status(201).send({
       id: sub.id, quarter: sub.quarter, county: countyL(sub.county), department: departmentL(sub.department), unit: unitName(sub.county, sub.department),
-      ...presentSubmission(sub), table: presentTable(sub.table, { code: `${sub.county}/${sub.department}`, label: unitName(sub.county, sub.department) }),
+      ...presentSubmission(sub, now >= quarterRange(b.quarter).end), table: presentTable(sub.table, { code: `${sub.county}/${sub.department}`, label: unitName(sub.county, sub.department) }),
     });
   });
 
@@ -288,10 +296,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     const departments = user.departments.length ? user.departments : [...DEPARTMENT_CODES];
     const subs = await listSubmissions(deps.db, request.query.quarter, 'county', { counties, departments });
     const byKey = new Map(subs.map((s) => [`${s.county}/${s.department}`, s]));
+    const { end } = quarterRange(request.query.quarter);
+    const quarterOver = deps.now() >= end;
     const items = counties.flatMap((county) => departments.map((department) => ({
       county: countyL(county), department: departmentL(department), unit: unitName(county, department),
-      ...presentSubmission(byKey.get(`${county}/${department}`) ?? null),
+      ...presentSubmission(byKey.get(`${county}/${department}`) ?? null, quarterOver),
     })));
-    return { quarter: request.query.quarter, items };
+    return { quarter: request.query.quarter, period: periodLabel(request.query.quarter), dueAt: end.toISOString(), items };
   });
 }

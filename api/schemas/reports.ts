@@ -1,7 +1,8 @@
 /** What /v1/reports/quarterly answers: the 工作情况统计表 (attachment 3) as JSON. */
 import { z } from 'zod';
 import { FIGURES } from '../../db/queries/statistics';
-import { instant, labelled } from './common';
+import { REPORT_STATES } from '../../domain/vocabulary';
+import { instant, labelled, labelledOf } from './common';
 
 /** The eight figures of a row (db/queries/statistics FIGURES). */
 const figures = z.object(Object.fromEntries(FIGURES.map((f) => [f, z.number()])) as Record<(typeof FIGURES)[number], z.ZodNumber>);
@@ -24,6 +25,8 @@ const departmentTable = z.object({
 
 export const submissionState = z.object({
   status: z.string(),
+  state: labelledOf(REPORT_STATES).describe('草稿 / 已报送 / 逾期（季度结束仍未报送）'),
+  submittedByName: z.string().nullable().describe('报送人姓名'),
   late: z.boolean(),
   submittedAt: instant.nullable(),
   submittedBy: z.string().nullable(),
@@ -74,5 +77,7 @@ export const submittedReport = submissionState.extend({
 
 export const submissionList = z.object({
   quarter: z.string(),
+  period: z.string(),
+  dueAt: instant.describe('报送截止：季度结束'),
   items: z.array(submissionState.extend({ county: labelled, department: labelled, unit: z.string() })),
 });
