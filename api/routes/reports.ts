@@ -25,7 +25,7 @@ import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
 import { countyL, departmentL, itemL, unitName } from '../export/labels';
-import { attachment, formXlsx, XLSX_TYPE } from '../export/xlsx';
+import { attachment, formXlsx, XLSX_TYPE, type FormTable } from '../export/xlsx';
 import { badRequest, conflict, forbidden, notFound } from '../problem';
 import { jsonOrFileResponse, problemResponses } from '../schemas/common';
 import { quarterlyReport, submissionList, submittedReport, regionReport } from '../schemas/reports';
@@ -110,13 +110,16 @@ function formRows(tables: Array<{ unit: string; table: DepartmentTable }>) {
   return { rows, totals: ['合计', '', '', ...FIGURES.map((k) => all[k])] as Array<string | number> };
 }
 
-async function sendForm(reply: import('fastify').FastifyReply, opts: {
-  unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date; file: string; ascii: string;
+interface FormOptions {
+  unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date;
   /** 落实单位 for county tables, 责任单位 for the city's. */
   unitHeader: string; title?: string;
-}) {
+}
+
+/** The printed form (附件3): title, unit, period, the two header rows, the rows, 合计 and the footer — for XLSX and for the console alike. */
+function formTable(opts: FormOptions): FormTable {
   const { rows, totals } = formRows(opts.tables);
-  const buf = await formXlsx({
+  return {
     title: opts.title ?? REPORT_TITLE, unit: opts.unit, period: periodLabel(opts.q),
     groups: [
       { label: '序号', span: 1 }, { label: opts.unitHeader, span: 1 }, { label: '服务事项', span: 1 }, { label: '服务对象人数', span: 1 },
@@ -128,7 +131,17 @@ async function sendForm(reply: import('fastify').FastifyReply, opts: {
     ],
     rows, totals,
     footer: ['填表人：', '', '', '审核人：', '', '', '', `填报日期：${shanghaiDate(opts.now)}`],
-  });
+  };
+}
+
+/** The form as JSON: what the console lays out as an HTML table. */
+function presentForm(opts: FormOptions) {
+  const f = formTable(opts);
+  return { ...f, columns: f.columns.map((c) => c.header) };
+}
+
+async function sendForm(reply: import('fastify').FastifyReply, opts: FormOptions & { file: string; ascii: string }) {
+  const buf = await formXlsx(formTable(opts));
   return reply.type(XLSX_TYPE).header('content-disposition', attachment(opts.file, opts.ascii)).send(buf);
 }
 
@@ -169,14 +182,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       forbiddenUnlessCity(user);
       const tables = await cityTables(deps.db, q.quarter, now, departments);
       const unit = q.department ? unitName(CITY.code, q.department) : CITY.name;
+      const form: FormOptions = { unit, q: q.quarter, now, unitHeader: '责任单位', tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })) };
       if (format === 'xlsx') {
-        return sendForm(reply, {
-          unit, q: q.quarter, now, unitHeader: '责任单位', tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })),
-          file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${CITY.code}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
-        });
+        return sendForm(reply, { ...form, file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${CITY.code}-${q.department ?? 'ALL'}-${q.quarter}.xlsx` });
       }
       return {
-        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(),
+        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(), form: presentForm(form),
         totals: allTotals(tables.map((t) => t.table)),
         tables: tables.map((t) => ({
           ...presentTable(t.table), unit: unitName(CITY.code, t.department),
@@ -189,14 +200,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     if (!inScope(user, q.county, q.department)) throw notFound('统计表');
     const tables = await effectiveCountyTables(deps.db, q.quarter, now, { counties: [q.county], departments });
     const unit = q.department ? unitName(q.county, q.department) : countyL(q.county).label;
+    const form: FormOptions = { unit, q: q.quarter, now, unitHeader: '落实单位', tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })) };
     if (format === 'xlsx') {
-      return sendForm(reply, {
-        unit, q: q.quarter, now, unitHeader: '落实单位', tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })),
-        file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${q.county}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
-      });
+      return sendForm(reply, { ...form, file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${q.county}-${q.department ?? 'ALL'}-${q.quarter}.xlsx` });
     }
     return {
-      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(),
+      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(), form: presentForm(form),
       totals: allTotals(tables.map((t) => t.table)),
       tables: tables.map((t) => ({
         ...presentTable(t.table, { code: `${t.county}/${t.department}`, label: unitName(t.county, t.department) }),

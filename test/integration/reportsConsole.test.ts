@@ -5,6 +5,7 @@
  * with their hashes verified again and who shared; the city's board of quarterly submissions with
  * 草稿 / 已报送 / 逾期 and the reminders sent. Own database: the board covers every county.
  */
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { ledgerBatches, ledgerContentHash } from '../../db/queries/ledger';
@@ -141,5 +142,26 @@ describe('the board of quarterly submissions', () => {
     // A county coordinator's board holds its own county only.
     const mine = (await app.inject({ url: '/v1/reports/quarterly/submissions?quarter=2026-Q2', headers: coordinator.auth })).json();
     expect(new Set(mine.items.map((i: { county: { code: string } }) => i.county.code))).toEqual(new Set([COUNTY]));
+  });
+});
+
+describe('the printed form in JSON', () => {
+  it('the county and city JSON carry the form exactly as the XLSX lays it out: headers, rows, 合计', async () => {
+    for (const query of [`level=county&county=${COUNTY}&department=HRSS`, `level=city&department=HRSS`]) {
+      const json = await app.inject({ url: `/v1/reports/quarterly?quarter=2026-Q1&${query}`, headers: city.auth });
+      expect(json.statusCode, json.body).toBe(200);
+      const form = json.json().form;
+      const xlsx = await app.inject({ url: `/v1/reports/quarterly?quarter=2026-Q1&${query}&format=xlsx`, headers: city.auth });
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+      const ws = wb.worksheets[0];
+      const cells = (r: number) => (ws.getRow(r).values as unknown[]).slice(1);
+      expect(ws.getCell('A1').value).toBe(form.title);
+      expect(cells(4)).toEqual(form.columns);
+      const body = [...form.rows, form.totals];
+      for (let i = 0; i < body.length; i++) expect(cells(5 + i).map((v) => v ?? '')).toEqual(body[i]);
+      expect(form.totals[0]).toBe('合计');
+      expect(form.rows.some((r: unknown[]) => r[2] === '小计')).toBe(true);
+    }
   });
 });

@@ -9911,6 +9911,23 @@ export interface paths {
                                 code: string;
                                 label: string;
                             };
+                            form: {
+                                /** @description 下层表头 */
+                                columns: string[];
+                                footer: string[];
+                                /** @description 上层表头（跨列）；跨 1 列且与下层同名者上下合并 */
+                                groups: {
+                                    label: string;
+                                    span: number;
+                                }[];
+                                period: string;
+                                /** @description 各行（分类小计行、事项行、补计行） */
+                                rows: (string | number)[][];
+                                title: string;
+                                /** @description 合计行 */
+                                totals: (string | number)[];
+                                unit: string;
+                            };
                             /** @enum {string} */
                             level: "county";
                             /** @description 口径说明（如：逾期件数按本地设定的办理时限计算） */
@@ -10042,6 +10059,23 @@ export interface paths {
                         } | {
                             /** Format: date-time */
                             asOf: string;
+                            form: {
+                                /** @description 下层表头 */
+                                columns: string[];
+                                footer: string[];
+                                /** @description 上层表头（跨列）；跨 1 列且与下层同名者上下合并 */
+                                groups: {
+                                    label: string;
+                                    span: number;
+                                }[];
+                                period: string;
+                                /** @description 各行（分类小计行、事项行、补计行） */
+                                rows: (string | number)[][];
+                                title: string;
+                                /** @description 合计行 */
+                                totals: (string | number)[];
+                                unit: string;
+                            };
                             /** @enum {string} */
                             level: "city";
                             /** @description 口径说明（如：逾期件数按本地设定的办理时限计算） */
