@@ -36,6 +36,9 @@ export const PAGES: readonly PageDef[] = [
   { path: '/reviews', nav: '审核队列', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewQueue')) },
   { path: '/reviews/:id', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewPage')) },
   { path: '/notifications/failed', nav: '通知发送失败', roles: ['admin'], component: lazy(() => import('./pages/admin/FailedDeliveries')) },
+  // Issue #14: the monthly ledger (附件2) and the quarterly statistics (附件3).
+  { path: '/ledger', nav: '工作台账', roles: ['coordinator', 'reviewer', 'supervisor', 'admin'], component: lazy(() => import('./pages/reports/Ledger')) },
+  { path: '/reports/quarterly', nav: '统计报表', roles: DESK, component: lazy(() => import('./pages/reports/Quarterly')) },
   // The header's bell opens the inbox (every role).
   { path: '/inbox', roles: ALL, component: lazy(() => import('./pages/shared/Inbox')) },
   { path: '/settings/notifications', roles: ALL, component: lazy(() => import('./pages/shared/NotificationSettings')) },
