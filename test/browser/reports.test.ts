@@ -25,6 +25,7 @@ import { users } from '../../db/schema';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai } from '../support/generate';
+import { remindUnsubmitted } from '../../db/queries/statistics';
 import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
 
 const MINE = '640104'; // 兴庆区
@@ -64,6 +65,11 @@ async function login(page: Page, user: { username: string }) {
   await page.getByLabel('密码').fill(PASSWORD);
   await page.getByRole('button', { name: '登录' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/** Waits for the dialog's opening animation to end (a screenshot mid-zoom shows it half transparent). */
+async function settled(page: Page) {
+  await page.waitForFunction(() => (globalThis as unknown as { document: { getAnimations: () => Array<{ playState: string }> } }).document.getAnimations().every((a) => a.playState !== 'running'));
 }
 
 /** The preview table's rows as text, cell by cell ('—' is an empty cell), without the 操作 column. */
@@ -149,6 +155,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     const hash = (await confirm.getByTestId('share-hash').innerText()).trim();
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(count).toBeGreaterThanOrEqual(expected.length);
+    await settled(page);
     await checkPage(page, 'reports-02-ledger-share-confirm');
     await confirm.getByRole('button', { name: '确认共享' }).click();
     await confirm.waitFor({ state: 'hidden' });
@@ -213,6 +220,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     const confirm = page.getByRole('dialog', { name: '确认报送统计表' });
     await confirm.getByTestId('submit-figure-0').waitFor();
     expect(await confirm.getByTestId('submit-figure-1').innerText()).toBe(totals[4]);
+    await settled(page);
     await checkPage(page, 'reports-06-quarterly-submit-confirm');
     await confirm.getByRole('button', { name: '确认报送' }).click();
     await confirm.waitFor({ state: 'hidden' });
@@ -220,6 +228,8 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await expect.poll(() => state.innerText(), POLL).toContain('已报送');
     expect(await state.innerText()).toContain('马协调');
 
+    // The quarterly Schedule's reminder to those who have not submitted (as the reporting workflow sends it).
+    await remindUnsubmitted(stack.db, QUARTER, new Date());
     // The city's board.
     const cityDesk = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     try {
@@ -227,16 +237,18 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
       board.setDefaultTimeout(30_000);
       await login(board, city);
       await board.goto(`${base}/reports/quarterly?quarter=${QUARTER}`);
-      await board.getByRole('button', { name: /^兴庆区残联：已报送/ }).waitFor();
-      await board.getByRole('button', { name: /^西夏区残联：草稿/ }).waitFor();
+      await board.getByRole('button', { name: /^兴庆区残联：\s*已报送/ }).waitFor();
+      const other = board.getByRole('button', { name: /^西夏区残联：\s*草稿/ });
+      expect(await other.innerText()).toMatch(/已催报 1 次（\d{4}\/\d{2}\/\d{2}）/);
+      expect(await board.getByRole('button', { name: /^兴庆区残联：\s*已报送/ }).innerText()).not.toContain('催报');
       await checkPage(board, 'reports-07-quarterly-board');
       // Last quarter: nobody submitted, all overdue.
       await board.goto(`${base}/reports/quarterly?quarter=${previousQuarter(QUARTER)}&tab=board`);
-      await board.getByRole('button', { name: /^兴庆区残联：逾期/ }).waitFor();
-      expect(await board.getByRole('button', { name: /：草稿|：已报送/ }).count()).toBe(0);
+      await board.getByRole('button', { name: /^兴庆区残联：\s*逾期/ }).waitFor();
+      expect(await board.getByRole('button', { name: /：\s*(草稿|已报送)/ }).count()).toBe(0);
       // A click opens that county department's table.
       await board.goto(`${base}/reports/quarterly?quarter=${QUARTER}`);
-      await board.getByRole('button', { name: /^兴庆区残联：已报送/ }).click();
+      await board.getByRole('button', { name: /^兴庆区残联：\s*已报送/ }).click();
       await board.waitForURL((u) => u.searchParams.get('tab') === 'county' && u.searchParams.get('county') === MINE && u.searchParams.get('department') === DEPARTMENT);
       await board.locator('table[aria-label="报送状态"] tbody tr').filter({ hasText: '已报送' }).waitFor();
       await board.getByRole('tab', { name: '市级汇总表' }).click();

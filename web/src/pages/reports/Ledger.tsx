@@ -63,7 +63,7 @@ export default function Ledger() {
   const columns: ColumnsType<LedgerEntry> = [
     ...(first?.headers ?? []).map((h) => ({
       title: h.label, key: h.key,
-      width: h.key === 'serial' ? 64 : h.key === 'idNumberMasked' ? 190 : h.key === 'result' || h.key === 'remarks' || h.key === 'item' ? 200 : 110,
+      width: h.key === 'serial' ? 64 : h.key === 'idNumberMasked' ? 190 : h.key === 'result' || h.key === 'remarks' || h.key === 'item' || h.key === 'handledBy' ? 200 : 110,
       render: (_: unknown, e: LedgerEntry) => {
         const v = cell(e, h.key);
         if (h.key === 'serial' && e.amendsId) return <Space size={4}>{v}<Tag color="orange">更正</Tag></Space>;
@@ -123,7 +123,7 @@ export default function Ledger() {
               {ready && !notFound && (
                 <Table<LedgerEntry>
                   rowKey="id" dataSource={rows} columns={columns} loading={ledger.isPending} pagination={false} size="small" bordered
-                  scroll={{ x: 1900 }} aria-label="台账记录"
+                  scroll={{ x: 2000 }} aria-label="台账记录"
                   locale={{ emptyText: <EmptyState description={`${monthText(key.month)}没有台账记录`} /> }}
                   footer={() => `已显示 ${rows.length} 行${ledger.hasNextPage ? '，还有更多' : '（全部）'}`}
                 />

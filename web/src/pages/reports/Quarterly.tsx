@@ -198,7 +198,7 @@ function SubmissionBoard({ quarter, onOpen }: { quarter: string; onOpen: (county
         return (
           <Space direction="vertical" size={12} style={{ width: '100%' }}>
             <Space wrap size={16}>
-              <span>{b.period}，报送截止 {formatDateTime(b.dueAt)}</span>
+              <span>{b.period}，须在季度结束前报送（截至 {formatDate(new Date(new Date(b.dueAt).getTime() - 1).toISOString())}）</span>
               <span>已报送 <strong>{count('submitted')}</strong></span>
               <span>草稿 <strong>{count('draft')}</strong></span>
               <span>逾期 <strong>{count('overdue')}</strong></span>
@@ -216,9 +216,9 @@ function SubmissionBoard({ quarter, onOpen }: { quarter: string; onOpen: (county
                         const s = at.get(`${c.code}/${d.code}`)!;
                         return (
                           <td key={d.code}>
-                            <Button type="text" size="small" aria-label={`${s.unit}：${s.state.label}${s.reminders ? `，已催报 ${s.reminders} 次` : ''}`} onClick={() => onOpen(c.code, d.code)}>
-                              <span><StateTag s={s} />
-                                {s.reminders > 0 && <span className="reminders">催报 {s.reminders} 次（{formatDate(s.remindedAt)}）</span>}
+                            <Button type="text" size="small" onClick={() => onOpen(c.code, d.code)}>
+                              <span><span className="sr-only">{s.unit}：</span><StateTag s={s} />
+                                {s.reminders > 0 && <span className="reminders"><span className="sr-only">，</span>已催报 {s.reminders} 次（{formatDate(s.remindedAt)}）</span>}
                               </span>
                             </Button>
                           </td>
