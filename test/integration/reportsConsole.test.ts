@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { ledgerBatches, ledgerContentHash } from '../../db/queries/ledger';
 import { remindUnsubmitted } from '../../db/queries/statistics';
-import { users } from '../../db/schema';
+import { cases, users } from '../../db/schema';
+import { randomUUID } from 'node:crypto';
+import { makeSubject } from '../support/fixtures';
 import { eq } from 'drizzle-orm';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
@@ -70,6 +72,26 @@ describe('the share confirmation', () => {
     expect(after).toMatchObject({ rowCount: p.rowCount, contentHash: p.contentHash, share: { sharedByName: '马协调', sharedAt: NOW.toISOString() } });
   });
 
+  it('counts the cases waiting for documents the share will enter (容缺后补), without entering them; the share then matches', async () => {
+    const subject = await makeSubject(stack.db, { county: COUNTY });
+    const waiting = {
+      id: randomUUID(), subjectId: subject.id, itemCode: 'PENSION_QUALIFICATION', actionCode: 'CERTIFY', county: COUNTY, department: 'HRSS', catalogVersion: 'test',
+      status: 'open' as const, step: 'ledger' as const, greenChannel: false, openedAt: shanghai('2026-01-12', 9), visitedAt: shanghai('2026-01-14', 9),
+      lastEventAt: shanghai('2026-01-20', 9),
+      state: { supplement: { missing: ['户口簿复印件'], supplied: [], dueDate: '2026-02-10', dueAt: shanghai('2026-02-11').toISOString(), status: 'pending', escalationLevel: 0, evidence: [] } },
+    };
+    await stack.db.insert(cases).values(waiting);
+    const before = await dbRows('2026-01');
+    const p = (await preview('2026-01')).json();
+    expect(p).toMatchObject({ rowCount: before.length + 1, waitingAdded: 1, share: null });
+    // Looking entered nothing.
+    expect(await dbRows('2026-01')).toHaveLength(before.length);
+    const shared = await share({ month: '2026-01', contentHash: p.contentHash });
+    expect(shared.statusCode, shared.body).toBe(201);
+    expect(shared.json()).toMatchObject({ rowCount: p.rowCount, contentHash: p.contentHash });
+    expect((await dbRows('2026-01')).map((r) => r.sourceType)).toContain('case_waiting');
+  });
+
   it('a month that changed after the confirmation is not shared: 409 with what it holds now', async () => {
     const p = (await preview('2026-04')).json();
     const [first] = await dbRows('2026-04');
@@ -104,7 +126,7 @@ describe('the list of shares', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.month).toBeNull();
-    expect(body.items.map((s: { month: string; county: { code: string } }) => `${s.county.code}/${s.month}`)).toEqual([`${COUNTY}/2026-03`, `${COUNTY}/2026-02`]);
+    expect(body.items.map((s: { month: string; county: { code: string } }) => `${s.county.code}/${s.month}`)).toEqual([`${COUNTY}/2026-03`, `${COUNTY}/2026-02`, `${COUNTY}/2026-01`]);
     expect(body.items.every((s: { verified: boolean }) => s.verified)).toBe(true);
     const cityList = (await app.inject({ url: '/v1/ledger/shares?month=2026-02', headers: city.auth })).json();
     expect(cityList.items.map((s: { county: { code: string } }) => s.county.code)).toEqual([COUNTY, OTHER]);
