@@ -190,6 +190,12 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     expect(padded).toEqual(preview);
     expect(padded).toHaveLength(count);
 
+    // The CSV of the same month: the same rows.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 CSV' }).click()]);
+    const lines = (await readFile((await csv.path())!, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(1 + count);
+    expect(lines[1].split(',').slice(0, 3)).toEqual(preview[0].slice(0, 3));
+
     // This month's ledger holds the amendment, marked.
     await page.goto(`${base}/ledger?county=${MINE}&department=${DEPARTMENT}&month=${THIS_MONTH}`);
     const amended = page.locator('table[aria-label="台账记录"] tbody tr').filter({ hasText: '更正' }).filter({ hasText: '经办人录入错误' });
@@ -215,6 +221,15 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     const totals = await form.locator('tfoot td').allInnerTexts();
     expect(totals[0]).toBe('合计');
     await checkPage(page, 'reports-05-quarterly-county');
+
+    // The XLSX download is the same form: its 合计 row is the one on screen.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX' }).click()]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await readFile((await file.path())!)) as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.getCell('A1').value).toBe('为特殊困难残疾人上门代办服务工作情况统计表');
+    const last = Array.from({ length: ws.rowCount }, (_, i) => ws.getRow(i + 1)).find((r) => r.getCell(1).value === '合计')!;
+    expect(Array.from({ length: totals.length }, (_, c) => String(last.getCell(c + 1).value ?? ''))).toEqual(totals);
 
     await page.getByRole('button', { name: '报送：兴庆区残联' }).click();
     const confirm = page.getByRole('dialog', { name: '确认报送统计表' });

@@ -152,6 +152,9 @@ function SubmitDialog({ target, onClose }: { target: Target; onClose: () => void
       <Typography.Paragraph>
         将 <strong>{target.unit}</strong> {quarterText(target.quarter)}工作情况统计表报送市级{table?.department.label ?? '相关部门'}。报送后数据冻结，不可再修改。
       </Typography.Paragraph>
+      {target.quarter < thisQuarter() && (
+        <Alert type="warning" showIcon style={{ marginBottom: 12 }} title="该季度已结束" description="季度结束后报送，将记为逾期报送。" />
+      )}
       {form && (
         <Descriptions bordered size="small" column={2} title="合计" items={form.columns.slice(3).map((label, i) => ({
           key: label, label, children: <span data-testid={`submit-figure-${i}`}>{form.totals[3 + i]}</span>,
