@@ -269,6 +269,14 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
       await board.getByRole('tab', { name: '市级汇总表' }).click();
       await board.getByText('填报单位：银川市').waitFor();
       await checkPage(board, 'reports-08-quarterly-city');
+
+      // The city's view of last month's ledger shares: every county department, shared or not.
+      await board.goto(`${base}/ledger?county=${OTHER}&department=${DEPARTMENT}&month=${LAST_MONTH}&tab=shares&view=month`);
+      const shareRows = board.locator('table[aria-label="共享记录"] tbody tr.ant-table-row');
+      await expect.poll(() => shareRows.count(), POLL).toBe(60);
+      expect(await shareRows.filter({ hasText: '兴庆区残联' }).innerText()).toContain('匹配');
+      expect(await shareRows.filter({ hasText: '西夏区残联' }).innerText()).toContain('未共享');
+      await checkPage(board, 'reports-09-ledger-shares-city');
     } finally {
       await cityDesk.close();
     }
@@ -285,7 +293,12 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await page.goto(`${base}/ledger?county=${OTHER}&department=${DEPARTMENT}&month=${LAST_MONTH}`);
     await page.getByText('所选县区或部门不在您的管辖范围内').waitFor();
     expect(await page.locator('table[aria-label="台账记录"] tbody tr.ant-table-row').count()).toBe(0);
-    await checkPage(page, 'reports-09-scope-ledger-refused');
+    await checkPage(page, 'reports-10-scope-ledger-refused');
+    // The month's shares: their own unit only.
+    await page.goto(`${base}/ledger?month=${LAST_MONTH}&tab=shares&view=month`);
+    const shareRows = page.locator('table[aria-label="共享记录"] tbody tr.ant-table-row');
+    await shareRows.first().waitFor();
+    expect(await shareRows.allInnerTexts()).toEqual([expect.stringContaining('兴庆区残联')]);
     // Editing the download link: refused too.
     for (const format of ['xlsx', 'csv', 'json']) {
       const res = await page.request.get(`${base}/v1/ledger?county=${OTHER}&department=${DEPARTMENT}&month=${LAST_MONTH}&format=${format}`);

@@ -5,7 +5,7 @@
  * of shares with their hashes verified again. County, department, month and tab are kept in the URL.
  */
 import { useState } from 'react';
-import { Alert, Button, DatePicker, Descriptions, Form, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, DatePicker, Descriptions, Form, Modal, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
@@ -14,7 +14,7 @@ import { EmptyState, ErrorAlert, errorMessage } from '../../components/States';
 import { formatDateTime } from '../../lib/format';
 import { useMe } from '../../session';
 import { LedgerEntryForm, type LedgerEntry } from './LedgerEntryForm';
-import { apiUrl, monthText, previousMonth, thisMonth, useScopeOptions, useUrlState } from './scope';
+import { apiUrl, isMonth, monthText, previousMonth, thisMonth, useScopeOptions, useUrlState } from './scope';
 
 type Share = paths['/v1/ledger/shares']['get']['responses'][200]['content']['application/json']['items'][number];
 type Key = { county: string; department: string; month: string };
@@ -35,11 +35,11 @@ export default function Ledger() {
   const mayEdit = role === 'coordinator' || role === 'admin';
   const mayShare = role === 'coordinator' || role === 'supervisor' || role === 'admin';
   const scope = useScopeOptions();
-  const [url, setUrl] = useUrlState(['county', 'department', 'month', 'tab'] as const);
+  const [url, setUrl] = useUrlState(['county', 'department', 'month', 'tab', 'view'] as const);
   const key: Key = {
     county: url.county ?? scope.counties[0]?.value ?? '',
     department: url.department ?? scope.departments[0]?.value ?? '',
-    month: url.month ?? previousMonth(thisMonth()),
+    month: url.month && isMonth(url.month) ? url.month : previousMonth(thisMonth()),
   };
   const tab = url.tab === 'shares' ? 'shares' : 'rows';
   const [editing, setEditing] = useState<LedgerEntry>();
@@ -132,7 +132,11 @@ export default function Ledger() {
             </Space>
           ),
         },
-        { key: 'shares', label: '共享记录', children: <ShareList county={key.county} department={key.department} onOpen={(month) => setUrl({ month, tab: undefined })} /> },
+        {
+          key: 'shares', label: '共享记录',
+          children: <ShareList ledgerKey={key} byMonth={url.view === 'month'} onView={(v) => setUrl({ view: v === 'month' ? v : undefined })}
+            onOpen={(s) => setUrl({ county: s.county, department: s.department, month: s.month, tab: undefined, view: undefined })} />,
+        },
       ]} />
 
       {editing && (
@@ -214,32 +218,58 @@ function ShareDialog({ ledgerKey, onClose }: { ledgerKey: Key; onClose: () => vo
   );
 }
 
-/** The shares of this county department, newest month first, each hash verified again now. */
-function ShareList({ county, department, onOpen }: { county: string; department: string; onOpen: (month: string) => void }) {
+/** A county department's month: shared (with its share) or not. */
+interface ShareRow { key: string; unit: string; month: string; county: string; department: string; share?: Share }
+
+/**
+ * The shares, each hash verified again now: this county department's, newest month first; or the chosen
+ * month's for every county department in the caller's scope, those not shared yet listed as 未共享.
+ */
+function ShareList({ ledgerKey, byMonth, onView, onOpen }: {
+  ledgerKey: Key; byMonth: boolean; onView: (view: 'unit' | 'month') => void; onOpen: (k: Key) => void;
+}) {
+  const scope = useScopeOptions();
+  const { county, department, month } = ledgerKey;
   const shares = useQuery({
-    queryKey: ['ledger', 'shares', county, department],
-    enabled: Boolean(county && department),
-    queryFn: () => call(api.GET('/v1/ledger/shares', { params: { query: { county, department, limit: 24 } as never } })),
+    queryKey: ['ledger', 'shares', byMonth ? { month } : { county, department }],
+    enabled: byMonth || Boolean(county && department),
+    queryFn: () => call(api.GET('/v1/ledger/shares', { params: { query: (byMonth ? { month } : { county, department, limit: 24 }) as never } })),
   });
+  const items = shares.data?.items ?? [];
+  const rowOf = (s: Share): ShareRow => ({
+    key: `${s.county.code}/${s.department.code}/${s.month}`, unit: `${s.county.label}${s.department.label}`, month: s.month, county: s.county.code, department: s.department.code, share: s,
+  });
+  // Until the shares are known, no unit is listed as 未共享.
+  const rows: ShareRow[] = !shares.data ? [] : byMonth
+    ? scope.counties.flatMap((c) => scope.departments.map((d) => {
+      const s = items.find((x) => x.county.code === c.value && x.department.code === d.value);
+      return s ? rowOf(s) : { key: `${c.value}/${d.value}/${month}`, unit: `${c.label}${d.label}`, month, county: c.value, department: d.value };
+    }))
+    : items.map(rowOf);
+  const shared = rows.filter((r) => r.share).length;
   return (
     <Space direction="vertical" size={12} style={{ width: '100%' }}>
+      <Space wrap>
+        <Radio.Group value={byMonth ? 'month' : 'unit'} onChange={(e) => onView(e.target.value as 'unit' | 'month')} optionType="button" options={[
+          { value: 'unit', label: '本单位历次共享' }, { value: 'month', label: `${monthText(month)}各单位` },
+        ]} />
+        {byMonth && shares.data && <span>已共享 <strong>{shared}</strong> / {rows.length}</span>}
+      </Space>
       <Typography.Text type="secondary">每次打开时按当前台账记录重新计算内容哈希，与共享时冻结的哈希比对。</Typography.Text>
       <ErrorAlert error={shares.error} onRetry={() => void shares.refetch()} />
-      <Table<Share>
-        rowKey={(s) => `${s.county.code}/${s.department.code}/${s.month}`} dataSource={shares.data?.items ?? []} loading={shares.isPending}
-        pagination={false} size="small" bordered scroll={{ x: 1100 }} aria-label="共享记录"
+      <Table<ShareRow>
+        rowKey="key" dataSource={rows} loading={shares.isPending} pagination={false} size="small" bordered scroll={{ x: 1100 }} aria-label="共享记录"
         locale={{ emptyText: <EmptyState description="尚无共享记录" /> }}
         columns={[
-          { title: '月份', dataIndex: 'month', width: 110, render: (m: string) => <Button type="link" size="small" onClick={() => onOpen(m)}>{monthText(m)}</Button> },
-          { title: '填报单位', key: 'unit', width: 140, render: (_v, s) => `${s.county.label}${s.department.label}` },
-          { title: '共享对象', key: 'with', width: 110, render: (_v, s) => s.sharedWith.label },
-          { title: '记录行数', dataIndex: 'rowCount', width: 90 },
-          { title: '内容哈希', dataIndex: 'contentHash', render: (h: string) => <Typography.Text code style={{ wordBreak: 'break-all' }}>{h}</Typography.Text> },
-          { title: '共享人', key: 'by', width: 120, render: (_v, s) => s.sharedByName ?? s.sharedBy },
-          { title: '共享时间', dataIndex: 'sharedAt', width: 150, render: (v: string) => formatDateTime(v) },
+          { title: '月份', dataIndex: 'month', width: 110, render: (m: string, r) => <Button type="link" size="small" onClick={() => onOpen(r)} aria-label={`打开 ${r.unit} ${monthText(m)}台账`}>{monthText(m)}</Button> },
+          { title: '填报单位', dataIndex: 'unit', width: 150 },
+          { title: '记录行数', key: 'rows', width: 90, render: (_v, r) => r.share?.rowCount ?? '—' },
+          { title: '内容哈希', key: 'hash', render: (_v, r) => (r.share ? <Typography.Text code style={{ wordBreak: 'break-all' }}>{r.share.contentHash}</Typography.Text> : '—') },
+          { title: '共享人', key: 'by', width: 120, render: (_v, r) => (r.share ? r.share.sharedByName ?? r.share.sharedBy : '—') },
+          { title: '共享时间', key: 'at', width: 150, render: (_v, r) => (r.share ? formatDateTime(r.share.sharedAt) : '—') },
           {
             title: '重新校验', key: 'verified', width: 100, fixed: 'right',
-            render: (_v, s) => (s.verified ? <Tag color="green">匹配</Tag> : <Tag color="red">不一致</Tag>),
+            render: (_v, r) => (!r.share ? <Tag>未共享</Tag> : r.share.verified ? <Tag color="green">匹配</Tag> : <Tag color="red">不一致</Tag>),
           },
         ]}
       />

@@ -40,7 +40,7 @@ export default function Quarterly() {
   const scope = useScopeOptions();
   const [url, setUrl] = useUrlState(['quarter', 'tab', 'county', 'department'] as const);
   const current = thisQuarter();
-  const quarter = url.quarter ?? current;
+  const quarter = url.quarter && quartersUpTo(current).includes(url.quarter) ? url.quarter : current;
   const city = me.scope.cityLevel;
   const tab = url.tab ?? (city ? 'board' : 'county');
   const mayPickAllDepartments = me.scope.departments.length === 0;

@@ -40,6 +40,11 @@ export function thisMonth(now = new Date()): string {
   return shanghaiDate(now).slice(0, 7);
 }
 
+/** A month as the API takes it (`YYYY-MM`); a hand-edited URL may hold anything. */
+export function isMonth(s: string): boolean {
+  return /^(?:19|20)\d{2}-(0[1-9]|1[0-2])$/.test(s);
+}
+
 /** The month before `month` (`YYYY-MM`). */
 export function previousMonth(month: string): string {
   const [y, m] = month.split('-').map(Number);
