@@ -294,6 +294,8 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await page.getByText('所选县区或部门不在您的管辖范围内').waitFor();
     expect(await page.locator('table[aria-label="台账记录"] tbody tr.ant-table-row').count()).toBe(0);
     await checkPage(page, 'reports-10-scope-ledger-refused');
+    await page.getByRole('button', { name: '查看本单位台账' }).click();
+    await page.getByText('填报单位：兴庆区残联').waitFor();
     // The month's shares: their own unit only.
     await page.goto(`${base}/ledger?month=${LAST_MONTH}&tab=shares&view=month`);
     const shareRows = page.locator('table[aria-label="共享记录"] tbody tr.ant-table-row');

@@ -14,7 +14,7 @@ import { EmptyState, ErrorAlert, errorMessage } from '../../components/States';
 import { formatDateTime } from '../../lib/format';
 import { useMe } from '../../session';
 import { LedgerEntryForm, type LedgerEntry } from './LedgerEntryForm';
-import { apiUrl, isMonth, monthText, previousMonth, thisMonth, useScopeOptions, useUrlState } from './scope';
+import { apiUrl, isMonth, pickable, monthText, previousMonth, thisMonth, useScopeOptions, useUrlState } from './scope';
 
 type Share = paths['/v1/ledger/shares']['get']['responses'][200]['content']['application/json']['items'][number];
 type Key = { county: string; department: string; month: string };
@@ -86,11 +86,11 @@ export default function Ledger() {
       <Typography.Title level={2} style={{ margin: 0, fontSize: 20 }}>工作台账（附件2）</Typography.Title>
       <Form layout="inline" style={{ rowGap: 8 }}>
         <Form.Item label="县（市）区" htmlFor="ledger-county">
-          <Select id="ledger-county" style={{ width: 140 }} value={key.county || undefined} options={scope.counties}
+          <Select id="ledger-county" style={{ width: 140 }} value={pickable(scope.counties, key.county)} options={scope.counties}
             onChange={(v: string) => setUrl({ county: v })} placeholder="请选择" />
         </Form.Item>
         <Form.Item label="部门" htmlFor="ledger-department">
-          <Select id="ledger-department" style={{ width: 160 }} value={key.department || undefined} options={scope.departments}
+          <Select id="ledger-department" style={{ width: 160 }} value={pickable(scope.departments, key.department)} options={scope.departments}
             onChange={(v: string) => setUrl({ department: v })} placeholder="请选择" />
         </Form.Item>
         <Form.Item label="月份" htmlFor="ledger-month">
@@ -104,7 +104,10 @@ export default function Ledger() {
           key: 'rows', label: '台账预览',
           children: (
             <Space direction="vertical" size={12} style={{ width: '100%' }}>
-              {notFound && <Alert type="warning" showIcon role="alert" title="无法查看此台账" description="所选县区或部门不在您的管辖范围内。" />}
+              {notFound && (
+                <Alert type="warning" showIcon role="alert" title="无法查看此台账" description="所选县区或部门不在您的管辖范围内。"
+                  action={<Button size="small" onClick={() => setUrl({ county: undefined, department: undefined })}>查看本单位台账</Button>} />
+              )}
               {!notFound && <ErrorAlert error={ledger.error} onRetry={() => void ledger.refetch()} />}
               {first && (
                 <>

@@ -12,7 +12,7 @@ import { ErrorAlert, errorMessage, QueryView } from '../../components/States';
 import { formatDate, formatDateTime } from '../../lib/format';
 import { useMe } from '../../session';
 import { PrintedForm } from './PrintedForm';
-import { apiUrl, quarterText, quartersUpTo, thisQuarter, useScopeOptions, useUrlState, type Option } from './scope';
+import { apiUrl, pickable, quarterText, quartersUpTo, thisQuarter, useScopeOptions, useUrlState, type Option } from './scope';
 
 type Report = paths['/v1/reports/quarterly']['get']['responses'][200]['content']['application/json'];
 type CountyReport = Extract<Report, { level: 'county' }>;
@@ -91,7 +91,7 @@ function CountyTab({ quarter, county, department, counties, departments, departm
     <Space direction="vertical" size={12} style={{ width: '100%' }}>
       <Form layout="inline" style={{ rowGap: 8 }}>
         <Form.Item label="县（市）区" htmlFor="report-county">
-          <Select id="report-county" style={{ width: 140 }} value={county || undefined} options={counties} onChange={(c: string) => onPick({ county: c })} />
+          <Select id="report-county" style={{ width: 140 }} value={pickable(counties, county)} options={counties} onChange={(c: string) => onPick({ county: c })} />
         </Form.Item>
         <Form.Item label="部门" htmlFor="report-department">
           <Select id="report-department" style={{ width: 160 }} value={departmentValue} options={departments} onChange={(d: string) => onPick({ department: d })} />

@@ -84,3 +84,8 @@ export function apiUrl(path: string, query: Record<string, string | undefined>):
   const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => Boolean(e[1])));
   return `${path}?${q.toString()}`;
 }
+
+/** A picker's value when it is one of the options (a hand-edited URL may name a county out of scope: the picker then shows none). */
+export function pickable(options: Option[], value: string | undefined): string | undefined {
+  return options.some((o) => o.value === value) ? value : undefined;
+}
