@@ -179,7 +179,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
 
     // The XLSX of what is previewed: the test opens the file.
     const preview = await previewRows(page);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX', exact: true }).click()]);
     expect(download.suggestedFilename()).toBe(`工作台账-兴庆区残联-${LAST_MONTH}.xlsx`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile((await download.path())!)) as unknown as ArrayBuffer);
@@ -191,7 +191,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     expect(padded).toHaveLength(count);
 
     // The CSV of the same month: the same rows.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 CSV' }).click()]);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 CSV', exact: true }).click()]);
     const lines = (await readFile((await csv.path())!, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(lines).toHaveLength(1 + count);
     expect(lines[1].split(',').slice(0, 3)).toEqual(preview[0].slice(0, 3));
@@ -223,7 +223,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await checkPage(page, 'reports-05-quarterly-county');
 
     // The XLSX download is the same form: its 合计 row is the one on screen.
-    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX' }).click()]);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX', exact: true }).click()]);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile((await file.path())!)) as unknown as ArrayBuffer);
     const ws = wb.worksheets[0];

@@ -119,6 +119,9 @@ export default function Ledger() {
                   <Space wrap>
                     <Button href={download('xlsx')}>下载 XLSX</Button>
                     <Button href={download('csv')}>下载 CSV</Button>
+                    {share && me.mayUnmask && (
+                      <Button href={apiUrl('/v1/ledger', { ...key, format: 'xlsx', unmask: 'true' })}>下载含完整身份证号的 XLSX（记入审计）</Button>
+                    )}
                     <Typography.Text type="secondary">下载内容为本月全部记录（与预览一致）。</Typography.Text>
                   </Space>
                 </>
