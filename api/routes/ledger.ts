@@ -77,6 +77,7 @@ function presentEntry(e: NumberedLedgerEntry | (LedgerEntry & { serial?: number 
     row: e.row,
     amendsId: e.amendsId,
     amendReason: e.amendReason,
+    amendedBy: 'amendedBy' in e ? e.amendedBy ?? [] : [],
     sharedAt: e.sharedAt?.toISOString() ?? null,
     createdAt: e.createdAt.toISOString(),
   };

@@ -30,6 +30,7 @@ export const ledgerEntryView = z.object({
   row: ledgerRow,
   amendsId: z.string().nullable(),
   amendReason: z.string().nullable(),
+  amendedBy: z.array(z.object({ id: z.string(), month: z.string() })).describe('更正本记录的更正记录（记入之后月份的台账）'),
   sharedAt: instant.nullable(),
   createdAt: instant,
 });

@@ -19,7 +19,11 @@ export interface LedgerEntry {
   itemCode: string; actionCode: string; row: LedgerRow; amendsId: string | null; amendReason: string | null; createdBy: string | null;
   sharedAt: Date | null; createdAt: Date;
 }
-export interface NumberedLedgerEntry extends LedgerEntry { serial: number }
+export interface NumberedLedgerEntry extends LedgerEntry {
+  serial: number;
+  /** The amendment rows that correct this one (in later months' ledgers), oldest first; read by ledgerPage only. */
+  amendedBy?: Array<{ id: string; month: string }>;
+}
 export interface LedgerShare { county: string; department: string; month: string; rowCount: number; contentHash: string; sharedAt: Date; sharedBy: string; sharedByName?: string | null }
 
 /** One county department's ledger of one month. */
@@ -43,6 +47,11 @@ export async function ledgerPage(db: Db, key: LedgerKey, limit: number, after = 
     ) x where x.serial > ${after}
     order by x.serial
     limit ${limit + 1}`;
+  // The page's rows corrected since (ledger_amends_idx): a shared row shows where its correction went.
+  const ids = rows.map((r) => r.id);
+  const amendments = ids.length ? await sql<Array<{ amendsId: string; id: string; month: string }>>`
+    select amends_id as "amendsId", id, month from ledger_entries where amends_id in ${sql(ids)} order by created_at, id` : [];
+  for (const r of rows) r.amendedBy = amendments.filter((a) => a.amendsId === r.id).map(({ id, month }) => ({ id, month }));
   withDates(rows, ENTRY_DATES);
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;

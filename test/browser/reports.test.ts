@@ -176,6 +176,9 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await amend.getByLabel('更正原因').fill('经办人录入错误');
     await amend.getByRole('button', { name: '提交更正' }).click();
     await page.getByText(`更正已记入 ${THIS_MONTH} 台账`).waitFor();
+    // The shared row stays as it was, marked as corrected and where.
+    const second = page.locator('table[aria-label="台账记录"] tbody tr.ant-table-row').nth(1);
+    await expect.poll(() => second.innerText(), POLL).toContain(`已更正见 ${Number(THIS_MONTH.slice(0, 4))}年${Number(THIS_MONTH.slice(5))}月台账`);
 
     // The XLSX of what is previewed: the test opens the file.
     const preview = await previewRows(page);
@@ -198,7 +201,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
 
     // This month's ledger holds the amendment, marked.
     await page.goto(`${base}/ledger?county=${MINE}&department=${DEPARTMENT}&month=${THIS_MONTH}`);
-    const amended = page.locator('table[aria-label="台账记录"] tbody tr').filter({ hasText: '更正' }).filter({ hasText: '经办人录入错误' });
+    const amended = page.locator('table[aria-label="台账记录"] tbody tr').filter({ hasText: '更正记录' }).filter({ hasText: '原因：经办人录入错误' });
     await amended.waitFor();
 
     // The share list, verified again.

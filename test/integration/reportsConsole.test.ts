@@ -116,6 +116,17 @@ describe('the share confirmation', () => {
   });
 });
 
+describe('a corrected row', () => {
+  it('a shared row names the amendment that corrects it, in the month it was recorded', async () => {
+    const [first] = await dbRows('2026-03');
+    const res = await app.inject({ method: 'POST', url: '/v1/ledger/amendments', headers: coordinator.auth, payload: { ledgerEntryId: first.id, changes: { remarks: '补正' }, reason: '录入有误' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const march = (await app.inject({ url: `/v1/ledger?${new URLSearchParams({ ...KEY, month: '2026-03', limit: '2' })}`, headers: coordinator.auth })).json();
+    expect(march.items.map((i: { amendedBy: unknown }) => i.amendedBy)).toEqual([[{ id: res.json().id, month: '2026-05' }], []]);
+    expect(res.json()).toMatchObject({ amendsId: first.id, amendedBy: [] });
+  });
+});
+
 describe('the list of shares', () => {
   it('without a month: newest first, in scope only, each hash verified again and who shared named', async () => {
     const other = await share({ county: OTHER, month: '2026-02' }, city);

@@ -6408,6 +6408,11 @@ export interface paths {
                                 label: string;
                             }[];
                             items: {
+                                /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                                amendedBy: {
+                                    id: string;
+                                    month: string;
+                                }[];
                                 amendReason: string | null;
                                 amendsId: string | null;
                                 county: {
@@ -6587,6 +6592,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                            amendedBy: {
+                                id: string;
+                                month: string;
+                            }[];
                             amendReason: string | null;
                             amendsId: string | null;
                             county: {
@@ -6734,6 +6744,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                            amendedBy: {
+                                id: string;
+                                month: string;
+                            }[];
                             amendReason: string | null;
                             amendsId: string | null;
                             county: {

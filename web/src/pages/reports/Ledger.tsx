@@ -66,10 +66,20 @@ export default function Ledger() {
       width: h.key === 'serial' ? 64 : h.key === 'idNumberMasked' ? 190 : h.key === 'result' || h.key === 'remarks' || h.key === 'item' || h.key === 'handledBy' ? 200 : 110,
       render: (_: unknown, e: LedgerEntry) => {
         const v = cell(e, h.key);
-        if (h.key === 'serial' && e.amendsId) return <Space size={4}>{v}<Tag color="orange">更正</Tag></Space>;
         return v === '' ? '—' : v;
       },
     })),
+    {
+      // Not a column of the form: where a correction stands (this row corrects an earlier one, or was corrected later).
+      title: '更正情况', key: 'amend', width: 170,
+      render: (_: unknown, e: LedgerEntry) => (
+        <Space direction="vertical" size={2}>
+          {e.amendsId && <span><Tag color="orange">更正记录</Tag>原因：{e.amendReason}</span>}
+          {e.amendedBy.map((a) => <span key={a.id}><Tag color="gold">已更正</Tag>见 {monthText(a.month)}台账</span>)}
+          {!e.amendsId && e.amendedBy.length === 0 && '—'}
+        </Space>
+      ),
+    },
     ...(mayEdit ? [{
       title: '操作', key: 'edit', width: 90, fixed: 'right' as const,
       render: (_: unknown, e: LedgerEntry) => (
@@ -129,7 +139,7 @@ export default function Ledger() {
               {ready && !notFound && (
                 <Table<LedgerEntry>
                   rowKey="id" dataSource={rows} columns={columns} loading={ledger.isPending} pagination={false} size="small" bordered
-                  scroll={{ x: 2000 }} aria-label="台账记录"
+                  scroll={{ x: 2200 }} aria-label="台账记录"
                   locale={{ emptyText: <EmptyState description={`${monthText(key.month)}没有台账记录`} /> }}
                   footer={() => `已显示 ${rows.length} 行${ledger.hasNextPage ? '，还有更多' : '（全部）'}`}
                 />
