@@ -21,6 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hashPassword } from '../../api/passwords';
 import { shanghaiDate } from '../../domain/calendar';
+import { LEDGER_HEADERS } from '../../domain/ledger';
 import { users } from '../../db/schema';
 import { makeUser, type TestUser } from '../support/fixtures';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
@@ -72,10 +73,15 @@ async function settled(page: Page) {
   await page.waitForFunction(() => (globalThis as unknown as { document: { getAnimations: () => Array<{ playState: string }> } }).document.getAnimations().every((a) => a.playState !== 'running'));
 }
 
-/** The preview table's rows as text, cell by cell ('—' is an empty cell), without the 操作 column. */
+/** The preview table's rows as text under the form's 14 headers, in the form's order ('—' is an empty cell; 更正情况 and 操作 left out). */
 async function previewRows(page: Page): Promise<string[][]> {
-  return page.locator('table[aria-label="台账记录"] tbody tr.ant-table-row').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).slice(0, 14).map((t) => (t === '—' ? '' : t))));
+  const table = page.locator('table[aria-label="台账记录"]');
+  const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim());
+  const at = LEDGER_HEADERS.map(([, label]) => headers.indexOf(label));
+  expect(at.every((i) => i >= 0), `form headers in ${headers.join('|')}`).toBe(true);
+  const cells = await table.locator('tbody tr.ant-table-row').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  return cells.map((r) => at.map((i) => (r[i] === '—' ? '' : r[i])));
 }
 
 beforeAll(async () => {
@@ -133,7 +139,8 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await expect.poll(async () => (await previewRows(page)).length, POLL).toBe(expected.length);
     const shown = await previewRows(page);
     expect(shown.map((r) => r.slice(0, 3))).toEqual(expected.map((e) => [String(e.serial), e.row.subjectName, e.row.idNumberMasked]));
-    expect(await page.locator('table[aria-label="台账记录"] thead th').allInnerTexts()).toEqual(expect.arrayContaining(['序号', '服务对象', '身份证号', '办理结果', '送达方式', '备注']));
+    // The form's columns, in its order, and nothing else while no row is a correction.
+    expect((await page.locator('table[aria-label="台账记录"] thead th').allInnerTexts()).map((h) => h.trim())).toEqual([...LEDGER_HEADERS.map(([, h]) => h), '操作']);
     await checkPage(page, 'reports-01-ledger-preview');
 
     // Before sharing: the row itself is edited; a blank result is refused by the API and the field is marked.
@@ -203,6 +210,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await page.goto(`${base}/ledger?county=${MINE}&department=${DEPARTMENT}&month=${THIS_MONTH}`);
     const amended = page.locator('table[aria-label="台账记录"] tbody tr').filter({ hasText: '更正记录' }).filter({ hasText: '原因：经办人录入错误' });
     await amended.waitFor();
+    await checkPage(page, 'reports-04-ledger-amendment');
 
     // The share list, verified again.
     await page.getByRole('tab', { name: '共享记录' }).click();
@@ -210,7 +218,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     const shareRow = page.locator('table[aria-label="共享记录"] tbody tr').filter({ hasText: hash });
     await shareRow.waitFor();
     expect(await shareRow.innerText()).toContain('匹配');
-    await checkPage(page, 'reports-04-ledger-shares');
+    await checkPage(page, 'reports-05-ledger-shares');
   });
 
   it('a county submits its quarterly table after confirming the figures; the city board shows it 已报送, the other county 草稿', async () => {
@@ -223,7 +231,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await page.getByText('填报单位：兴庆区残联').waitFor();
     const totals = await form.locator('tfoot td').allInnerTexts();
     expect(totals[0]).toBe('合计');
-    await checkPage(page, 'reports-05-quarterly-county');
+    await checkPage(page, 'reports-06-quarterly-county');
 
     // The XLSX download is the same form: its 合计 row is the one on screen.
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 XLSX', exact: true }).click()]);
@@ -239,7 +247,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await confirm.getByTestId('submit-figure-0').waitFor();
     expect(await confirm.getByTestId('submit-figure-1').innerText()).toBe(totals[4]);
     await settled(page);
-    await checkPage(page, 'reports-06-quarterly-submit-confirm');
+    await checkPage(page, 'reports-07-quarterly-submit-confirm');
     await confirm.getByRole('button', { name: '确认报送' }).click();
     await confirm.waitFor({ state: 'hidden' });
     const state = page.locator('table[aria-label="报送状态"] tbody tr').filter({ hasText: '兴庆区残联' });
@@ -259,7 +267,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
       const other = board.getByRole('button', { name: /^西夏区残联：\s*草稿/ });
       expect(await other.innerText()).toMatch(/已催报 1 次（\d{4}\/\d{2}\/\d{2}）/);
       expect(await board.getByRole('button', { name: /^兴庆区残联：\s*已报送/ }).innerText()).not.toContain('催报');
-      await checkPage(board, 'reports-07-quarterly-board');
+      await checkPage(board, 'reports-08-quarterly-board');
       // Last quarter: nobody submitted, all overdue.
       await board.goto(`${base}/reports/quarterly?quarter=${previousQuarter(QUARTER)}&tab=board`);
       await board.getByRole('button', { name: /^兴庆区残联：\s*逾期/ }).waitFor();
@@ -271,7 +279,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
       await board.locator('table[aria-label="报送状态"] tbody tr').filter({ hasText: '已报送' }).waitFor();
       await board.getByRole('tab', { name: '市级汇总表' }).click();
       await board.getByText('填报单位：银川市').waitFor();
-      await checkPage(board, 'reports-08-quarterly-city');
+      await checkPage(board, 'reports-09-quarterly-city');
 
       // The city's view of last month's ledger shares: every county department, shared or not.
       await board.goto(`${base}/ledger?county=${OTHER}&department=${DEPARTMENT}&month=${LAST_MONTH}&tab=shares&view=month`);
@@ -279,7 +287,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
       await expect.poll(() => shareRows.count(), POLL).toBe(60);
       expect(await shareRows.filter({ hasText: '兴庆区残联' }).innerText()).toContain('匹配');
       expect(await shareRows.filter({ hasText: '西夏区残联' }).innerText()).toContain('未共享');
-      await checkPage(board, 'reports-09-ledger-shares-city');
+      await checkPage(board, 'reports-10-ledger-shares-city');
     } finally {
       await cityDesk.close();
     }
@@ -296,7 +304,7 @@ describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
     await page.goto(`${base}/ledger?county=${OTHER}&department=${DEPARTMENT}&month=${LAST_MONTH}`);
     await page.getByText('所选县区或部门不在您的管辖范围内').waitFor();
     expect(await page.locator('table[aria-label="台账记录"] tbody tr.ant-table-row').count()).toBe(0);
-    await checkPage(page, 'reports-10-scope-ledger-refused');
+    await checkPage(page, 'reports-11-scope-ledger-refused');
     await page.getByRole('button', { name: '查看本单位台账' }).click();
     await page.getByText('填报单位：兴庆区残联').waitFor();
     // The month's shares: their own unit only.

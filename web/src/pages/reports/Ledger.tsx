@@ -60,26 +60,29 @@ export default function Ledger() {
   const share = first?.share ?? null;
   const monthOver = key.month < thisMonth();
 
-  const columns: ColumnsType<LedgerEntry> = [
-    ...(first?.headers ?? []).map((h) => ({
-      title: h.label, key: h.key,
-      width: h.key === 'serial' ? 64 : h.key === 'idNumberMasked' ? 190 : h.key === 'result' || h.key === 'remarks' || h.key === 'item' || h.key === 'handledBy' ? 200 : 110,
-      render: (_: unknown, e: LedgerEntry) => {
-        const v = cell(e, h.key);
-        return v === '' ? '—' : v;
-      },
-    })),
-    {
-      // Not a column of the form: where a correction stands (this row corrects an earlier one, or was corrected later).
-      title: '更正情况', key: 'amend', width: 170,
-      render: (_: unknown, e: LedgerEntry) => (
-        <Space direction="vertical" size={2}>
-          {e.amendsId && <span><Tag color="orange">更正记录</Tag>原因：{e.amendReason}</span>}
-          {e.amendedBy.map((a) => <span key={a.id}><Tag color="gold">已更正</Tag>见 {monthText(a.month)}台账</span>)}
-          {!e.amendsId && e.amendedBy.length === 0 && '—'}
-        </Space>
-      ),
+  // 更正情况 is not a column of the form: shown, after 序号, only when a row on screen corrects another or was corrected.
+  const amendColumn = rows.some((e) => e.amendsId || e.amendedBy.length > 0) ? [{
+    title: '更正情况', key: 'amend', width: 170,
+    render: (_: unknown, e: LedgerEntry) => (
+      <Space direction="vertical" size={2}>
+        {e.amendsId && <span><Tag color="orange">更正记录</Tag>原因：{e.amendReason}</span>}
+        {e.amendedBy.map((a) => <span key={a.id}><Tag color="gold">已更正</Tag>见 {monthText(a.month)}台账</span>)}
+        {!e.amendsId && e.amendedBy.length === 0 && '—'}
+      </Space>
+    ),
+  }] : [];
+  const formColumns: ColumnsType<LedgerEntry> = (first?.headers ?? []).map((h) => ({
+    title: h.label, key: h.key,
+    width: h.key === 'serial' ? 64 : h.key === 'idNumberMasked' ? 190 : h.key === 'result' || h.key === 'remarks' || h.key === 'item' || h.key === 'handledBy' ? 200 : 110,
+    render: (_: unknown, e: LedgerEntry) => {
+      const v = cell(e, h.key);
+      return v === '' ? '—' : v;
     },
+  }));
+  const columns: ColumnsType<LedgerEntry> = [
+    ...formColumns.slice(0, 1),
+    ...amendColumn,
+    ...formColumns.slice(1),
     ...(mayEdit ? [{
       title: '操作', key: 'edit', width: 90, fixed: 'right' as const,
       render: (_: unknown, e: LedgerEntry) => (
