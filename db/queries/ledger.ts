@@ -51,7 +51,9 @@ export async function ledgerPage(db: Db, key: LedgerKey, limit: number, after = 
   const ids = rows.map((r) => r.id);
   const amendments = ids.length ? await sql<Array<{ amendsId: string; id: string; month: string }>>`
     select amends_id as "amendsId", id, month from ledger_entries where amends_id in ${sql(ids)} order by created_at, id` : [];
-  for (const r of rows) r.amendedBy = amendments.filter((a) => a.amendsId === r.id).map(({ id, month }) => ({ id, month }));
+  const byOriginal = new Map<string, Array<{ id: string; month: string }>>();
+  for (const a of amendments) (byOriginal.get(a.amendsId) ?? byOriginal.set(a.amendsId, []).get(a.amendsId)!).push({ id: a.id, month: a.month });
+  for (const r of rows) r.amendedBy = byOriginal.get(r.id) ?? [];
   withDates(rows, ENTRY_DATES);
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
