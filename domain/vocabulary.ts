@@ -82,6 +82,16 @@ export const HOUSEKEEPING_DELIVERY_LABELS: Readonly<Record<HousekeepingDeliveryW
 });
 
 /** Roles of the staff who use doorstep (api/auth decides what each may do). */
+/**
+ * Where a county department's quarterly statistics table stands for the city's board: a draft (not
+ * submitted while the quarter runs), submitted, or overdue (not submitted when the quarter has ended).
+ */
+export const REPORT_STATES = ['draft', 'submitted', 'overdue'] as const;
+export type ReportState = (typeof REPORT_STATES)[number];
+export const REPORT_STATE_LABELS: Readonly<Record<ReportState, string>> = Object.freeze({
+  draft: '草稿', submitted: '已报送', overdue: '逾期',
+});
+
 export const ROLES = ['coordinator', 'worker', 'reviewer', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const ROLE_LABELS: Readonly<Record<Role, string>> = Object.freeze({

@@ -20,7 +20,7 @@ import { DELIVERY_METHOD_LABELS, DELIVERY_METHODS } from '../../domain/vocabular
 import {
   amendLedgerEntry, editLedgerEntry, findLedgerEntry, findShare, isFrozenError, ledgerBatches, ledgerPage, ledgerSubjectIds, listShares,
   withFullIdNumbers,
-  monthIsOver, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
+  LedgerChangedError, monthIsOver, previewShare, shareLedger, type LedgerChanges, type LedgerEntry, type LedgerShare, type NumberedLedgerEntry,
 } from '../../db/queries/ledger';
 import type { AppDeps } from '../types';
 import { audit, revealPersonalData, wantsUnmask } from '../audit';
@@ -31,7 +31,7 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { conflict, notFound } from '../problem';
 import { scopeOf } from './supervision';
 import { jsonOrFileResponse, problemResponses } from '../schemas/common';
-import { ledgerEntryView, ledgerShareList, ledgerShareView, ledgerView } from '../schemas/ledger';
+import { ledgerEntryView, ledgerShareList, ledgerSharePreview, ledgerShareView, ledgerView } from '../schemas/ledger';
 
 export const LEDGER_TITLE = '为特殊困难残疾人上门代办服务工作台账';
 
@@ -77,6 +77,7 @@ function presentEntry(e: NumberedLedgerEntry | (LedgerEntry & { serial?: number 
     row: e.row,
     amendsId: e.amendsId,
     amendReason: e.amendReason,
+    amendedBy: 'amendedBy' in e ? e.amendedBy ?? [] : [],
     sharedAt: e.sharedAt?.toISOString() ?? null,
     createdAt: e.createdAt.toISOString(),
   };
@@ -86,6 +87,7 @@ function presentShare(s: LedgerShare & { verified?: boolean }) {
   return {
     county: countyL(s.county), department: departmentL(s.department), month: s.month, rowCount: s.rowCount,
     contentHash: s.contentHash, sharedAt: s.sharedAt.toISOString(), sharedBy: s.sharedBy,
+    sharedByName: s.sharedBy === 'schedule' ? '每月自动共享' : s.sharedByName ?? null,
     sharedWith: { code: 'DPF', label: `${countyL(s.county).label}残联` },
     ...(s.verified !== undefined ? { verified: s.verified } : {}),
   };
@@ -207,35 +209,69 @@ export async function ledgerRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     return reply.status(201).header('location', `/v1/ledger?county=${amendment.county}&department=${amendment.department}&month=${amendment.month}`).send(presentEntry(amendment));
   });
 
+  const sharers = requireRole('coordinator', 'supervisor', 'admin');
+
+  r.get('/ledger/share-preview', {
+    schema: {
+      tags: ['ledger'], summary: '共享前预览：此刻共享将冻结的记录行数与内容哈希（不共享；已共享则给出共享记录）',
+      querystring: ledgerKey,
+      response: { 200: ledgerSharePreview, ...problemResponses },
+    },
+    preHandler: sharers,
+  }, async (request) => {
+    const user = currentUser(request);
+    const key = request.query;
+    if (!inScope(user, key.county, key.department)) throw notFound('台账');
+    const share = await findShare(deps.db, key);
+    const monthOver = monthIsOver(key.month, deps.now());
+    const base = { county: countyL(key.county), department: departmentL(key.department), month: key.month, unit: unitName(key.county, key.department), monthOver };
+    if (share) return { ...base, share: presentShare(share), rowCount: share.rowCount, contentHash: share.contentHash, waitingAdded: 0 };
+    return { ...base, share: null, ...(await previewShare(deps.db, key)) };
+  });
+
   r.post('/ledger/share', {
     schema: {
       tags: ['ledger'], summary: '手动共享某县区某部门已结束月份的台账（冻结：记录行数与内容哈希；幂等）',
-      body: ledgerKey.strict(),
+      body: ledgerKey.extend({
+        contentHash: z.string().regex(/^[0-9a-f]{64}$/, '64 位十六进制 sha256').optional()
+          .describe('确认时看到的内容哈希（GET /v1/ledger/share-preview）：台账此后有变化则不共享，答 409'),
+      }).strict(),
       response: { 200: ledgerShareView.describe('已共享（幂等）'), 201: ledgerShareView, ...problemResponses },
     },
-    preHandler: requireRole('coordinator', 'supervisor', 'admin'),
+    preHandler: sharers,
   }, async (request, reply) => {
     const user = currentUser(request);
-    const key = request.body;
+    const { contentHash, ...key } = request.body;
     if (!inScope(user, key.county, key.department)) throw notFound('台账');
     const now = deps.now();
     if (!monthIsOver(key.month, now)) throw conflict(`${key.month} 尚未结束，月度台账须在次月共享`);
-    const { created, share } = await shareLedger(deps.db, key, now, user.id);
+    let shared: Awaited<ReturnType<typeof shareLedger>>;
+    try {
+      shared = await shareLedger(deps.db, key, now, user.id, contentHash);
+    } catch (e) {
+      if (!(e instanceof LedgerChangedError)) throw e;
+      throw conflict(`${key.month} 台账在确认后发生了变化（现有 ${e.now.rowCount} 行，内容哈希 ${e.now.contentHash.slice(0, 12)}…），未共享；请重新核对后再共享`, e.now);
+    }
+    const { created, share } = shared;
     if (created) await audit(deps.db, { user, action: 'ledger.share', resourceType: 'ledger_share', resourceId: `${key.county}/${key.department}/${key.month}`, ip: request.ip, detail: { rowCount: share.rowCount, contentHash: share.contentHash } });
     return reply.status(created ? 201 : 200).send(presentShare(share));
   });
 
   r.get('/ledger/shares', {
     schema: {
-      tags: ['ledger'], summary: '某月台账共享记录（重新校验内容哈希）',
-      querystring: z.object({ month, county: z.enum(COUNTY_CODES).optional(), department: z.enum(DEPARTMENT_CODES).optional() }),
+      tags: ['ledger'], summary: '台账共享记录（某月，或不指定月份时最近的若干条；逐条重新校验内容哈希）',
+      querystring: z.object({
+        month: month.optional(), county: z.enum(COUNTY_CODES).optional(), department: z.enum(DEPARTMENT_CODES).optional(),
+        limit: z.coerce.number().int().min(1).max(120).default(24).describe('不指定月份时最多列出的条数（按月份倒序）'),
+      }),
       response: { 200: ledgerShareList, ...problemResponses },
     },
     preHandler: readers,
   }, async (request) => {
     const user = currentUser(request);
     const scope = scopeOf(user);
-    const shares = await listShares(deps.db, { ...request.query, counties: scope.counties, departments: scope.departments });
-    return { month: request.query.month, items: shares.map(presentShare) };
+    const { limit, ...q } = request.query;
+    const shares = await listShares(deps.db, { ...q, ...(q.month ? {} : { limit }), counties: scope.counties, departments: scope.departments });
+    return { month: q.month ?? null, items: shares.map(presentShare) };
   });
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { quarterRange, shanghaiDate } from '../../domain/calendar';
+import { labelOf, REPORT_STATE_LABELS, type ReportState } from '../../domain/vocabulary';
 import { CITY, COUNTY_CODES } from '../../domain/counties';
 import { DEPARTMENT_CODES } from '../../domain/departments';
 import {
@@ -24,7 +25,7 @@ import type { AppDeps } from '../types';
 import { audit } from '../audit';
 import { currentUser, inScope, requireRole, type AuthUser } from '../auth';
 import { countyL, departmentL, itemL, unitName } from '../export/labels';
-import { attachment, formXlsx, XLSX_TYPE } from '../export/xlsx';
+import { attachment, formXlsx, XLSX_TYPE, type FormTable } from '../export/xlsx';
 import { badRequest, conflict, forbidden, notFound } from '../problem';
 import { jsonOrFileResponse, problemResponses } from '../schemas/common';
 import { quarterlyReport, submissionList, submittedReport, regionReport } from '../schemas/reports';
@@ -73,10 +74,17 @@ function presentTable(t: DepartmentTable, implementingUnit?: { code: string; lab
 const allTotals = (tables: DepartmentTable[]) => figuresOf(sumDistinct(tables.flatMap((t) => [...t.rows, ...(t.carried ?? [])])));
 const figuresOf = (f: Figures) => Object.fromEntries(FIGURES.map((k) => [k, f[k] ?? 0])) as Figures;
 
-function presentSubmission(s: Submission | null) {
-  if (!s) return { status: 'none', late: false, submittedAt: null, submittedBy: null, draftedAt: null, reminders: 0, remindedAt: null, contentHash: null };
+/** 草稿 / 已报送 / 逾期: submitted, else overdue once the quarter is over (or marked late), else a draft. */
+function reportState(s: Submission | null, quarterOver: boolean) {
+  const state: ReportState = s?.status === 'submitted' ? 'submitted' : quarterOver || s?.late ? 'overdue' : 'draft';
+  return labelOf(state, REPORT_STATE_LABELS);
+}
+
+function presentSubmission(s: Submission | null, quarterOver: boolean) {
+  const state = reportState(s, quarterOver);
+  if (!s) return { status: 'none', state, late: false, submittedAt: null, submittedBy: null, submittedByName: null, draftedAt: null, reminders: 0, remindedAt: null, contentHash: null };
   return {
-    status: s.status, late: s.late, submittedAt: s.submittedAt?.toISOString() ?? null, submittedBy: s.submittedBy,
+    status: s.status, state, submittedByName: s.submittedByName ?? null, late: s.late, submittedAt: s.submittedAt?.toISOString() ?? null, submittedBy: s.submittedBy,
     draftedAt: s.draftedAt?.toISOString() ?? null, reminders: s.reminders, remindedAt: s.remindedAt?.toISOString() ?? null, contentHash: s.contentHash,
   };
 }
@@ -102,13 +110,16 @@ function formRows(tables: Array<{ unit: string; table: DepartmentTable }>) {
   return { rows, totals: ['合计', '', '', ...FIGURES.map((k) => all[k])] as Array<string | number> };
 }
 
-async function sendForm(reply: import('fastify').FastifyReply, opts: {
-  unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date; file: string; ascii: string;
+interface FormOptions {
+  unit: string; q: string; tables: Array<{ unit: string; table: DepartmentTable }>; now: Date;
   /** 落实单位 for county tables, 责任单位 for the city's. */
   unitHeader: string; title?: string;
-}) {
+}
+
+/** The printed form (附件3): title, unit, period, the two header rows, the rows, 合计 and the footer — for XLSX and for the console alike. */
+function formTable(opts: FormOptions): FormTable {
   const { rows, totals } = formRows(opts.tables);
-  const buf = await formXlsx({
+  return {
     title: opts.title ?? REPORT_TITLE, unit: opts.unit, period: periodLabel(opts.q),
     groups: [
       { label: '序号', span: 1 }, { label: opts.unitHeader, span: 1 }, { label: '服务事项', span: 1 }, { label: '服务对象人数', span: 1 },
@@ -120,7 +131,17 @@ async function sendForm(reply: import('fastify').FastifyReply, opts: {
     ],
     rows, totals,
     footer: ['填表人：', '', '', '审核人：', '', '', '', `填报日期：${shanghaiDate(opts.now)}`],
-  });
+  };
+}
+
+/** The form as JSON: what the console lays out as an HTML table. */
+function presentForm(opts: FormOptions) {
+  const f = formTable(opts);
+  return { ...f, columns: f.columns.map((c) => c.header) };
+}
+
+async function sendForm(reply: import('fastify').FastifyReply, opts: FormOptions & { file: string; ascii: string }) {
+  const buf = await formXlsx(formTable(opts));
   return reply.type(XLSX_TYPE).header('content-disposition', attachment(opts.file, opts.ascii)).send(buf);
 }
 
@@ -161,14 +182,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
       forbiddenUnlessCity(user);
       const tables = await cityTables(deps.db, q.quarter, now, departments);
       const unit = q.department ? unitName(CITY.code, q.department) : CITY.name;
+      const form: FormOptions = { unit, q: q.quarter, now, unitHeader: '责任单位', tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })) };
       if (format === 'xlsx') {
-        return sendForm(reply, {
-          unit, q: q.quarter, now, unitHeader: '责任单位', tables: tables.map((t) => ({ unit: unitName(CITY.code, t.department), table: t.table })),
-          file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${CITY.code}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
-        });
+        return sendForm(reply, { ...form, file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${CITY.code}-${q.department ?? 'ALL'}-${q.quarter}.xlsx` });
       }
       return {
-        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(),
+        title: REPORT_TITLE, level: 'city', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, notes: await policyNotes(), form: presentForm(form),
         totals: allTotals(tables.map((t) => t.table)),
         tables: tables.map((t) => ({
           ...presentTable(t.table), unit: unitName(CITY.code, t.department),
@@ -181,18 +200,16 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     if (!inScope(user, q.county, q.department)) throw notFound('统计表');
     const tables = await effectiveCountyTables(deps.db, q.quarter, now, { counties: [q.county], departments });
     const unit = q.department ? unitName(q.county, q.department) : countyL(q.county).label;
+    const form: FormOptions = { unit, q: q.quarter, now, unitHeader: '落实单位', tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })) };
     if (format === 'xlsx') {
-      return sendForm(reply, {
-        unit, q: q.quarter, now, unitHeader: '落实单位', tables: tables.map((t) => ({ unit: unitName(t.county, t.department), table: t.table })),
-        file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${q.county}-${q.department ?? 'ALL'}-${q.quarter}.xlsx`,
-      });
+      return sendForm(reply, { ...form, file: `工作情况统计表-${unit}-${q.quarter}.xlsx`, ascii: `statistics-${q.county}-${q.department ?? 'ALL'}-${q.quarter}.xlsx` });
     }
     return {
-      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(),
+      title: REPORT_TITLE, level: 'county', quarter: q.quarter, period: periodLabel(q.quarter), asOf, unit, county: countyL(q.county), notes: await policyNotes(), form: presentForm(form),
       totals: allTotals(tables.map((t) => t.table)),
       tables: tables.map((t) => ({
         ...presentTable(t.table, { code: `${t.county}/${t.department}`, label: unitName(t.county, t.department) }),
-        unit: unitName(t.county, t.department), submission: presentSubmission(t.submission),
+        unit: unitName(t.county, t.department), submission: presentSubmission(t.submission, now >= end),
       })),
     };
   });
@@ -215,7 +232,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     await audit(deps.db, { user, action: 'report.submit', resourceType: 'report_submission', resourceId: sub.id, ip: request.ip, detail: { quarter: b.quarter, late: sub.late } });
     return reply.status(201).send({
       id: sub.id, quarter: sub.quarter, county: countyL(sub.county), department: departmentL(sub.department), unit: unitName(sub.county, sub.department),
-      ...presentSubmission(sub), table: presentTable(sub.table, { code: `${sub.county}/${sub.department}`, label: unitName(sub.county, sub.department) }),
+      ...presentSubmission(sub, now >= quarterRange(b.quarter).end), table: presentTable(sub.table, { code: `${sub.county}/${sub.department}`, label: unitName(sub.county, sub.department) }),
     });
   });
 
@@ -288,10 +305,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps & { now: 
     const departments = user.departments.length ? user.departments : [...DEPARTMENT_CODES];
     const subs = await listSubmissions(deps.db, request.query.quarter, 'county', { counties, departments });
     const byKey = new Map(subs.map((s) => [`${s.county}/${s.department}`, s]));
+    const { end } = quarterRange(request.query.quarter);
+    const quarterOver = deps.now() >= end;
     const items = counties.flatMap((county) => departments.map((department) => ({
       county: countyL(county), department: departmentL(department), unit: unitName(county, department),
-      ...presentSubmission(byKey.get(`${county}/${department}`) ?? null),
+      ...presentSubmission(byKey.get(`${county}/${department}`) ?? null, quarterOver),
     })));
-    return { quarter: request.query.quarter, items };
+    return { quarter: request.query.quarter, period: periodLabel(request.query.quarter), dueAt: end.toISOString(), items };
   });
 }

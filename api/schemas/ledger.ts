@@ -30,6 +30,7 @@ export const ledgerEntryView = z.object({
   row: ledgerRow,
   amendsId: z.string().nullable(),
   amendReason: z.string().nullable(),
+  amendedBy: z.array(z.object({ id: z.string(), month: z.string() })).describe('更正本记录的更正记录（记入之后月份的台账）'),
   sharedAt: instant.nullable(),
   createdAt: instant,
 });
@@ -42,6 +43,7 @@ export const ledgerShareView = z.object({
   contentHash: z.string(),
   sharedAt: instant,
   sharedBy: z.string(),
+  sharedByName: z.string().nullable().describe('共享人姓名（每月定时共享为“每月自动共享”）'),
   sharedWith: labelled,
   verified: z.boolean().optional().describe('重新计算的内容哈希与冻结时一致'),
 });
@@ -59,4 +61,17 @@ export const ledgerView = z.object({
   nextCursor,
 });
 
-export const ledgerShareList = z.object({ month: z.string(), items: z.array(ledgerShareView) });
+export const ledgerShareList = z.object({ month: z.string().nullable().describe('所查月份；未指定月份时为 null（最近的共享记录）'), items: z.array(ledgerShareView) });
+
+/** What sharing the month now would freeze (the confirmation shows it), or the share when it is shared. */
+export const ledgerSharePreview = z.object({
+  county: labelled,
+  department: labelled,
+  month: z.string(),
+  unit: z.string(),
+  monthOver: z.boolean().describe('该月是否已结束（月度台账须在次月共享）'),
+  share: ledgerShareView.nullable(),
+  rowCount: z.number().int().describe('共享时冻结的记录行数'),
+  contentHash: z.string().describe('共享时冻结的内容哈希（sha256）'),
+  waitingAdded: z.number().int().describe('共享时将记入本月台账的容缺后补待补材料案件数（已含在行数内）'),
+});

@@ -1,7 +1,8 @@
 /** What /v1/reports/quarterly answers: the 工作情况统计表 (attachment 3) as JSON. */
 import { z } from 'zod';
 import { FIGURES } from '../../db/queries/statistics';
-import { instant, labelled } from './common';
+import { REPORT_STATES } from '../../domain/vocabulary';
+import { instant, labelled, labelledOf } from './common';
 
 /** The eight figures of a row (db/queries/statistics FIGURES). */
 const figures = z.object(Object.fromEntries(FIGURES.map((f) => [f, z.number()])) as Record<(typeof FIGURES)[number], z.ZodNumber>);
@@ -24,6 +25,8 @@ const departmentTable = z.object({
 
 export const submissionState = z.object({
   status: z.string(),
+  state: labelledOf(REPORT_STATES).describe('草稿 / 已报送 / 逾期（季度结束仍未报送）'),
+  submittedByName: z.string().nullable().describe('报送人姓名'),
   late: z.boolean(),
   submittedAt: instant.nullable(),
   submittedBy: z.string().nullable(),
@@ -33,8 +36,19 @@ export const submissionState = z.object({
   contentHash: z.string().nullable(),
 });
 
+/** The printed form as the XLSX lays it out (title, unit, period, two header rows, rows, 合计, footer), for the console's HTML table. */
+export const printedForm = z.object({
+  title: z.string(), unit: z.string(), period: z.string(),
+  groups: z.array(z.object({ label: z.string(), span: z.number().int() })).describe('上层表头（跨列）；跨 1 列且与下层同名者上下合并'),
+  columns: z.array(z.string()).describe('下层表头'),
+  rows: z.array(z.array(z.union([z.string(), z.number()]))).describe('各行（分类小计行、事项行、补计行）'),
+  totals: z.array(z.union([z.string(), z.number()])).describe('合计行'),
+  footer: z.array(z.string()),
+});
+
 const header = {
   title: z.string(), quarter: z.string(), period: z.string(), asOf: instant, unit: z.string(),
+  form: printedForm,
   notes: z.array(z.string()).describe('口径说明（如：逾期件数按本地设定的办理时限计算）'),
   totals: figures.describe('全部部门合计（服务对象人数按人去重）'),
 };
@@ -74,5 +88,7 @@ export const submittedReport = submissionState.extend({
 
 export const submissionList = z.object({
   quarter: z.string(),
+  period: z.string(),
+  dueAt: instant.describe('报送截止：季度结束'),
   items: z.array(submissionState.extend({ county: labelled, department: labelled, unit: z.string() })),
 });

@@ -19,8 +19,12 @@ export interface LedgerEntry {
   itemCode: string; actionCode: string; row: LedgerRow; amendsId: string | null; amendReason: string | null; createdBy: string | null;
   sharedAt: Date | null; createdAt: Date;
 }
-export interface NumberedLedgerEntry extends LedgerEntry { serial: number }
-export interface LedgerShare { county: string; department: string; month: string; rowCount: number; contentHash: string; sharedAt: Date; sharedBy: string }
+export interface NumberedLedgerEntry extends LedgerEntry {
+  serial: number;
+  /** The amendment rows that correct this one (in later months' ledgers), oldest first; read by ledgerPage only. */
+  amendedBy?: Array<{ id: string; month: string }>;
+}
+export interface LedgerShare { county: string; department: string; month: string; rowCount: number; contentHash: string; sharedAt: Date; sharedBy: string; sharedByName?: string | null }
 
 /** One county department's ledger of one month. */
 export interface LedgerKey { county: string; department: string; month: string }
@@ -43,6 +47,13 @@ export async function ledgerPage(db: Db, key: LedgerKey, limit: number, after = 
     ) x where x.serial > ${after}
     order by x.serial
     limit ${limit + 1}`;
+  // The page's rows corrected since (ledger_amends_idx): a shared row shows where its correction went.
+  const ids = rows.map((r) => r.id);
+  const amendments = ids.length ? await sql<Array<{ amendsId: string; id: string; month: string }>>`
+    select amends_id as "amendsId", id, month from ledger_entries where amends_id in ${sql(ids)} order by created_at, id` : [];
+  const byOriginal = new Map<string, Array<{ id: string; month: string }>>();
+  for (const a of amendments) (byOriginal.get(a.amendsId) ?? byOriginal.set(a.amendsId, []).get(a.amendsId)!).push({ id: a.id, month: a.month });
+  for (const r of rows) r.amendedBy = byOriginal.get(r.id) ?? [];
   withDates(rows, ENTRY_DATES);
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
@@ -129,27 +140,37 @@ async function enterCasesWaitingForDocuments(sql: postgres.Sql, key: LedgerKey):
   return waiting.length;
 }
 
+/** A share's columns, with the display name of the user who shared it (null for the monthly Schedule). */
+const SHARE_COLUMNS = (sql: postgres.Sql) => sql`
+  s.county, s.department, s.month, s.row_count as "rowCount", s.content_hash as "contentHash", s.shared_at as "sharedAt", s.shared_by as "sharedBy",
+  (select u.display_name from users u where u.id = s.shared_by) as "sharedByName"`;
+
 /** The share of a county department's month, if it has been shared. */
 export async function findShare(db: Db, key: LedgerKey): Promise<LedgerShare | undefined> {
   const sql = db.$client;
   const [s] = await sql<LedgerShare[]>`
-    select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
-    from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
+    select ${SHARE_COLUMNS(sql)}
+    from ledger_shares s where s.county = ${key.county} and s.department = ${key.department} and s.month = ${key.month}`;
   return s ? withDates([s], ['sharedAt'])[0] : undefined;
 }
 
-/** Shares of a month (optionally one county / department), each re-verified against the rows now in the table. */
-export async function listShares(db: Db, filter: { month: string; counties: readonly string[] | 'all'; departments: readonly string[] | 'all'; county?: string; department?: string }) {
+/**
+ * Shares of a month, or (no month) the latest `limit` shares newest month first; optionally one county /
+ * department; each re-verified against the rows now in the table.
+ */
+export async function listShares(db: Db, filter: { month?: string; limit?: number; counties: readonly string[] | 'all'; departments: readonly string[] | 'all'; county?: string; department?: string }) {
   const sql = db.$client;
   const shares = await sql<LedgerShare[]>`
-    select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
-    from ledger_shares
-    where month = ${filter.month}
-      ${filter.counties === 'all' ? sql`` : filter.counties.length ? sql`and county in ${sql(filter.counties as string[])}` : sql`and false`}
-      ${filter.departments === 'all' ? sql`` : filter.departments.length ? sql`and department in ${sql(filter.departments as string[])}` : sql`and false`}
-      ${filter.county ? sql`and county = ${filter.county}` : sql``}
-      ${filter.department ? sql`and department = ${filter.department}` : sql``}
-    order by county, department`;
+    select ${SHARE_COLUMNS(sql)}
+    from ledger_shares s
+    where true
+      ${filter.month ? sql`and s.month = ${filter.month}` : sql``}
+      ${filter.counties === 'all' ? sql`` : filter.counties.length ? sql`and s.county in ${sql(filter.counties as string[])}` : sql`and false`}
+      ${filter.departments === 'all' ? sql`` : filter.departments.length ? sql`and s.department in ${sql(filter.departments as string[])}` : sql`and false`}
+      ${filter.county ? sql`and s.county = ${filter.county}` : sql``}
+      ${filter.department ? sql`and s.department = ${filter.department}` : sql``}
+    order by s.month desc, s.county, s.department
+    ${filter.limit ? sql`limit ${filter.limit}` : sql``}`;
   withDates(shares, ['sharedAt']);
   const out: Array<LedgerShare & { verified: boolean }> = [];
   for (const s of shares) {
@@ -164,7 +185,7 @@ export async function listShares(db: Db, filter: { month: string; counties: read
  * hash, in one transaction that holds writers off (SHARE ROW EXCLUSIVE lock) so no row slips in between hash and
  * freeze. Idempotent: a month already shared returns its share unchanged.
  */
-export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string): Promise<{ created: boolean; share: LedgerShare }> {
+export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string, expectedHash?: string): Promise<{ created: boolean; share: LedgerShare }> {
   return db.$client.begin(async (tx) => {
     const sql = tx as unknown as postgres.Sql;
     // SHARE ROW EXCLUSIVE: holds writers off like SHARE, and conflicts with itself, so two shares at once
@@ -172,17 +193,50 @@ export async function shareLedger(db: Db, key: LedgerKey, at: Date, by: string):
     // the rows marked shared — each wait for the other's lock: a deadlock.)
     await sql`lock table ledger_entries in share row exclusive mode`;
     const [existing] = await sql<LedgerShare[]>`
-      select county, department, month, row_count as "rowCount", content_hash as "contentHash", shared_at as "sharedAt", shared_by as "sharedBy"
-      from ledger_shares where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
+      select ${SHARE_COLUMNS(sql)}
+      from ledger_shares s where s.county = ${key.county} and s.department = ${key.department} and s.month = ${key.month}`;
     if (existing) return { created: false, share: withDates([existing], ['sharedAt'])[0] };
     await enterCasesWaitingForDocuments(sql, key);
     const rows = await monthRows(sql, key);
-    const share: LedgerShare = { ...key, rowCount: rows.length, contentHash: ledgerContentHash(rows), sharedAt: at, sharedBy: by };
+    const contentHash = ledgerContentHash(rows);
+    // The person confirmed a hash (the preview): rows that changed since then are not shared unseen.
+    if (expectedHash !== undefined && expectedHash !== contentHash) throw new LedgerChangedError({ rowCount: rows.length, contentHash });
+    const [sharer] = await sql<Array<{ name: string }>>`select display_name as name from users where id = ${by}`;
+    const share: LedgerShare = { ...key, rowCount: rows.length, contentHash, sharedAt: at, sharedBy: by, sharedByName: sharer?.name ?? null };
     await sql`update ledger_entries set shared_at = ${iso(at)}::timestamptz where county = ${key.county} and department = ${key.department} and month = ${key.month}`;
     await sql`insert into ledger_shares (county, department, month, row_count, content_hash, shared_at, shared_by)
       values (${key.county}, ${key.department}, ${key.month}, ${share.rowCount}, ${share.contentHash}, ${iso(at)}::timestamptz, ${by})`;
     return { created: true, share };
   }) as Promise<{ created: boolean; share: LedgerShare }>;
+}
+
+/** The month's rows are no longer those whose hash the person confirmed (the share was rolled back); carries what it holds now. */
+export class LedgerChangedError extends Error {
+  constructor(readonly now: { rowCount: number; contentHash: string }) { super('ledger content changed'); }
+}
+
+/**
+ * What sharing the month now would freeze — its row count and content hash — without sharing it: the
+ * share's own steps (the cases waiting for documents entered, the rows hashed) in a transaction that is
+ * rolled back, so the figures are exactly those a share at this moment records.
+ */
+export async function previewShare(db: Db, key: LedgerKey): Promise<{ rowCount: number; contentHash: string; waitingAdded: number }> {
+  try {
+    await db.$client.begin(async (tx) => {
+      const sql = tx as unknown as postgres.Sql;
+      const waitingAdded = await enterCasesWaitingForDocuments(sql, key);
+      const rows = await monthRows(sql, key);
+      throw new Preview({ rowCount: rows.length, contentHash: ledgerContentHash(rows), waitingAdded });
+    });
+  } catch (e) {
+    if (e instanceof Preview) return e.result;
+    throw e;
+  }
+  throw new Error('unreachable');
+}
+
+class Preview extends Error {
+  constructor(readonly result: { rowCount: number; contentHash: string; waitingAdded: number }) { super('preview'); }
 }
 
 /** True once the month (Asia/Shanghai) is over at `now`: only then may it be shared. */

@@ -302,13 +302,16 @@ export interface Submission {
   id: string; quarter: string; level: string; county: string; department: string; status: string;
   table: DepartmentTable & { asOf: string }; contentHash: string | null; draftedAt: Date | null; submittedAt: Date | null;
   submittedBy: string | null; late: boolean; remindedAt: Date | null; reminders: number; sharedAt: Date | null;
+  /** The display name of the user who submitted (for the board). */
+  submittedByName?: string | null;
 }
 
 const SUBMISSION_DATES = ['draftedAt', 'submittedAt', 'remindedAt', 'sharedAt'] as const;
 
 const SUBMISSION_COLUMNS = (sql: postgres.Sql) => sql`
   id, quarter, level, county, department, status, "table", content_hash as "contentHash", drafted_at as "draftedAt",
-  submitted_at as "submittedAt", submitted_by as "submittedBy", late, reminded_at as "remindedAt", reminders, shared_at as "sharedAt"`;
+  submitted_at as "submittedAt", submitted_by as "submittedBy", late, reminded_at as "remindedAt", reminders, shared_at as "sharedAt",
+  (select u.display_name from users u where u.id = report_submissions.submitted_by) as "submittedByName"`;
 
 /** Submissions of a quarter at a level (county tables, or the city sums), optionally narrowed. */
 export async function listSubmissions(db: Db, quarter: string, level: 'county' | 'city', scope: StatsScope = {}): Promise<Submission[]> {

@@ -426,6 +426,10 @@ const EXPECT: Record<string, Expectation> = {
     roles: ['coordinator', 'supervisor', 'admin'], ok: [200, 201], outside: 'hidden',
     probe: async (_c, w) => ({ method: 'POST', url: '/v1/ledger/share', payload: { county: countyOf(w), department: 'JUSTICE', month: oldMonth() } }),
   },
+  'GET /v1/ledger/share-preview': {
+    roles: ['coordinator', 'supervisor', 'admin'], ok: [200], outside: 'hidden',
+    probe: async (_c, w) => ({ method: 'GET', url: `/v1/ledger/share-preview?county=${countyOf(w)}&department=JUSTICE&month=${oldMonth()}` }),
+  },
   'GET /v1/ledger/shares': {
     roles: ['coordinator', 'reviewer', 'supervisor', 'admin'], ok: [200], outside: 'filtered',
     probe: async (c, w) => {

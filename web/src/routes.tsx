@@ -22,6 +22,14 @@ const ALL: readonly Role[] = ['coordinator', 'worker', 'reviewer', 'supervisor',
 
 export const PAGES: readonly PageDef[] = [
   { path: '/workbench', nav: '工作台', roles: ['coordinator'], component: lazy(() => import('./pages/coordinator/Workbench')) },
+  // Issue #14, supervision dashboard: 督办看板 and its sub-views (the case list behind any figure, stuck
+  // cases, escalations, workload, failing workflows); the supervision API admits these three roles.
+  { path: '/dashboard', nav: '督办看板', roles: DESK, component: lazy(() => import('./pages/supervision/Dashboard')) },
+  { path: '/dashboard/cases', roles: DESK, component: lazy(() => import('./pages/supervision/FigureCases')) },
+  { path: '/dashboard/stuck', roles: DESK, component: lazy(() => import('./pages/supervision/Stuck')) },
+  { path: '/dashboard/escalations', roles: DESK, component: lazy(() => import('./pages/supervision/Escalations')) },
+  { path: '/dashboard/workload', roles: DESK, component: lazy(() => import('./pages/supervision/Workload')) },
+  { path: '/dashboard/failing', roles: DESK, component: lazy(() => import('./pages/supervision/Failing')) },
   { path: '/subjects', nav: '服务对象', roles: DESK, component: lazy(() => import('./pages/coordinator/Subjects')) },
   { path: '/subjects/new', roles: ['coordinator', 'admin'], component: lazy(() => import('./pages/coordinator/SubjectNew')) },
   { path: '/subjects/:id', roles: ALL, component: lazy(() => import('./pages/coordinator/SubjectDetail')) },
@@ -35,24 +43,18 @@ export const PAGES: readonly PageDef[] = [
   { path: '/queue', nav: '待发送', roles: ['worker'], component: lazy(() => import('./pages/worker/QueuePage')) },
   { path: '/reviews', nav: '审核队列', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewQueue')) },
   { path: '/reviews/:id', roles: ['reviewer'], component: lazy(() => import('./pages/reviewer/ReviewPage')) },
-  { path: '/notifications/failed', nav: '通知发送失败', roles: ['admin'], component: lazy(() => import('./pages/admin/FailedDeliveries')) },
-  // Issue #14, supervision dashboard: 督办看板 and its sub-views (the case list behind any figure, stuck
-  // cases, escalations, workload, failing workflows); the supervision API admits these three roles.
-  { path: '/dashboard', nav: '督办看板', roles: DESK, component: lazy(() => import('./pages/supervision/Dashboard')) },
-  { path: '/dashboard/cases', roles: DESK, component: lazy(() => import('./pages/supervision/FigureCases')) },
-  { path: '/dashboard/stuck', roles: DESK, component: lazy(() => import('./pages/supervision/Stuck')) },
-  { path: '/dashboard/escalations', roles: DESK, component: lazy(() => import('./pages/supervision/Escalations')) },
-  { path: '/dashboard/workload', roles: DESK, component: lazy(() => import('./pages/supervision/Workload')) },
-  { path: '/dashboard/failing', roles: DESK, component: lazy(() => import('./pages/supervision/Failing')) },
-  // Issue #14, plans oversight and administration: desk roles' plan list and plan page (the worker keeps /plans);
-  // 系统管理 (users and tokens, the audit log, the catalog), one nav entry whose pages share a tab strip.
+  // Issue #14, plans oversight (desk roles; the worker keeps /plans), the monthly ledger (附件2) and the
+  // quarterly statistics (附件3); 系统管理 (users and tokens, the audit log, the catalog) under one nav entry.
   { path: '/oversight/plans', nav: '服务计划', roles: DESK, component: lazy(() => import('./pages/plans/PlanOversight')) },
   { path: '/oversight/plans/:id', roles: DESK, component: lazy(() => import('./pages/plans/PlanPage')) },
+  { path: '/ledger', nav: '工作台账', roles: ['coordinator', 'reviewer', 'supervisor', 'admin'], component: lazy(() => import('./pages/reports/Ledger')) },
+  { path: '/reports/quarterly', nav: '统计报表', roles: DESK, component: lazy(() => import('./pages/reports/Quarterly')) },
   { path: '/admin', nav: '系统管理', roles: ['admin'], component: lazy(() => import('./pages/admin/AdminHome')) },
   { path: '/admin/users', roles: ['admin'], component: lazy(() => import('./pages/admin/Users')) },
   { path: '/admin/users/:id', roles: ['admin'], component: lazy(() => import('./pages/admin/UserPage')) },
   { path: '/admin/audit', roles: ['admin'], component: lazy(() => import('./pages/admin/AuditLog')) },
   { path: '/admin/catalog', roles: ['admin'], component: lazy(() => import('./pages/admin/CatalogPage')) },
+  { path: '/notifications/failed', nav: '通知发送失败', roles: ['admin'], component: lazy(() => import('./pages/admin/FailedDeliveries')) },
   // The header's bell opens the inbox (every role).
   { path: '/inbox', roles: ALL, component: lazy(() => import('./pages/shared/Inbox')) },
   { path: '/settings/notifications', roles: ALL, component: lazy(() => import('./pages/shared/NotificationSettings')) },

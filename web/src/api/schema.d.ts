@@ -6500,6 +6500,11 @@ export interface paths {
                                 label: string;
                             }[];
                             items: {
+                                /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                                amendedBy: {
+                                    id: string;
+                                    month: string;
+                                }[];
                                 amendReason: string | null;
                                 amendsId: string | null;
                                 county: {
@@ -6567,6 +6572,8 @@ export interface paths {
                                 /** Format: date-time */
                                 sharedAt: string;
                                 sharedBy: string;
+                                /** @description 共享人姓名（每月定时共享为“每月自动共享”） */
+                                sharedByName: string | null;
                                 sharedWith: {
                                     code: string;
                                     label: string;
@@ -6677,6 +6684,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                            amendedBy: {
+                                id: string;
+                                month: string;
+                            }[];
                             amendReason: string | null;
                             amendsId: string | null;
                             county: {
@@ -6824,6 +6836,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description 更正本记录的更正记录（记入之后月份的台账） */
+                            amendedBy: {
+                                id: string;
+                                month: string;
+                            }[];
                             amendReason: string | null;
                             amendsId: string | null;
                             county: {
@@ -6899,6 +6916,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description 确认时看到的内容哈希（GET /v1/ledger/share-preview）：台账此后有变化则不共享，答 409 */
+                        contentHash?: string;
                         /** @enum {string} */
                         county: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                         /** @enum {string} */
@@ -6971,6 +6990,8 @@ export interface paths {
                             /** Format: date-time */
                             sharedAt: string;
                             sharedBy: string;
+                            /** @description 共享人姓名（每月定时共享为“每月自动共享”） */
+                            sharedByName: string | null;
                             sharedWith: {
                                 code: string;
                                 label: string;
@@ -7001,6 +7022,8 @@ export interface paths {
                             /** Format: date-time */
                             sharedAt: string;
                             sharedBy: string;
+                            /** @description 共享人姓名（每月定时共享为“每月自动共享”） */
+                            sharedByName: string | null;
                             sharedWith: {
                                 code: string;
                                 label: string;
@@ -7018,6 +7041,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ledger/share-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 共享前预览：此刻共享将冻结的记录行数与内容哈希（不共享；已共享则给出共享记录） */
+        get: {
+            parameters: {
+                query: {
+                    county: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
+                    department: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
+                    month: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/problem+json */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description application/problem+json */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            errors?: {
+                                code?: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 共享时冻结的内容哈希（sha256） */
+                            contentHash: string;
+                            county: {
+                                code: string;
+                                label: string;
+                            };
+                            department: {
+                                code: string;
+                                label: string;
+                            };
+                            month: string;
+                            /** @description 该月是否已结束（月度台账须在次月共享） */
+                            monthOver: boolean;
+                            /** @description 共享时冻结的记录行数 */
+                            rowCount: number;
+                            share: {
+                                contentHash: string;
+                                county: {
+                                    code: string;
+                                    label: string;
+                                };
+                                department: {
+                                    code: string;
+                                    label: string;
+                                };
+                                month: string;
+                                rowCount: number;
+                                /** Format: date-time */
+                                sharedAt: string;
+                                sharedBy: string;
+                                /** @description 共享人姓名（每月定时共享为“每月自动共享”） */
+                                sharedByName: string | null;
+                                sharedWith: {
+                                    code: string;
+                                    label: string;
+                                };
+                                /** @description 重新计算的内容哈希与冻结时一致 */
+                                verified?: boolean;
+                            } | null;
+                            unit: string;
+                            /** @description 共享时将记入本月台账的容缺后补待补材料案件数（已含在行数内） */
+                            waitingAdded: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ledger/shares": {
         parameters: {
             query?: never;
@@ -7025,13 +7173,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 某月台账共享记录（重新校验内容哈希） */
+        /** 台账共享记录（某月，或不指定月份时最近的若干条；逐条重新校验内容哈希） */
         get: {
             parameters: {
-                query: {
+                query?: {
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
-                    month: string;
+                    /** @description 不指定月份时最多列出的条数（按月份倒序） */
+                    limit?: number;
+                    month?: string;
                 };
                 header?: never;
                 path?: never;
@@ -7103,6 +7253,8 @@ export interface paths {
                                 /** Format: date-time */
                                 sharedAt: string;
                                 sharedBy: string;
+                                /** @description 共享人姓名（每月定时共享为“每月自动共享”） */
+                                sharedByName: string | null;
                                 sharedWith: {
                                     code: string;
                                     label: string;
@@ -7110,7 +7262,8 @@ export interface paths {
                                 /** @description 重新计算的内容哈希与冻结时一致 */
                                 verified?: boolean;
                             }[];
-                            month: string;
+                            /** @description 所查月份；未指定月份时为 null（最近的共享记录） */
+                            month: string | null;
                         };
                     };
                 };
@@ -9895,6 +10048,23 @@ export interface paths {
                                 code: string;
                                 label: string;
                             };
+                            form: {
+                                /** @description 下层表头 */
+                                columns: string[];
+                                footer: string[];
+                                /** @description 上层表头（跨列）；跨 1 列且与下层同名者上下合并 */
+                                groups: {
+                                    label: string;
+                                    span: number;
+                                }[];
+                                period: string;
+                                /** @description 各行（分类小计行、事项行、补计行） */
+                                rows: (string | number)[][];
+                                title: string;
+                                /** @description 合计行 */
+                                totals: (string | number)[];
+                                unit: string;
+                            };
                             /** @enum {string} */
                             level: "county";
                             /** @description 口径说明（如：逾期件数按本地设定的办理时限计算） */
@@ -9981,10 +10151,18 @@ export interface paths {
                                     /** Format: date-time */
                                     remindedAt: string | null;
                                     reminders: number;
+                                    /** @description 草稿 / 已报送 / 逾期（季度结束仍未报送） */
+                                    state: {
+                                        /** @enum {string} */
+                                        code: "draft" | "submitted" | "overdue";
+                                        label: string;
+                                    };
                                     status: string;
                                     /** Format: date-time */
                                     submittedAt: string | null;
                                     submittedBy: string | null;
+                                    /** @description 报送人姓名 */
+                                    submittedByName: string | null;
                                 };
                                 totals: {
                                     casesCompleted: number;
@@ -10018,6 +10196,23 @@ export interface paths {
                         } | {
                             /** Format: date-time */
                             asOf: string;
+                            form: {
+                                /** @description 下层表头 */
+                                columns: string[];
+                                footer: string[];
+                                /** @description 上层表头（跨列）；跨 1 列且与下层同名者上下合并 */
+                                groups: {
+                                    label: string;
+                                    span: number;
+                                }[];
+                                period: string;
+                                /** @description 各行（分类小计行、事项行、补计行） */
+                                rows: (string | number)[][];
+                                title: string;
+                                /** @description 合计行 */
+                                totals: (string | number)[];
+                                unit: string;
+                            };
                             /** @enum {string} */
                             level: "city";
                             /** @description 口径说明（如：逾期件数按本地设定的办理时限计算） */
@@ -10605,6 +10800,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description 报送截止：季度结束
+                             */
+                            dueAt: string;
                             items: {
                                 contentHash: string | null;
                                 county: {
@@ -10621,12 +10821,21 @@ export interface paths {
                                 /** Format: date-time */
                                 remindedAt: string | null;
                                 reminders: number;
+                                /** @description 草稿 / 已报送 / 逾期（季度结束仍未报送） */
+                                state: {
+                                    /** @enum {string} */
+                                    code: "draft" | "submitted" | "overdue";
+                                    label: string;
+                                };
                                 status: string;
                                 /** Format: date-time */
                                 submittedAt: string | null;
                                 submittedBy: string | null;
+                                /** @description 报送人姓名 */
+                                submittedByName: string | null;
                                 unit: string;
                             }[];
+                            period: string;
                             quarter: string;
                         };
                     };
@@ -10736,10 +10945,18 @@ export interface paths {
                             /** Format: date-time */
                             remindedAt: string | null;
                             reminders: number;
+                            /** @description 草稿 / 已报送 / 逾期（季度结束仍未报送） */
+                            state: {
+                                /** @enum {string} */
+                                code: "draft" | "submitted" | "overdue";
+                                label: string;
+                            };
                             status: string;
                             /** Format: date-time */
                             submittedAt: string | null;
                             submittedBy: string | null;
+                            /** @description 报送人姓名 */
+                            submittedByName: string | null;
                             table: {
                                 /** @description 上季度报送后至季度末办理的工作（补计） */
                                 carried: {
