@@ -480,6 +480,15 @@ const EXPECT: Record<string, Expectation> = {
       return { method: 'GET', url: `/v1/supervision/${name}`, outsideMarker: name === 'summary' || name === 'workload' ? OUTSIDE : caseId };
     },
   } satisfies Expectation])),
+  // the dashboard's weekly trend (sums: the outside county may not appear) and the cases behind a figure
+  'GET /v1/supervision/trend': {
+    roles: ['supervisor', 'admin', 'coordinator'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => { await sharedCase(c, w); return { method: 'GET', url: '/v1/supervision/trend?weeks=4', outsideMarker: OUTSIDE }; },
+  },
+  'GET /v1/supervision/cases': {
+    roles: ['supervisor', 'admin', 'coordinator'], ok: [200], outside: 'filtered',
+    probe: async (c, w) => ({ method: 'GET', url: '/v1/supervision/cases?figure=open', marker: await sharedCase(c, w) }),
+  },
 
   // users
   // calendar: everyone reads it; admins enter years (a far year: it changes no deadline of the run)
@@ -638,6 +647,7 @@ const EXPECT: Record<string, Expectation> = {
   'GET /v1/admin/schedules': { roles: ['admin'], ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/admin/schedules' }) },
 
   // audit
+  'GET /v1/audit/actions': { roles: ['admin'], ok: [200], outside: 'unscoped', probe: async () => ({ method: 'GET', url: '/v1/audit/actions' }) },
   'GET /v1/audit': {
     roles: ['admin'], ok: [200], outside: 'filtered',
     probe: async (c, w) => {
