@@ -23,8 +23,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { migrationsFolder, runMigrations } from '../db/migrate';
@@ -91,6 +92,30 @@ async function sqliteBackup(from: string, to: string): Promise<void> {
 }
 
 /** Takes a backup into `dir` (created; must be empty). Returns the manifest. */
+/**
+ * Writes a `COPY … TO STDOUT` stream to `path` as it arrives and resolves at its end with the number of
+ * lines (one a row in COPY's text format). Written synchronously, so the stream never pauses the socket:
+ * piped into a file stream, postgres.js's COPY stream now and then never ended and a backup hung
+ * (porsager/postgres#917).
+ */
+async function copyOutTo(stream: Readable, path: string): Promise<number> {
+  const fd = openSync(path, 'w', 0o600);
+  let lines = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => {
+        writeSync(fd, chunk);
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      });
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
 export async function backup(src: BackupSources, dir: string, log: (msg: string) => void = () => {}): Promise<Manifest> {
   const out = resolve(dir);
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} is not empty: back up into a new folder`);
@@ -109,8 +134,9 @@ export async function backup(src: BackupSources, dir: string, log: (msg: string)
           select column_name from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`).map((c) => c.column_name);
         const file = `postgres/${table}.copy`;
         const stream = await tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) to stdout`).readable();
-        await pipeline(stream, createWriteStream(join(out, file), { mode: 0o600 }));
+        const lines = await copyOutTo(stream, join(out, file));
         const [{ n }] = await tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${quoteIdent(table)}`);
+        if (lines !== n) throw new Error(`the copy of table ${table} has ${lines} rows, the table ${n}: back up again`);
         tables.push({ table, columns, rows: n, file });
       }
     });

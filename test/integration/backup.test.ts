@@ -76,7 +76,7 @@ describe('backup and restore of the embedded default', () => {
     stage('five cases opened and worked');
 
     // Online: the dev server and the database are serving while the copy is taken.
-    const manifest = await backup({ databaseUrl: dbA.url, sqliteFile: join(dirs.a, 'temporal.sqlite'), filesDir: join(dirs.a, 'files'), payloadKeysFile: join(dirs.a, 'payload-keys') }, dirs.backup);
+    const manifest = await backup({ databaseUrl: dbA.url, sqliteFile: join(dirs.a, 'temporal.sqlite'), filesDir: join(dirs.a, 'files'), payloadKeysFile: join(dirs.a, 'payload-keys') }, dirs.backup, (m) => stage(`backup: ${m}`));
     expect(manifest.postgres.find((t) => t.table === 'cases')?.rows).toBe(5);
     expect(manifest.evidence.files).toBe(1);
     stage('backup taken');
