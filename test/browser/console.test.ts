@@ -218,8 +218,19 @@ describe('the console, one case from registration to 已办结', { timeout: 180_
     await page.locator('.ant-steps-item-process').filter({ hasText: '上门办理' }).waitFor();
     expect((await caseView()).assignee).toBe(people.worker.id);
     // The case list with a filter kept in the URL.
+    // Other files' cases of this county share the database: page through (加载更多) until this case shows.
     await page.goto(`${base}/cases?step=visit`);
-    await page.locator(`a[href="/cases/${caseId}"]`).waitFor();
+    const link = page.locator(`a[href="/cases/${caseId}"]`);
+    await page.locator('.ant-table-row').first().waitFor();
+    for (let pages = 0; !(await link.count()) && pages < 50; pages++) {
+      const more = page.getByRole('button', { name: '加载更多' });
+      await expect.poll(async () => (await link.count()) > 0 || (await more.count()) > 0, POLL).toBe(true);
+      if (await link.count()) break;
+      const rows = await page.locator('.ant-table-row').count();
+      await more.click();
+      await expect.poll(() => page.locator('.ant-table-row').count(), POLL).toBeGreaterThan(rows);
+    }
+    await link.waitFor();
     await checkPage(page, '08-case-list');
     await page.goto(`${base}/subjects?q=${encodeURIComponent(subjectName)}`);
     await page.getByRole('link', { name: subjectName }).first().waitFor();

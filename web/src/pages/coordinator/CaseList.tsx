@@ -1,31 +1,25 @@
-/** 案件列表: filters (step, status, overdue, green channel, county, department, item) kept in the URL; green channel first, then by deadline. */
-import { useSearchParams } from 'react-router';
+/** 案件列表: filters (step, status, overdue, green channel, county, department, item; counties and departments within the caller's scope) kept in the URL; green channel first, then by deadline. */
 import { Button, Form, Select, Space, Typography } from 'antd';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { CASE_STATUS_LABELS, CASE_STEP_LABELS } from '../../../../domain/vocabulary';
 import { api, call, type paths } from '../../api/client';
 import { ErrorAlert } from '../../components/States';
 import { CaseTable } from '../../components/CaseTable';
-import { useCatalog } from '../../lib/queries';
+import { useUrlFilters } from '../../lib/urlFilters';
+import { useScopeOptions } from '../../lib/scope';
 
 const FILTERS = ['step', 'status', 'overdue', 'greenChannel', 'county', 'department', 'item'] as const;
 type Query = NonNullable<paths['/v1/cases']['get']['parameters']['query']>;
 
 export default function CaseList() {
-  const [params, setParams] = useSearchParams();
-  const catalog = useCatalog();
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? undefined]).filter(([, v]) => v)) as Record<string, string>;
+  const { filters, set, clear } = useUrlFilters(FILTERS);
+  const scope = useScopeOptions();
   const list = useInfiniteQuery({
     queryKey: ['cases', 'list', filters],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) => call(api.GET('/v1/cases', { params: { query: { ...filters, limit: 30, ...(pageParam ? { cursor: pageParam } : {}) } as Query } })),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const set = (k: string, v: string | undefined) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v); else next.delete(k);
-    setParams(next, { replace: true });
-  };
   const yesNo = [{ value: 'true', label: '是' }, { value: 'false', label: '否' }];
   const select = (k: (typeof FILTERS)[number], label: string, options: Array<{ value: string; label: string }>) => (
     <Form.Item label={label} key={k}>
@@ -40,10 +34,10 @@ export default function CaseList() {
         {select('status', '状态', Object.entries(CASE_STATUS_LABELS).map(([value, label]) => ({ value, label })))}
         {select('overdue', '超期', yesNo)}
         {select('greenChannel', '绿色通道', yesNo)}
-        {select('county', '县（市）区', catalog.data?.counties.map((c) => ({ value: c.code, label: c.label })) ?? [])}
-        {select('department', '承办部门', catalog.data?.departments.map((d) => ({ value: d.code, label: d.label })) ?? [])}
-        {select('item', '服务事项', catalog.data?.items.map((i) => ({ value: i.code, label: i.label })) ?? [])}
-        {Object.keys(filters).length > 0 && <Button onClick={() => setParams(new URLSearchParams(), { replace: true })}>清除筛选</Button>}
+        {select('county', '县（市）区', scope.counties)}
+        {select('department', '承办部门', scope.departments)}
+        {select('item', '服务事项', scope.items)}
+        {Object.keys(filters).length > 0 && <Button onClick={clear}>清除筛选</Button>}
       </Form>
       <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
       <CaseTable rows={list.data?.pages.flatMap((p) => p.items) ?? []} loading={list.isPending} empty={Object.keys(filters).length ? '没有符合筛选条件的案件' : '暂无案件'} />

@@ -12,6 +12,7 @@ import { FilterSelect } from '../../components/FilterSelect';
 import { ErrorAlert } from '../../components/States';
 import { useCatalog } from '../../lib/queries';
 import { useUrlFilters } from '../../lib/urlFilters';
+import { useScopeOptions } from '../../lib/scope';
 import { PeriodVerdict } from './PlanParts';
 
 type Query = NonNullable<paths['/v1/plans']['get']['parameters']['query']>;
@@ -24,6 +25,7 @@ const short = (p: PlanRow) => p.lastPeriodCompliant === false;
 
 export default function PlanOversight() {
   const catalog = useCatalog();
+  const scope = useScopeOptions();
   const { filters, set, clear } = useUrlFilters(FILTERS);
   const list = useInfiniteQuery({
     queryKey: ['plans', 'oversight', filters],
@@ -42,8 +44,8 @@ export default function PlanOversight() {
         持续性服务（家庭康复、送康复上门、送教上门、家政服务、居家就业）各期服务次数与服务频次的对照。上期未达标的计划以红色标出。
       </Typography.Text>
       <Form layout="inline" style={{ rowGap: 8 }}>
-        {select('county', '县（市）区', catalog.data?.counties.map((c) => ({ value: c.code, label: c.label })) ?? [])}
-        {select('department', '承办部门', catalog.data?.departments.map((d) => ({ value: d.code, label: d.label })) ?? [])}
+        {select('county', '县（市）区', scope.counties)}
+        {select('department', '承办部门', scope.departments)}
         {select('itemCode', '服务事项', catalog.data?.items.filter((i) => i.ongoing).map((i) => ({ value: i.code, label: i.label })) ?? [], 190)}
         {select('status', '状态', Object.entries(PLAN_STATUS_LABELS).map(([value, label]) => ({ value, label })), 120)}
         <Form.Item>

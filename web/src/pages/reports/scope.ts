@@ -3,36 +3,16 @@
  * scope only; the API decides anyway), the choice kept in the URL so a view can be shared, and the
  * Beijing-time month and quarter of today.
  */
-import { useSearchParams } from 'react-router';
-import { useMe } from '../../session';
-import { useCatalog } from '../../lib/queries';
+import { useUrlFilters } from '../../lib/urlFilters';
+import type { Option } from '../../lib/scope';
 import { shanghaiDate } from '../../lib/format';
 
-export interface Option { value: string; label: string }
-
-/** The counties and departments within the caller's scope (city-level users: every county; no departments: all). */
-export function useScopeOptions(): { counties: Option[]; departments: Option[]; cityLevel: boolean; ready: boolean } {
-  const me = useMe();
-  const catalog = useCatalog();
-  const allCounties = catalog.data?.counties.map((c) => ({ value: c.code, label: c.label })) ?? [];
-  const allDepartments = catalog.data?.departments.map((d) => ({ value: d.code, label: d.label })) ?? [];
-  const counties = me.scope.cityLevel ? allCounties : me.scope.counties.map((c) => ({ value: c.code, label: c.label }));
-  const departments = me.scope.departments.length ? me.scope.departments.map((d) => ({ value: d.code, label: d.label })) : allDepartments;
-  return { counties, departments, cityLevel: me.scope.cityLevel, ready: Boolean(catalog.data) };
-}
+export { useScopeOptions, type Option } from '../../lib/scope';
 
 /** URL search parameters as a record, and a setter that replaces some of them (undefined removes one). */
 export function useUrlState<K extends string>(keys: readonly K[]): [Partial<Record<K, string>>, (changes: Partial<Record<K, string | undefined>>) => void] {
-  const [params, setParams] = useSearchParams();
-  const values = Object.fromEntries(keys.map((k) => [k, params.get(k) ?? undefined]).filter(([, v]) => v)) as Partial<Record<K, string>>;
-  const set = (changes: Partial<Record<K, string | undefined>>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes) as Array<[K, string | undefined]>) {
-      if (v) next.set(k, v); else next.delete(k);
-    }
-    setParams(next, { replace: true });
-  };
-  return [values, set];
+  const { filters, setMany } = useUrlFilters(keys);
+  return [filters, setMany];
 }
 
 /** This month in Beijing time, `YYYY-MM`. */

@@ -8,8 +8,8 @@ import { Link, useLocation, useSearchParams } from 'react-router';
 import { Alert, Button, Form, Select, Space, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
-import { useCatalog } from '../../lib/queries';
-import { useMe } from '../../session';
+import { useUrlFilters } from '../../lib/urlFilters';
+import { useScopeOptions } from '../../lib/scope';
 import './supervision.css';
 
 /** The filters every supervision route takes, as URL query keys. */
@@ -37,20 +37,9 @@ export function percent(rate: number | null | undefined): string {
 
 /** The filters in the URL (only known keys, only values in the allowed set), and setters that keep the rest of the query. */
 export function useFilters() {
-  const [params, setParams] = useSearchParams();
-  const filters: Filters = {};
-  for (const k of FILTER_KEYS) {
-    const v = params.get(k);
-    if (v) filters[k] = v;
-  }
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v); else next.delete(k);
-    }
-    setParams(next, { replace: true });
-  };
-  return { params, filters, set };
+  const [params] = useSearchParams();
+  const { filters, setMany } = useUrlFilters(FILTER_KEYS);
+  return { params, filters: filters as Filters, set: (changes: Record<string, string | undefined>) => setMany(changes) };
 }
 
 /** `/dashboard/cases?figure=…` with the filters and any extra keys (a group's county, a week). */
@@ -68,19 +57,7 @@ export function withFilters(path: string, filters: Filters, extra: Record<string
   return s ? `${path}?${s}` : path;
 }
 
-/** The counties and departments the caller may see (the API scopes every answer the same way). */
-export function useScopeOptions() {
-  const me = useMe();
-  const catalog = useCatalog();
-  const counties = me.scope.cityLevel || me.scope.counties.length === 0
-    ? (catalog.data?.counties ?? []).map((c) => ({ value: c.code, label: c.label }))
-    : me.scope.counties.map((c) => ({ value: c.code, label: c.label }));
-  const departments = me.scope.departments.length
-    ? me.scope.departments.map((d) => ({ value: d.code, label: d.label }))
-    : (catalog.data?.departments ?? []).map((d) => ({ value: d.code, label: d.label }));
-  const items = (catalog.data?.items ?? []).map((i) => ({ value: i.code, label: i.label }));
-  return { counties, departments, items, loading: catalog.isPending };
-}
+export { useScopeOptions };
 
 const PAGES = [
   { path: '/dashboard', label: '看板' },
@@ -121,7 +98,8 @@ export function FilterBar({ filters, set, children, extra = {} }: {
   /** The page's own filters (kept in the URL too), cleared with the rest. */
   extra?: Record<string, string | undefined>;
 }) {
-  const { counties, departments, items, loading } = useScopeOptions();
+  const { counties, departments, items, ready } = useScopeOptions();
+  const loading = !ready;
   const outside = !loading && ((filters.county && !counties.some((c) => c.value === filters.county))
     || (filters.department && !departments.some((d) => d.value === filters.department)));
   const select = (k: FilterKey, label: string, options: Array<{ value: string; label: string }>, width = 150) => (
