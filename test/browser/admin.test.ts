@@ -25,7 +25,7 @@ import { shanghaiDate } from '../../domain/calendar';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, uniqueIdNumber, withPassword, type TestUser } from '../support/fixtures';
-import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
 
 const PASSWORD = 'admin-browser-pass-1';
 const NEW_USER = 'lw.zhao';
@@ -48,10 +48,7 @@ let lwPlanId = '';
 let newUserId = '';
 
 async function login(page: Page, username: string, password = PASSWORD) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
+  await logIn(page, `${base}/login`, username, password, { wait: false });
 }
 
 /** Picks an option of an antd Select found by its label (inside `within`, a dialog, when given). */

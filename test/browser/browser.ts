@@ -40,6 +40,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Logs in through the console's login page at `url` (the login page, or a page that asks for a login) and, unless told not to (a refused login stays there), waits to leave it. */
+export async function logIn(page: Page, url: string, username: string, password: string, opts: { wait?: boolean } = {}): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  // scrypt makes a login take a moment, more so on a loaded machine.
+  if (opts.wait !== false) await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
 const pageErrors = new WeakMap<Page, string[]>();
 
 /** Records the page's uncaught errors and console errors; checkPage fails on any. */

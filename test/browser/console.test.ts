@@ -22,7 +22,7 @@ import { findAction } from '../../domain/catalog';
 import { shanghaiDate, addDaysToDate } from '../../domain/calendar';
 import { startStack, type TestStack } from '../support/env';
 import { uniqueIdNumber } from '../support/fixtures';
-import { checkPage, launchBrowser, pngFile, screenshot, watchErrors } from './browser';
+import { checkPage, launchBrowser, pngFile, screenshot, watchErrors, logIn } from './browser';
 
 const COUNTY = '640121';
 /** Waiting for the server or the page: generous, for a machine busy with the rest of the suite. */
@@ -50,12 +50,7 @@ async function makePerson(role: 'coordinator' | 'worker' | 'reviewer', displayNa
 }
 
 async function login(page: Page, role: keyof typeof people) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(people[role].username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  // scrypt makes a login take a moment, more so on a loaded machine.
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await logIn(page, `${base}/login`, people[role].username, PASSWORD);
 }
 
 /** Picks an option of an antd Select by its visible text. */

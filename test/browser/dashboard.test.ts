@@ -23,7 +23,7 @@ import { hashPassword } from '../../api/passwords';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel } from '../support/generate';
 import { shanghaiDate } from '../../domain/calendar';
-import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
 
 const A = { code: '640121', label: '永宁县' };
 const B = { code: '640122', label: '贺兰县' };
@@ -75,11 +75,7 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
 
 /** Logs in on the login page (after a redirect from `next`, the page asked for). */
 async function login(page: Page, who: keyof typeof people, path = '/') {
-  await page.goto(`${base}${path}`);
-  await page.getByLabel('用户名').fill(people[who]);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await logIn(page, `${base}${path}`, people[who], PASSWORD);
 }
 
 /** GET an API path with the page's own session (the figures the page's user may see). */

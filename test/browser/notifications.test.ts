@@ -26,7 +26,7 @@ import { makeSubject, makeUser, withPassword, type TestUser } from '../support/f
 import { freePort } from '../support/process';
 import { ROBOT_OK, startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import { post } from '../integration/casesSupport';
-import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
 
 const COUNTY = '640122';
 const PASSWORD = 'browser-test-pass-2';
@@ -48,11 +48,7 @@ let notificationId = '';
 let robotDown = true;
 
 async function login(page: Page, user: { username: string }) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(user.username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await logIn(page, `${base}/login`, user.username, PASSWORD);
 }
 
 /** What the header's bell says (its accessible name), after the window regains the focus (the bell asks again then). */

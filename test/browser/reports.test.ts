@@ -27,7 +27,7 @@ import { makeUser, type TestUser } from '../support/fixtures';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai } from '../support/generate';
 import { remindUnsubmitted } from '../../db/queries/statistics';
-import { checkPage, launchBrowser, screenshot, watchErrors } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
 
 const MINE = '640104'; // 兴庆区
 const OTHER = '640105'; // 西夏区
@@ -61,11 +61,7 @@ async function withPassword(u: TestUser, displayName: string): Promise<TestUser 
 }
 
 async function login(page: Page, user: { username: string }) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(user.username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await logIn(page, `${base}/login`, user.username, PASSWORD);
 }
 
 /** Waits for the dialog's opening animation to end (a screenshot mid-zoom shows it half transparent). */
