@@ -2,9 +2,11 @@
  * A workflow whose task keeps failing (here: a case whose workflow the worker cannot run, as after a
  * bad deploy) must not hide: it is listed for supervisors in scope (GET /v1/supervision/failing),
  * counted for operators (doorstep_workflows_failing), and a step on it answers 503 with a clear
- * problem within the update deadline, never a 500 or a hang. Other cases keep working meanwhile.
+ * problem within the update deadline, never a 500 or a hang. Other cases keep working meanwhile. The
+ * console's 工作流异常 page (issue #14) shows it in Chromium.
  */
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMetricsServer } from '../../api/metrics';
@@ -12,7 +14,8 @@ import { cases } from '../../db/schema';
 import { caseWorkflowId } from '../../workflows/contract';
 import { startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
-import { makeSubject, makeUser, type TestUser } from '../support/fixtures';
+import { makeSubject, makeUser, withPassword, type TestUser } from '../support/fixtures';
+import { checkPage, launchBrowser, logIn, watchErrors } from '../browser/browser';
 import { runtimeLogs } from '../support/logs';
 
 let stack: TestStack;
@@ -66,6 +69,28 @@ describe('failing workflows', () => {
     expect(list.items.some((i) => i.id === healthyId)).toBe(false);
     expect((await failingList(coordinator)).items.map((i) => i.id)).toContain(brokenId);
     expect((await failingList(otherCounty)).items.map((i) => i.id)).not.toContain(brokenId);
+  });
+
+  it('the console\'s 工作流异常 page shows it to the supervisor, with the problem Temporal reports', { timeout: 150_000 }, async () => {
+    await eventually(async () => ((await failingList(supervisor)).items.some((i) => i.id === brokenId) ? true : undefined), 120_000, 1000);
+    await stack.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+    const person = await withPassword(stack.db, supervisor, 'failing-test-pass-1', '督导甲');
+    const browser = await launchBrowser();
+    try {
+      const page = watchErrors(await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' }));
+      await logIn(page, `${base}/dashboard/failing`, person.username, 'failing-test-pass-1');
+      await page.getByText(/个工作流的任务连续失败/).waitFor();
+      const link = page.locator(`a[href="/cases/${brokenId}"]`);
+      await link.waitFor();
+      const row = page.locator('tr', { has: link });
+      expect(await row.textContent()).toContain('工作流任务连续失败（category=WorkflowTaskFailed）');
+      expect(await row.textContent()).toContain('案件');
+      expect(await page.locator(`a[href="/cases/${healthyId}"]`).count()).toBe(0);
+      await checkPage(page, 'dashboard-12-failing-workflow');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a step on a failing case answers 503 with the reason and Retry-After, within the deadline; other cases keep working', { timeout: 30_000 }, async () => {

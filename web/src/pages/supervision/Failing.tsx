@@ -13,6 +13,16 @@ import { SupervisionHeader, useFilters } from './shared';
 type Row = paths['/v1/supervision/failing']['get']['responses'][200]['content']['application/json']['items'][number];
 const KIND = { case: '案件', plan: '服务计划', other: '其他' } as const;
 
+/** Temporal's problem words, said in Chinese for the supervisor (the original kept for the technician). */
+const PROBLEM_TEXT: ReadonlyArray<[RegExp, string]> = [
+  [/^category=WorkflowTaskFailed$/, '工作流任务连续失败'],
+  [/^category=PendingActivityRetrying|^category=ActivityFailed/, '后台操作反复重试'],
+  [/NonDeterministic/, '程序与已记录的办理历史不一致（部署的改动需技术人员处理）'],
+  [/UnhandledFailure$/, '程序出现未处理的错误'],
+  [/WorkflowTaskTimedOut|TaskTimedOut/, '工作流任务超时'],
+];
+const problemText = (p: string) => PROBLEM_TEXT.find(([re]) => re.test(p))?.[1];
+
 export default function Failing() {
   const { filters } = useFilters();
   const q = useQuery({ queryKey: ['supervision', 'failing'], queryFn: () => call(api.GET('/v1/supervision/failing')) });
@@ -35,7 +45,7 @@ export default function Failing() {
             { title: '县（市）区', render: (_, r) => r.county?.label ?? '—' },
             { title: '承办部门', render: (_, r) => r.department?.label ?? '—' },
             { title: '当前步骤', render: (_, r) => r.step?.label ?? '—' },
-            { title: '问题', className: 'wrap', render: (_, r) => <Space direction="vertical" size={2}>{r.problems.map((p) => <Tag color="red" key={p} style={{ whiteSpace: 'normal' }}>{p}</Tag>)}</Space> },
+            { title: '问题', className: 'wrap', render: (_, r) => <Space direction="vertical" size={2}>{r.problems.map((p) => <Tag color="red" key={p} style={{ whiteSpace: 'normal' }}>{problemText(p) ? <>{problemText(p)}<span className="muted">（{p}）</span></> : p}</Tag>)}</Space> },
             { title: '开始时间', render: (_, r) => formatDateTime(r.startedAt) },
           ]}
         />
