@@ -40,7 +40,7 @@ export const filterQuery = z.object({
   department: z.enum(DEPARTMENT_CODES).optional(),
   item: z.enum(ITEM_CODES).optional(),
   step: z.enum(CASE_STEPS).optional(),
-  assignee: z.string().min(1).max(64).optional(),
+  assignee: z.string().min(1).max(64).optional().describe('经办人的用户编号；none 为未分派的案件'),
   greenChannel: boolString.optional(),
 });
 const pageQuery = z.object({

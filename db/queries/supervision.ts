@@ -11,6 +11,9 @@ import type { Db } from '../client';
 export interface Scope { counties: readonly string[] | 'all'; departments: readonly string[] | 'all' }
 
 /** The filters every supervision list takes. */
+/** The assignee filter's value for cases no one is assigned. */
+export const UNASSIGNED = 'none';
+
 export interface CaseFilters {
   county?: string; department?: string; item?: string; step?: string; assignee?: string; greenChannel?: boolean;
 }
@@ -42,7 +45,8 @@ export function caseConditions(sql: Sql, scope: Scope, f: CaseFilters): Fragment
   if (f.department) parts.push(sql`c.department = ${f.department}`);
   if (f.item) parts.push(sql`c.item_code = ${f.item}`);
   if (f.step) parts.push(sql`c.step = ${f.step}`);
-  if (f.assignee) parts.push(sql`c.assignee = ${f.assignee}`);
+  // `none`: the cases no one is assigned (the workload's 未分派 row).
+  if (f.assignee) parts.push(f.assignee === UNASSIGNED ? sql`c.assignee is null` : sql`c.assignee = ${f.assignee}`);
   if (f.greenChannel !== undefined) parts.push(sql`c.green_channel = ${f.greenChannel}`);
   return parts.reduce((acc, p) => sql`${acc} and ${p}`, sql``);
 }

@@ -148,6 +148,15 @@ describe('summary, workload, escalations', () => {
     expect(named.assignee.name).toMatch(/工作人员/);
     // Most overdue first.
     expect(items.map((i) => i.overdue)).toEqual([...items.map((i) => i.overdue)].sort((a, b) => b - a));
+    // Each row's figures list their cases; the unassigned row's through assignee=none.
+    const unassigned = items.find((it) => it.assignee === null);
+    expect(unassigned?.label).toBe('未分派');
+    const unassignedOpen = await all('/v1/supervision/cases?figure=open&county=640121&department=JUSTICE&assignee=none');
+    expect(unassignedOpen.length).toBe(unassigned.open);
+    expect(new Set(unassignedOpen.map((c) => c.id))).toEqual(new Set(mine.filter((c) => c.assignee === null).map((c) => c.id)));
+    const overdue = await all(`/v1/supervision/cases?figure=overdue&county=640121&department=JUSTICE&assignee=${named.assignee.id}`);
+    expect(overdue.length).toBe(named.overdue);
+    expect(overdue.every((c) => c.assignee?.id === named.assignee.id)).toBe(true);
   });
 
   it('escalations raised, with the person who acted next', async () => {

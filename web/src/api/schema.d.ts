@@ -12689,6 +12689,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     cursor?: string;
@@ -12835,6 +12836,7 @@ export interface paths {
             parameters: {
                 query?: {
                     acted?: "true" | "false";
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     cursor?: string;
@@ -13086,6 +13088,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     cursor?: string;
@@ -13224,6 +13227,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     cursor?: string;
@@ -13359,6 +13363,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
@@ -13516,6 +13521,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";
@@ -13622,6 +13628,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description 经办人的用户编号；none 为未分派的案件 */
                     assignee?: string;
                     county?: "640104" | "640105" | "640106" | "640121" | "640122" | "640181";
                     department?: "APPROVAL" | "DPF" | "EDUCATION" | "CIVIL_AFFAIRS" | "JUSTICE" | "HRSS" | "NATURAL_RESOURCES" | "HEALTH" | "MARKET_REGULATION" | "MEDICAL_SECURITY";

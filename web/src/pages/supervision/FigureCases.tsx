@@ -60,7 +60,7 @@ export default function FigureCases() {
     filters.department && scope.departments.find((d) => d.value === filters.department)?.label,
     filters.item && scope.items.find((i) => i.value === filters.item)?.label,
     filters.greenChannel && (filters.greenChannel === 'true' ? '绿色通道' : '非绿色通道'),
-    assignee && (rows[0]?.assignee?.name ?? assignee),
+    assignee && (assignee === 'none' ? '未分派' : rows[0]?.assignee?.name ?? assignee),
   ].filter(Boolean);
   const title = `${FIGURE_LABELS[figure]}案件${names.length ? ` · ${names.join(' · ')}` : ''}`;
 

@@ -16,7 +16,8 @@ export default function Workload() {
   const { filters, set } = useFilters();
   const q = useQuery({ queryKey: ['supervision', 'workload', filters], queryFn: () => call(api.GET('/v1/supervision/workload', { params: { query: filters as never } })) });
   const rows = q.data?.items ?? [];
-  const cell = (figure: Figure, r: Row, value: number) => (r.assignee ? <Link to={figureLink(figure, filters, { assignee: r.assignee.id })}>{value}</Link> : value);
+  // The unassigned row's cases: assignee=none (the API's filter for cases no one is assigned).
+  const cell = (figure: Figure, r: Row, value: number) => <Link to={figureLink(figure, filters, { assignee: r.assignee?.id ?? 'none' })}>{value}</Link>;
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <SupervisionHeader title="工作人员工作量" filters={filters} />
