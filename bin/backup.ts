@@ -98,13 +98,14 @@ async function sqliteBackup(from: string, to: string): Promise<void> {
  * piped into a file stream, postgres.js's COPY stream now and then never ended and a backup hung
  * (porsager/postgres#917).
  */
-async function copyOutTo(stream: Readable, path: string): Promise<number> {
+async function copyOutTo(stream: Readable, path: string, onChunk: () => void): Promise<number> {
   const fd = openSync(path, 'w', 0o600);
   let lines = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (chunk: Buffer) => {
         writeSync(fd, chunk);
+        onChunk();
         for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
       });
       stream.once('end', resolve);
@@ -116,6 +117,59 @@ async function copyOutTo(stream: Readable, path: string): Promise<number> {
   return lines;
 }
 
+/** How long the read model's copy may make no progress (no table begun, no data received) before it is begun again. */
+const READ_MODEL_STALL_MS = 30_000;
+const READ_MODEL_ATTEMPTS = 3;
+
+/**
+ * Every table of the read model in one repeatable-read snapshot, each by COPY into `out/postgres/`. A copy
+ * that makes no progress for 30 s is abandoned (its connection closed) and begun again on a new connection
+ * and snapshot, at most three times: a COPY stream of postgres.js was seen to stall under a loaded run,
+ * and a backup must end (with the table it stalled at) rather than hang.
+ */
+export async function copyReadModel(databaseUrl: string, out: string, log: (msg: string) => void, stallMs = READ_MODEL_STALL_MS): Promise<Manifest['postgres']> {
+  mkdirSync(join(out, 'postgres'), { recursive: true, mode: 0o700 });
+  for (let attempt = 1; ; attempt++) {
+    const progress = { table: '(the table list)', at: Date.now() };
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    let watchdog: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      watchdog = setInterval(() => { if (Date.now() - progress.at > stallMs) resolve('stalled'); }, Math.min(1000, stallMs / 4));
+    });
+    const work = (async () => {
+      const tables: Manifest['postgres'] = [];
+      await sql.begin('isolation level repeatable read read only', async (tx) => {
+        const names = await tx<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`;
+        for (const { table_name: table } of names) {
+          Object.assign(progress, { table, at: Date.now() });
+          const columns = (await tx<{ column_name: string }[]>`
+            select column_name from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`).map((c) => c.column_name);
+          const file = `postgres/${table}.copy`;
+          const stream = await tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) to stdout`).readable();
+          const lines = await copyOutTo(stream, join(out, file), () => { progress.at = Date.now(); });
+          const [{ n }] = await tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${quoteIdent(table)}`);
+          if (lines !== n) throw new Error(`the copy of table ${table} has ${lines} rows, the table ${n}: back up again`);
+          tables.push({ table, columns, rows: n, file });
+        }
+      });
+      return tables;
+    })();
+    work.catch(() => undefined); // abandoned after a stall: its end (an error, once its connection is closed) is of no interest
+    try {
+      const result = await Promise.race([work, stalled]);
+      if (result !== 'stalled') return result;
+    } finally {
+      clearInterval(watchdog);
+      await sql.end({ timeout: 0 }).catch(() => undefined);
+    }
+    const what = `the read model's copy made no progress for ${stallMs / 1000} s at ${progress.table} (attempt ${attempt} of ${READ_MODEL_ATTEMPTS})`;
+    if (attempt >= READ_MODEL_ATTEMPTS) throw new Error(`${what}: is PostgreSQL answering? Back up again`);
+    log(`${what}: beginning it again`);
+    rmSync(join(out, 'postgres'), { recursive: true, force: true });
+    mkdirSync(join(out, 'postgres'), { recursive: true, mode: 0o700 });
+  }
+}
+
 export async function backup(src: BackupSources, dir: string, log: (msg: string) => void = () => {}): Promise<Manifest> {
   const out = resolve(dir);
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} is not empty: back up into a new folder`);
@@ -124,25 +178,7 @@ export async function backup(src: BackupSources, dir: string, log: (msg: string)
   const createdAt = new Date().toISOString();
 
   // 1. The read model: one snapshot, every table.
-  const tables: Manifest['postgres'] = [];
-  const sql = postgres(src.databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.begin('isolation level repeatable read read only', async (tx) => {
-      const names = await tx<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`;
-      for (const { table_name: table } of names) {
-        const columns = (await tx<{ column_name: string }[]>`
-          select column_name from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`).map((c) => c.column_name);
-        const file = `postgres/${table}.copy`;
-        const stream = await tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) to stdout`).readable();
-        const lines = await copyOutTo(stream, join(out, file));
-        const [{ n }] = await tx.unsafe<{ n: number }[]>(`select count(*)::int as n from ${quoteIdent(table)}`);
-        if (lines !== n) throw new Error(`the copy of table ${table} has ${lines} rows, the table ${n}: back up again`);
-        tables.push({ table, columns, rows: n, file });
-      }
-    });
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  const tables = await copyReadModel(src.databaseUrl, out, log);
   log(`read model: ${tables.length} tables, ${tables.reduce((a, t) => a + t.rows, 0)} rows`);
 
   // 2. Temporal's SQLite file, online.
