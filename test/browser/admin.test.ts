@@ -25,7 +25,7 @@ import { shanghaiDate } from '../../domain/calendar';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, uniqueIdNumber, withPassword, type TestUser } from '../support/fixtures';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn, settled } from './browser';
 
 const PASSWORD = 'admin-browser-pass-1';
 const NEW_USER = 'lw.zhao';
@@ -59,10 +59,6 @@ async function choose(page: Page, label: string, option: string, within: Page | 
 
 /** A child of `county` aged about three, with a plain name. */
 const child = (county: string, name: string) => makeSubject(stack.db, { county, name, idNumber: uniqueIdNumber(county, Number(shanghaiDate(new Date()).slice(0, 4)) - 3) });
-
-/** Waits for the page's opening animations (a dialog zooming in) to end, so that axe sees the final colours. */
-const settled = (page: Page) => page.waitForFunction(() => (globalThis as any).document.getAnimations()
-  .filter((a: any) => a.effect?.getTiming().iterations !== Infinity && a.playState === 'running').length === 0);
 
 const api = (path: string, token: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 

@@ -64,9 +64,19 @@ export function watchErrors(page: Page): Page {
   return page;
 }
 
-/** Screenshot and axe check of the page as it is now (and no script error so far). */
+/** Waits for the page's animations and transitions to end (a dialog caught mid-zoom, or a link mid-colour, fails the contrast check). */
+export async function settled(page: Page): Promise<void> {
+  // Endless ones (a spinner) never end: only the finite ones are waited for.
+  await page.waitForFunction(() => (globalThis as unknown as { document: { getAnimations: () => Array<{ playState: string; effect: { getTiming: () => { iterations?: number } } | null }> } })
+    .document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
+}
+
+/** Screenshot and axe check of the page as it is now, once settled (and no script error so far). */
 export async function checkPage(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle').catch(() => undefined);
+  // The pointer off the page's content (the header's corner): what a control looks like, not how it looks hovered.
+  await page.mouse.move(0, 0);
+  await settled(page);
   expect(pageErrors.get(page) ?? [], `script errors before ${name}`).toEqual([]);
   await screenshot(page, name);
   await expectAccessible(page, name);

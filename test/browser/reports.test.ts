@@ -27,7 +27,7 @@ import { makeUser, type TestUser } from '../support/fixtures';
 import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai } from '../support/generate';
 import { remindUnsubmitted } from '../../db/queries/statistics';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn, settled } from './browser';
 
 const MINE = '640104'; // 兴庆区
 const OTHER = '640105'; // 西夏区
@@ -62,11 +62,6 @@ async function withPassword(u: TestUser, displayName: string): Promise<TestUser 
 
 async function login(page: Page, user: { username: string }) {
   await logIn(page, `${base}/login`, user.username, PASSWORD);
-}
-
-/** Waits for the dialog's opening animation to end (a screenshot mid-zoom shows it half transparent). */
-async function settled(page: Page) {
-  await page.waitForFunction(() => (globalThis as unknown as { document: { getAnimations: () => Array<{ playState: string }> } }).document.getAnimations().every((a) => a.playState !== 'running'));
 }
 
 /** The preview table's rows as text under the form's 14 headers, in the form's order ('—' is an empty cell; 更正情况 and 操作 left out). */
