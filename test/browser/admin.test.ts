@@ -13,7 +13,6 @@
  * gets a clear refusal for another county's plan page. Every page is checked with axe-core and saved
  * as a screenshot.
  */
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -22,10 +21,10 @@ import { enrolPlan } from '../../api/services/enrolPlan';
 import { planPeriods, plans, users } from '../../db/schema';
 import { CATALOG } from '../../domain/catalog';
 import { shanghaiDate } from '../../domain/calendar';
-import { ownDatabase, startStack, type TestStack } from '../support/env';
+import type { TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, uniqueIdNumber, withPassword, type TestUser } from '../support/fixtures';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn, settled } from './browser';
+import { checkPage, screenshot, watchErrors, logIn, settled, ownConsoleStack, type ConsoleStack } from './browser';
 
 const PASSWORD = 'admin-browser-pass-1';
 const NEW_USER = 'lw.zhao';
@@ -35,7 +34,7 @@ const LW = '640181';
 const POLL = { timeout: 30_000, interval: 250 };
 const rehabProvider = { type: 'rehabilitation_institution', name: '银川市残疾儿童康复中心' };
 
-let own: Awaited<ReturnType<typeof ownDatabase>>;
+let env: ConsoleStack;
 let stack: TestStack;
 let browser: Browser;
 let base: string;
@@ -63,10 +62,8 @@ const child = (county: string, name: string) => makeSubject(stack.db, { county, 
 const api = (path: string, token: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 beforeAll(async () => {
-  own = await ownDatabase();
-  stack = await startStack({ DATABASE_URL: own.url });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  env = await ownConsoleStack();
+  ({ stack, base, browser } = env);
   admin = await withPassword(stack.db, await makeUser(stack.db, 'admin', { cityLevel: true }), PASSWORD, '钱管理员');
   xqCoordinator = await withPassword(stack.db, await makeUser(stack.db, 'coordinator', { counties: [XQ] }), PASSWORD, '兴庆协调员');
   const lwCoordinator = await makeUser(stack.db, 'coordinator', { counties: [LW] });
@@ -102,14 +99,9 @@ beforeAll(async () => {
   expect(lw.statusCode, lw.body).toBe(201);
   lwPlanId = lw.json().id;
   await eventually(async () => (await stack.db.select().from(plans).where(and(eq(plans.id, lwPlanId), eq(plans.status, 'active'))))[0], 60_000, 250);
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await own?.drop();
-});
+afterAll(async () => { await env?.close(); });
 
 describe('administration and plan oversight in the console', { timeout: 180_000 }, () => {
   let desk: BrowserContext;

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { expect } from 'vitest';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ownDatabase, startStack, type TestStack } from '../support/env';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = resolve(import.meta.dirname, '..', '..', '.test-data', 'screenshots');
@@ -18,6 +20,22 @@ export async function launchBrowser(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // As root (CI containers) Chromium needs --no-sandbox.
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--font-render-hinting=none'] });
+}
+
+/** The API (serving the console from web/dist) listening on a free local port; the console's base URL. */
+export async function serveConsole(stack: TestStack): Promise<string> {
+  await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+}
+
+export interface ConsoleStack { stack: TestStack; base: string; browser: Browser; close: () => Promise<void> }
+
+/** The whole stack on a database of its own (figures no other file's data can change), serving the console, and Chromium; close() ends all three. */
+export async function ownConsoleStack(): Promise<ConsoleStack> {
+  const own = await ownDatabase();
+  const stack = await startStack({ DATABASE_URL: own.url }).catch(async (e: unknown) => { await own.drop(); throw e; });
+  const browser = await launchBrowser();
+  return { stack, base: await serveConsole(stack), browser, close: async () => { await browser.close(); await stack.close(); await own.drop(); } };
 }
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }

@@ -11,7 +11,6 @@
  * timeline. Every page is checked with axe-core and saved as a screenshot.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -22,7 +21,7 @@ import { findAction } from '../../domain/catalog';
 import { shanghaiDate, addDaysToDate } from '../../domain/calendar';
 import { startStack, type TestStack } from '../support/env';
 import { uniqueIdNumber } from '../support/fixtures';
-import { checkPage, launchBrowser, pngFile, screenshot, watchErrors, logIn } from './browser';
+import { checkPage, launchBrowser, pngFile, screenshot, watchErrors, logIn, serveConsole } from './browser';
 
 const COUNTY = '640121';
 /** Waiting for the server or the page: generous, for a machine busy with the rest of the suite. */
@@ -72,8 +71,7 @@ beforeAll(async () => {
   stack.app.addHook('onResponse', async (request, reply) => {
     if (request.method === 'POST') received.push({ method: request.method, url: request.url, status: reply.statusCode });
   });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  base = await serveConsole(stack);
   const dept = findAction(ITEM, ACTION)!.action.implementing;
   await makePerson('coordinator', '王协调员', []);
   await makePerson('worker', '李上门', [dept]);

@@ -12,7 +12,6 @@
  * department. Stuck cases, escalations, workload and
  * failing workflows render. Every page is checked with axe-core and saved as a screenshot.
  */
-import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +19,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { users } from '../../db/schema';
 import { createUser } from '../../db/queries/users';
 import { hashPassword } from '../../api/passwords';
-import { ownDatabase, startStack, type TestStack } from '../support/env';
+import type { TestStack } from '../support/env';
 import { seedReadModel } from '../support/generate';
 import { shanghaiDate } from '../../domain/calendar';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
+import { checkPage, screenshot, watchErrors, logIn, ownConsoleStack, type ConsoleStack } from './browser';
 
 const A = { code: '640121', label: '永宁县' };
 const B = { code: '640122', label: '贺兰县' };
@@ -31,7 +30,7 @@ const DEPARTMENTS = ['JUSTICE', 'CIVIL_AFFAIRS', 'DPF'];
 const PASSWORD = 'dashboard-test-pass-1';
 const POLL = { timeout: 30_000, interval: 200 };
 
-let own: Awaited<ReturnType<typeof ownDatabase>>;
+let env: ConsoleStack;
 let stack: TestStack;
 let browser: Browser;
 let base: string;
@@ -45,10 +44,8 @@ async function makePerson(key: keyof typeof people, role: 'supervisor' | 'coordi
 }
 
 beforeAll(async () => {
-  own = await ownDatabase();
-  stack = await startStack({ DATABASE_URL: own.url });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  env = await ownConsoleStack();
+  ({ stack, base, browser } = env);
   const now = new Date();
   await seedReadModel(stack.db, {
     seed: 14, prefix: 'dash', cases: 1600, plans: 12, from: new Date(now.getTime() - 84 * 86_400_000), now,
@@ -57,14 +54,9 @@ beforeAll(async () => {
   await makePerson('supervisor', 'supervisor', '周督导', { cityLevel: true });
   await makePerson('coordinator', 'coordinator', '王协调', { counties: [A.code] });
   await makePerson('lead', 'supervisor', '马科长', { counties: [B.code], departments: ['JUSTICE'] });
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await own?.drop();
-});
+afterAll(async () => { await env?.close(); });
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });

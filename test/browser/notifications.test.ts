@@ -10,7 +10,6 @@
  * Each page is checked with axe-core and saved as a screenshot.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,7 +25,7 @@ import { makeSubject, makeUser, withPassword, type TestUser } from '../support/f
 import { freePort } from '../support/process';
 import { ROBOT_OK, startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import { post } from '../integration/casesSupport';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn } from './browser';
+import { checkPage, launchBrowser, screenshot, watchErrors, logIn, serveConsole } from './browser';
 
 const COUNTY = '640122';
 const PASSWORD = 'browser-test-pass-2';
@@ -68,8 +67,7 @@ beforeAll(async () => {
   };
   activityDb = testDb();
   stack = await startStack(overrides, notificationActivities({ db: activityDb, notify: notifyConfig({ ...loadConfig({}), ...overrides } as Config) }));
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  base = await serveConsole(stack);
   coordinator = await makeUser(stack.db, 'coordinator', { counties: [COUNTY] });
   worker = await withPassword(stack.db, await makeUser(stack.db, 'worker', { counties: [COUNTY], departments: ['JUSTICE'] }), PASSWORD, '杜上门');
   admin = await withPassword(stack.db, await makeUser(stack.db, 'admin', { cityLevel: true }), PASSWORD, '钱管理员');

@@ -13,7 +13,6 @@
  * - Scope: the coordinator's pickers hold their county only; another county's ledger and tables, by URL
  *   or download link, are refused; the city table and board are not theirs.
  */
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { eq } from 'drizzle-orm';
@@ -24,10 +23,10 @@ import { shanghaiDate } from '../../domain/calendar';
 import { LEDGER_HEADERS } from '../../domain/ledger';
 import { users } from '../../db/schema';
 import { makeUser, type TestUser } from '../support/fixtures';
-import { ownDatabase, startStack, type TestStack } from '../support/env';
+import type { TestStack } from '../support/env';
 import { seedReadModel, shanghai } from '../support/generate';
 import { remindUnsubmitted } from '../../db/queries/statistics';
-import { checkPage, launchBrowser, screenshot, watchErrors, logIn, settled } from './browser';
+import { checkPage, screenshot, watchErrors, logIn, settled, ownConsoleStack, type ConsoleStack } from './browser';
 
 const MINE = '640104'; // 兴庆区
 const OTHER = '640105'; // 西夏区
@@ -47,7 +46,7 @@ const THIS_MONTH = month(new Date());
 const LAST_MONTH = before(THIS_MONTH);
 const QUARTER = quarterOf(THIS_MONTH);
 
-let own: Awaited<ReturnType<typeof ownDatabase>>;
+let env: ConsoleStack;
 let stack: TestStack;
 let browser: Browser;
 let base: string;
@@ -76,23 +75,16 @@ async function previewRows(page: Page): Promise<string[][]> {
 }
 
 beforeAll(async () => {
-  own = await ownDatabase();
-  stack = await startStack({ DATABASE_URL: own.url });
-  await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  env = await ownConsoleStack();
+  ({ stack, base, browser } = env);
   await seedReadModel(stack.db, {
     seed: 141, prefix: 'brep', cases: 160, from: shanghai(`${before(LAST_MONTH)}-01`), now: new Date(), counties: [MINE, OTHER], departments: [DEPARTMENT],
   });
   coordinator = await withPassword(await makeUser(stack.db, 'coordinator', { counties: [MINE], departments: [DEPARTMENT] }), '马协调');
   city = await withPassword(await makeUser(stack.db, 'supervisor', { cityLevel: true }), '杨督导');
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await own?.drop();
-});
+afterAll(async () => { await env?.close(); });
 
 describe('ledger and statistics in the console', { timeout: 180_000 }, () => {
   let desk: BrowserContext;

@@ -6,7 +6,6 @@
  * console's 工作流异常 page (issue #14) shows it in Chromium.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMetricsServer } from '../../api/metrics';
@@ -15,7 +14,7 @@ import { caseWorkflowId } from '../../workflows/contract';
 import { startStack, type TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, withPassword, type TestUser } from '../support/fixtures';
-import { checkPage, launchBrowser, logIn, watchErrors } from '../browser/browser';
+import { checkPage, launchBrowser, logIn, serveConsole, watchErrors } from '../browser/browser';
 import { runtimeLogs } from '../support/logs';
 
 let stack: TestStack;
@@ -73,8 +72,7 @@ describe('failing workflows', () => {
 
   it('the console\'s 工作流异常 page shows it to the supervisor, with the problem Temporal reports', { timeout: 150_000 }, async () => {
     await eventually(async () => ((await failingList(supervisor)).items.some((i) => i.id === brokenId) ? true : undefined), 120_000, 1000);
-    await stack.app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+    const base = await serveConsole(stack);
     const person = await withPassword(stack.db, supervisor, 'failing-test-pass-1', '督导甲');
     const browser = await launchBrowser();
     try {
