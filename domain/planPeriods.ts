@@ -6,8 +6,9 @@
  * - A plan's period is a month, keyed 'YYYY-MM'. For a monthly cadence it is the calendar month.
  * - For a weekly cadence (送教上门, 家政服务) the period is made of whole ISO weeks, Monday–Sunday in
  *   Asia/Shanghai, and a week belongs to the month in which its Monday falls. So the period '2026-12'
- *   runs from Monday 2026-11-30 to Sunday 2027-01-03: every day belongs to exactly one week and every
- *   week to exactly one period, and no week is ever split between two checks.
+ *   runs from Monday 2026-12-07 to Sunday 2027-01-03 (the week of Monday 2026-11-30 is November's):
+ *   every day belongs to exactly one week and every week to exactly one period, and no week is ever
+ *   split between two checks.
  * - A period is clipped to the plan's first and last day of service (start date; end date, the day
  *   before a child's 7th birthday, or the day of withdrawal).
  * - Partial periods are checked pro rata: a monthly cadence requires floor(minSessions × covered days

@@ -3,9 +3,22 @@ import { addDaysToDate } from '../../domain/calendar';
 import { CADENCE_UNIT_LABELS, findAction, findItem } from '../../domain/catalog';
 import { countyLabel, LEADERSHIP_OFFICE, type CountyCode } from '../../domain/counties';
 import { departmentLabel, type DepartmentCode } from '../../domain/departments';
+import { checkCadence } from '../../domain/planPeriods';
 import { labelOf as lbl, PLAN_STATUS_LABELS } from '../../domain/vocabulary';
 import type { planPeriods, plans, planSessions } from '../../db/schema';
 import type { PlanEndReason, PlanSession, PlanState } from '../../workflows/planContract';
+
+/**
+ * The current period's weeks (weekly cadences) with their sessions so far: a week that has ended has its
+ * verdict (a whole week with no qualifying session already falls short, before the period is checked);
+ * the week in progress, those to come and a week the plan covers only in part (never checked) have none.
+ */
+function weeksSoFar(state: PlanState) {
+  const p = state.period;
+  if (!p?.weeks) return null;
+  const weeks = checkCadence(state.input.cadence, p, state.sessions).weeks ?? [];
+  return weeks.map(({ compliant, ...w }) => (w.checked && w.end < state.today ? { ...w, compliant } : w));
+}
 import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
 
 const PLAN_END_REASON_LABELS: Readonly<Record<PlanEndReason, string>> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
@@ -117,7 +130,7 @@ export function presentPlan(state: PlanState, row: typeof plans.$inferSelect | u
       endDate: redact.date(p.end),
       partial: p.partial,
       progress: state.progress,
-      weeks: p.weeks ?? null,
+      weeks: weeksSoFar(state),
       sessions: state.sessions.map(presentSession),
     } : null,
     pastPeriods: periods.map((x) => ({ ...presentPeriod(x, input.county), endDate: redact.date(x.endDate) })),

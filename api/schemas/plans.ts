@@ -11,6 +11,14 @@ const escalationTarget = z.object({ code: z.string(), label: z.string() });
 /** A week of a weekly cadence's period (as the workflow and plan_periods keep it). */
 const week = z.object({ index: z.number().int(), start: day, end: day, coveredDays: z.number().int(), checked: z.boolean() });
 
+/** A week of the current period, with its sessions so far; a week that has ended has its verdict. */
+const weekSoFar = week.extend({
+  sessions: z.number().int().describe('本周已登记服务次数'),
+  qualifying: z.number().int().describe('其中达到每次最低时长、计入频次的次数'),
+  longest: z.number().describe('本周最长一次服务（课时或分钟）'),
+  compliant: z.boolean().optional().describe('已结束的周：是否达标（本周进行中或未到时不给出）'),
+});
+
 export const sessionView = z.object({
   id: z.string(),
   period: z.string().describe('YYYY-MM'),
@@ -80,7 +88,7 @@ export const planView = z.object({
     endDate: day.nullable(),
     partial: z.boolean(),
     progress: progress.nullable(),
-    weeks: z.array(week).nullable(),
+    weeks: z.array(weekSoFar).nullable(),
     sessions: z.array(sessionView),
   }).nullable(),
   pastPeriods: z.array(pastPeriod),

@@ -20,7 +20,8 @@ import { authUserOf } from '../../api/sessions';
 import { enrolPlan } from '../../api/services/enrolPlan';
 import { planPeriods, plans, users } from '../../db/schema';
 import { CATALOG } from '../../domain/catalog';
-import { shanghaiDate } from '../../domain/calendar';
+import { addDaysToDate, shanghaiDate, weekStart } from '../../domain/calendar';
+import { naturalPeriod, periodKeyOf } from '../../domain/planPeriods';
 import type { TestStack } from '../support/env';
 import { eventually } from '../support/eventually';
 import { makeSubject, makeUser, uniqueIdNumber, withPassword, type TestUser } from '../support/fixtures';
@@ -30,6 +31,7 @@ const PASSWORD = 'admin-browser-pass-1';
 const NEW_USER = 'lw.zhao';
 const NEW_PASSWORD = 'Lingwu-Desk-2026';
 const XQ = '640104';
+const XX = '640105';
 const LW = '640181';
 const POLL = { timeout: 30_000, interval: 250 };
 const rehabProvider = { type: 'rehabilitation_institution', name: '银川市残疾儿童康复中心' };
@@ -44,6 +46,10 @@ let xqCoordinator: TestUser & { username: string };
 let shortPlanId = '';
 /** A plan of 灵武市, out of the 兴庆区 coordinator's scope. */
 let lwPlanId = '';
+/** A 西夏区 送教上门 plan (weekly cadence) that started eight weeks ago: its past periods checked week by week, none served. */
+let weeklyPlanId = '';
+/** The periods ('YYYY-MM') of the weekly plan checked before this week, oldest first. */
+let weeklyPastKeys: string[] = [];
 let newUserId = '';
 
 async function login(page: Page, username: string, password = PASSWORD) {
@@ -90,6 +96,39 @@ beforeAll(async () => {
     payload: { date: today, units: 60, providerStaff: '康复师李芳', content: '上门开展运动功能训练' },
   });
   expect(session.statusCode, session.body).toBe(201);
+
+  // 送教上门 for a pupil of 西夏区, enrolled as of the Monday eight weeks back: every period that ended
+  // since is checked at once, week by week, and no week had a session. This week: one session long
+  // enough (2 class hours) and one too short (1.5) to count.
+  const weeklyCadence = CATALOG.items.find((i) => i.code === 'HOME_SCHOOLING')!.cadence!;
+  const thisMonday = weekStart(today);
+  const weeklyStart = addDaysToDate(thisMonday, -56);
+  const currentKey = periodKeyOf(weeklyCadence, today);
+  weeklyPastKeys = [...new Set(Array.from({ length: 8 }, (_, i) => periodKeyOf(weeklyCadence, addDaysToDate(weeklyStart, 7 * i))))].filter((k) => k !== currentKey);
+  const xxCoordinator = await makeUser(stack.db, 'coordinator', { counties: [XX] });
+  const [xxRow] = await stack.db.select().from(users).where(eq(users.id, xxCoordinator.id));
+  const pupil = await makeSubject(stack.db, { county: XX, name: '周小明', idNumber: uniqueIdNumber(XX, Number(today.slice(0, 4)) - 10) });
+  const school = '西夏区特殊教育学校';
+  const weekly = await enrolPlan(
+    { db: stack.db, temporal: stack.client, taskQueue: stack.config.TEMPORAL_TASK_QUEUE, now: () => new Date(`${weeklyStart}T02:00:00Z`) },
+    authUserOf(xxRow), {
+      subjectId: pupil.id, itemCode: 'HOME_SCHOOLING', provider: { type: 'school', name: school }, startDate: weeklyStart,
+      assessment: {
+        schoolingAbility: { assessedBy: '区特教指导中心', assessedOn: weeklyStart, result: '重度肢体残疾，不能随班就读', canAttendSchool: false },
+        schoolAssignment: { school, basis: 'household_registration' },
+      },
+    } as never, undefined,
+  );
+  weeklyPlanId = weekly.state.input.planId;
+  await eventually(async () => (await stack.db.select().from(planPeriods).where(eq(planPeriods.planId, weeklyPlanId))).length === weeklyPastKeys.length, 60_000, 250);
+  const xxWorker = await makeUser(stack.db, 'worker', { counties: [XX] });
+  for (const [date, units, providerStaff] of [[thisMonday, 2, '王老师'], [today, 1.5, '李老师']] as const) {
+    const res = await stack.app.inject({
+      method: 'POST', url: `/v1/plans/${weeklyPlanId}/sessions`, headers: xxWorker.auth,
+      payload: { date, units, providerStaff, content: '语文、生活适应' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  }
 
   const lwChild = await child(LW, '何小军');
   const lw = await stack.app.inject({
@@ -326,6 +365,76 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     await checkPage(page, 'admin-11-plan-page');
   });
 
+  it('plans: a weekly cadence (送教上门) shows every week of every period, this week\'s sessions and which of them count', async () => {
+    const cadence = CATALOG.items.find((i) => i.code === 'HOME_SCHOOLING')!.cadence!;
+    const today = shanghaiDate(new Date());
+    const md = (d: string) => `${d.slice(5, 7)}月${d.slice(8, 10)}日`;
+    const weeksOf = (key: string) => {
+      const nat = naturalPeriod(cadence, key);
+      return Array.from({ length: (Date.parse(nat.end) - Date.parse(nat.start) + 86_400_000) / (7 * 86_400_000) }, (_, i) => addDaysToDate(nat.start, 7 * i));
+    };
+    await page.goto(`${base}/oversight/plans`);
+    const row = page.locator('tr.ant-table-row').filter({ hasText: '周小明' });
+    await row.waitFor();
+    expect(await row.getAttribute('class')).toContain('row-shortfall');
+    // The last checked period's weeks; those before the plan began (if it began in that period) are not checked.
+    const lastKey = weeklyPastKeys.at(-1)!;
+    const lastWeeks = weeksOf(lastKey);
+    const weeklyStart = addDaysToDate(weekStart(today), -56);
+    const covered = lastWeeks.filter((monday) => monday >= weeklyStart);
+    const firstCovered = lastWeeks.indexOf(covered[0]);
+    expect(await row.innerText()).toContain(`第${firstCovered + 1}周（${md(covered[0])}至${md(addDaysToDate(covered[0], 6))}）无服务记录`);
+
+    await row.getByRole('link', { name: /周小明/ }).click();
+    await page.waitForURL(`${base}/oversight/plans/${weeklyPlanId}`);
+    await page.getByRole('heading', { name: /服务计划：周小明 · 送教上门/ }).waitFor();
+    const main = page.locator('#main');
+    await main.getByText('每周不少于1次，每次不少于2课时').first().waitFor();
+    expect(await main.innerText()).toContain('方案规定');
+    // This week: the 2-hour session counts, the 1.5-hour one does not.
+    expect(await main.innerText()).toContain('本周 2/2 课时');
+
+    const periods = page.locator('section.panel').filter({ hasText: '各期服务与服务频次对照' }).locator('tr.ant-table-row');
+    await expect.poll(() => periods.count(), POLL).toBe(weeklyPastKeys.length + 1);
+    const currentKey = periodKeyOf(cadence, today);
+    const currentWeeks = weeksOf(currentKey);
+    const [current, last] = await periods.allInnerTexts();
+    expect(current).toContain(currentKey);
+    expect(current).toContain('进行中');
+    // One session counted so far, against one a week for every whole week of the period.
+    expect(current).toContain(`1 / ${currentWeeks.length}`);
+    expect(last).toContain(lastKey);
+    expect(last).toContain(`0 / ${covered.length}`);
+    expect(last).toContain('未达标');
+
+    // The current period, week by week: weeks gone by with nothing are short already, this week has its two sessions, the rest are to come.
+    // (Rows by their period: an expanded row holds a table of its own.)
+    const periodRow = (key: string) => page.locator(`section.panel tr.ant-table-row[data-row-key="${key}"]`);
+    await periodRow(currentKey).locator('button.ant-table-row-expand-icon').click();
+    const thisMonday = weekStart(today);
+    const tagsNow = page.locator('tr.ant-table-expanded-row').first().locator('.ant-tag');
+    await expect.poll(() => tagsNow.count(), POLL).toBe(currentWeeks.length);
+    const nowTexts = await tagsNow.allInnerTexts();
+    currentWeeks.forEach((monday, i) => {
+      const head = `第${i + 1}周 ${monday.slice(5)}–${addDaysToDate(monday, 6).slice(5)}`;
+      expect(nowTexts[i]).toContain(head);
+      if (monday < thisMonday) expect(nowTexts[i]).toContain('服务 0 次，计入 0 次 未达标');
+      else if (monday === thisMonday) expect(nowTexts[i]).toContain('服务 2 次，计入 1 次（本周进行中）');
+      else expect(nowTexts[i]).toContain('（未到）');
+    });
+    // The last checked period: every week red, and what was missing named week by week.
+    await periodRow(lastKey).locator('button.ant-table-row-expand-icon').click();
+    const tagsLast = page.locator('tr.ant-table-expanded-row').nth(1).locator('.ant-tag');
+    await expect.poll(() => tagsLast.count(), POLL).toBe(lastWeeks.length);
+    (await tagsLast.allInnerTexts()).forEach((t, i) => {
+      expect(t).toContain(i < firstCovered ? '服务 0 次，计入 0 次（计划未覆盖整周，不核查）' : '服务 0 次，计入 0 次 未达标');
+    });
+    const sessions = page.locator('section.panel').filter({ hasText: '服务记录（2 次）' });
+    await sessions.getByText('王老师').waitFor();
+    expect(await sessions.innerText()).toContain('1.5 课时');
+    await checkPage(page, 'admin-11b-weekly-plan');
+  });
+
   it('scope: a county coordinator sees only their county\'s plans and gets a clear refusal for another county\'s plan', async () => {
     const other = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
     try {
@@ -336,6 +445,7 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
       await theirs.goto(`${base}/oversight/plans`);
       await theirs.getByRole('link', { name: /马小兰/ }).waitFor();
       expect(await theirs.locator('#main').innerText()).not.toContain('何小军');
+      expect(await theirs.locator('#main').innerText()).not.toContain('周小明');
       // Even asking for the other county by URL shows nothing of it.
       await theirs.goto(`${base}/oversight/plans?county=${LW}`);
       await theirs.getByText('没有符合筛选条件的服务计划').waitFor();

@@ -146,6 +146,10 @@ describe('/v1/plans', () => {
     expect(bad.statusCode).toBe(400);
     const got = (await stack.app.inject({ url: `/v1/plans/${plan.id}`, headers: educationCoordinator.auth })).json();
     expect(got.currentPeriod.progress.label).toBe('本周 1.5/2 课时');
+    // The week so far: one session, too short to count, and no verdict while the week runs.
+    const week = got.currentPeriod.weeks.find((w: { start: string; end: string }) => w.start <= today() && today() <= w.end);
+    expect(week).toMatchObject({ sessions: 1, qualifying: 0, longest: 1.5 });
+    expect(week.compliant).toBeUndefined();
     const row = await eventually(async () => (await stack.db.select().from(planSessions).where(eq(planSessions.planId, plan.id)))[0]);
     expect(row.units).toBe(1.5);
   });

@@ -8553,10 +8553,18 @@ export interface paths {
                                 startDate: string;
                                 weeks: {
                                     checked: boolean;
+                                    /** @description 已结束的周：是否达标（本周进行中或未到时不给出） */
+                                    compliant?: boolean;
                                     coveredDays: number;
                                     /** Format: date */
                                     end: string;
                                     index: number;
+                                    /** @description 本周最长一次服务（课时或分钟） */
+                                    longest: number;
+                                    /** @description 其中达到每次最低时长、计入频次的次数 */
+                                    qualifying: number;
+                                    /** @description 本周已登记服务次数 */
+                                    sessions: number;
                                     /** Format: date */
                                     start: string;
                                 }[] | null;
@@ -8734,10 +8742,18 @@ export interface paths {
                                 startDate: string;
                                 weeks: {
                                     checked: boolean;
+                                    /** @description 已结束的周：是否达标（本周进行中或未到时不给出） */
+                                    compliant?: boolean;
                                     coveredDays: number;
                                     /** Format: date */
                                     end: string;
                                     index: number;
+                                    /** @description 本周最长一次服务（课时或分钟） */
+                                    longest: number;
+                                    /** @description 其中达到每次最低时长、计入频次的次数 */
+                                    qualifying: number;
+                                    /** @description 本周已登记服务次数 */
+                                    sessions: number;
                                     /** Format: date */
                                     start: string;
                                 }[] | null;
@@ -8986,10 +9002,18 @@ export interface paths {
                                 startDate: string;
                                 weeks: {
                                     checked: boolean;
+                                    /** @description 已结束的周：是否达标（本周进行中或未到时不给出） */
+                                    compliant?: boolean;
                                     coveredDays: number;
                                     /** Format: date */
                                     end: string;
                                     index: number;
+                                    /** @description 本周最长一次服务（课时或分钟） */
+                                    longest: number;
+                                    /** @description 其中达到每次最低时长、计入频次的次数 */
+                                    qualifying: number;
+                                    /** @description 本周已登记服务次数 */
+                                    sessions: number;
                                     /** Format: date */
                                     start: string;
                                 }[] | null;
@@ -9453,10 +9477,18 @@ export interface paths {
                                 startDate: string;
                                 weeks: {
                                     checked: boolean;
+                                    /** @description 已结束的周：是否达标（本周进行中或未到时不给出） */
+                                    compliant?: boolean;
                                     coveredDays: number;
                                     /** Format: date */
                                     end: string;
                                     index: number;
+                                    /** @description 本周最长一次服务（课时或分钟） */
+                                    longest: number;
+                                    /** @description 其中达到每次最低时长、计入频次的次数 */
+                                    qualifying: number;
+                                    /** @description 本周已登记服务次数 */
+                                    sessions: number;
                                     /** Format: date */
                                     start: string;
                                 }[] | null;

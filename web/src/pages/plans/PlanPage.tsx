@@ -47,10 +47,15 @@ function periodRows(plan: PlanView, sessions: Session[]): PeriodRow[] {
   }));
   const c = plan.currentPeriod;
   if (c && !rows.some((r) => r.period === c.period)) {
+    // A weekly cadence counts sessions against the period's whole weeks, as its check will; a monthly one as its progress says.
+    const weeks = c.weeks ?? [];
+    const weekly = plan.cadence.period === 'week';
     rows.push({
       period: c.period, startDate: c.startDate, endDate: c.endDate, current: true,
-      sessions: sessions.filter((s) => s.period === c.period).length, qualifying: c.progress?.done ?? null,
-      required: c.progress?.required ?? plan.cadence.minSessions, compliant: null, shortfall: null, partial: c.partial, weeks: c.weeks ?? [],
+      sessions: sessions.filter((s) => s.period === c.period).length,
+      qualifying: weekly ? weeks.reduce((n, w) => n + w.qualifying, 0) : c.progress?.done ?? null,
+      required: weekly ? weeks.filter((w) => w.checked).length * plan.cadence.minSessions : c.progress?.required ?? plan.cadence.minSessions,
+      compliant: null, shortfall: null, partial: c.partial, weeks,
     });
   }
   return rows.reverse();
@@ -139,7 +144,7 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
           locale={{ emptyText: '尚无周期' }}
           expandable={{
             rowExpandable: (r) => byPeriod(r.period).length > 0 || r.weeks.length > 0,
-            expandedRowRender: (r) => <PeriodDetail row={r} sessions={byPeriod(r.period)} />,
+            expandedRowRender: (r) => <PeriodDetail row={r} sessions={byPeriod(r.period)} today={plan.today} />,
           }}
           columns={[
             { title: '周期', render: (_, r) => <strong>{r.period}</strong> },
@@ -168,14 +173,23 @@ function PlanBody({ plan, sessions, sessionsLoading, subjectName }: { plan: Plan
   );
 }
 
-function PeriodDetail({ row, sessions }: { row: PeriodRow; sessions: Session[] }) {
+/** What a week's tag adds after its sessions: its verdict, or why it has none. */
+function weekNote(w: WeekRow, today: string): string {
+  if (w.checked === false) return '（计划未覆盖整周，不核查）';
+  if (w.compliant === false) return ' 未达标';
+  if (w.compliant === true) return ' 达标';
+  if (w.start > today) return '（未到）';
+  return w.end >= today ? '（本周进行中）' : '';
+}
+
+function PeriodDetail({ row, sessions, today }: { row: PeriodRow; sessions: Session[]; today: string }) {
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {row.weeks.length > 0 && (
         <Space size={4} wrap>
           {row.weeks.map((w) => (
-            <Tag key={w.index} color={w.compliant === undefined ? undefined : w.compliant ? 'green' : 'red'}>
-              第{w.index}周 {w.start.slice(5)}–{w.end.slice(5)}{w.sessions !== undefined ? `：服务 ${w.sessions} 次，计入 ${w.qualifying ?? 0} 次` : ''}{w.compliant === false ? ' 未达标' : ''}
+            <Tag key={w.index} color={w.checked === false || w.compliant === undefined ? undefined : w.compliant ? 'green' : 'red'}>
+              第{w.index}周 {w.start.slice(5)}–{w.end.slice(5)}{w.sessions !== undefined ? `：服务 ${w.sessions} 次，计入 ${w.qualifying ?? 0} 次` : ''}{weekNote(w, today)}
             </Tag>
           ))}
         </Space>
