@@ -1,5 +1,6 @@
 /**
- * B3 supervision: the overdue, stuck and summary queries on the 1,000,000-case read model, over
+ * B3 supervision: the overdue, stuck and summary queries, and the dashboard's weekly trend and the cases
+ * behind one of its figures, on the 1,000,000-case read model, over
  * HTTP (GET /v1/supervision/…, with auth and presentation) and as bare queries, p50/p99 of sequential
  * runs; the EXPLAIN (ANALYZE) plans of the overdue page, showing the index it uses. Target: p99 of a
  * page of overdue cases under 50 ms. Reference (context for a noisy machine): a primary-key lookup
@@ -45,6 +46,10 @@ export const b3Supervision: Benchmark = async (ctx) => {
   const stuckCity = await http(`/v1/supervision/stuck?limit=${LIMIT}&days=5`, api.supervisor.token);
   const summaryCity = await http('/v1/supervision/summary', api.supervisor.token);
   const summaryCounty = await http('/v1/supervision/summary', api.coordinator.token);
+  // The dashboard (issue #14): its weekly trend (12 weeks by default, 52 at most) and the cases behind a figure.
+  const trend12 = await http('/v1/supervision/trend?weeks=12', api.supervisor.token);
+  const trend52 = await http('/v1/supervision/trend?weeks=52', api.supervisor.token);
+  const figureOverdue = await http(`/v1/supervision/cases?figure=overdue&limit=${LIMIT}`, api.supervisor.token);
   const queryCity = summarize(await timeRuns(runs, () => listOverdue(rm.db, CITY, {}, NOW, LIMIT)));
   const queryCounty = summarize(await timeRuns(runs, () => listOverdue(rm.db, COUNTY_DEPT, {}, NOW, LIMIT)));
 
@@ -78,5 +83,8 @@ export const b3Supervision: Benchmark = async (ctx) => {
     infoFigure({ id: 'B3', name: 'stuck page p99, city (HTTP)', value: stuckCity.p99, unit: 'ms', reference, ratio: round(stuckCity.p99 / pk.p99, 1), details: { latencyMs: stuckCity } }),
     infoFigure({ id: 'B3', name: 'summary p99, city (HTTP)', value: summaryCity.p99, unit: 'ms', reference, ratio: round(summaryCity.p99 / pk.p99, 1), details: { latencyMs: summaryCity } }),
     infoFigure({ id: 'B3', name: 'summary p99, county dept (HTTP)', value: summaryCounty.p99, unit: 'ms', reference, ratio: round(summaryCounty.p99 / pk.p99, 1), details: { latencyMs: summaryCounty } }),
+    infoFigure({ id: 'B3', name: 'dashboard trend 12 weeks p99, city (HTTP)', value: trend12.p99, unit: 'ms', reference, ratio: round(trend12.p99 / pk.p99, 1), details: { latencyMs: trend12 } }),
+    infoFigure({ id: 'B3', name: 'dashboard trend 52 weeks p99, city (HTTP)', value: trend52.p99, unit: 'ms', reference, ratio: round(trend52.p99 / pk.p99, 1), details: { latencyMs: trend52 } }),
+    infoFigure({ id: 'B3', name: 'cases behind the overdue figure p99, city (HTTP)', value: figureOverdue.p99, unit: 'ms', reference, ratio: round(figureOverdue.p99 / pk.p99, 1), details: { latencyMs: figureOverdue } }),
   ];
 };
