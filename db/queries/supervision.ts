@@ -184,7 +184,10 @@ export function summaryPredicate(sql: Sql, figure: SummaryFigure, w: SummaryWind
  * passed: the workflow's `overdue` event). The weekly counts and the lists behind them use this.
  */
 export function trendPredicate(sql: Sql, figure: TrendFigure, from: Fragment, to: Fragment): Fragment {
-  const done = sql`c.status in ('closed', 'rejected') and c.closed_at >= ${from} and c.closed_at < ${to}`;
+  // The same bounds on coalesce(closed_at, last_event_at) (equal to closed_at once a case is closed or
+  // rejected) let the count read cases_ended_stats_idx alone, never the wide rows.
+  const ended = sql`coalesce(c.closed_at, c.last_event_at)`;
+  const done = sql`c.status in ('closed', 'rejected') and c.closed_at >= ${from} and c.closed_at < ${to} and ${ended} >= ${from} and ${ended} < ${to}`;
   switch (figure) {
     case 'opened': return sql`c.opened_at >= ${from} and c.opened_at < ${to}`;
     case 'closed': return sql`(${done})`;
@@ -211,10 +214,22 @@ export async function trend(db: Db, scope: Scope, f: CaseFilters, now: Date, wee
   const values = ws.map((w, i) => sql`(${i}::int, ${iso(w.start)}::timestamptz, ${iso(w.end)}::timestamptz)`)
     .reduce((acc, v, i) => (i === 0 ? v : sql`${acc}, ${v}`));
   const conds = caseConditions(sql, scope, f);
+  // Opened and closed: a count per week, read from cases_opened_idx and cases_ended_stats_idx
+  // (trendPredicate's bounds on coalesce(closed_at, last_event_at) make the latter index-only).
   const count = (figure: TrendFigure) => sql`(select count(*) from cases c where ${trendPredicate(sql, figure, sql`w.s`, sql`w.e`)} ${conds})::int`;
+  // The cases that went overdue (trendPredicate's becameOverdue), for all the weeks in one pass over
+  // those weeks' events. Every event belongs to a case (foreign key), so when nothing narrows the cases
+  // (the city, no filter) case_events_type_at_idx alone answers.
+  const everyCase = scope.counties === 'all' && scope.departments === 'all' && Object.values(f).every((v) => v === undefined);
+  const events = sql`w join case_events e on e.type = 'overdue' and e.at >= w.s and e.at < w.e
+    and e.at >= ${iso(ws[0].start)}::timestamptz and e.at < ${iso(ws[ws.length - 1].end)}::timestamptz`;
+  const overdue = everyCase
+    ? sql`select w.i, count(distinct e.case_id)::int as n from ${events} group by w.i`
+    : sql`select w.i, count(distinct c.id)::int as n from ${events} join cases c on c.id = e.case_id where true ${conds} group by w.i`;
   const rows = await sql<Array<{ i: number; opened: number; closed: number; closedOnTime: number; becameOverdue: number }>>`
-    select w.i, ${count('opened')} as opened, ${count('closed')} as closed, ${count('closedOnTime')} as "closedOnTime", ${count('becameOverdue')} as "becameOverdue"
-    from (values ${values}) as w(i, s, e)
+    with w(i, s, e) as (values ${values}), overdue as (${overdue})
+    select w.i, ${count('opened')} as opened, ${count('closed')} as closed, ${count('closedOnTime')} as "closedOnTime", coalesce(o.n, 0) as "becameOverdue"
+    from w left join overdue o on o.i = w.i
     order by w.i`;
   return rows.map((r) => ({ ...ws[r.i], opened: r.opened, closed: r.closed, closedOnTime: r.closedOnTime, becameOverdue: r.becameOverdue }));
 }

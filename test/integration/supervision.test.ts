@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { addDaysToDate, monthOf, monthRange, shanghaiDate, startOfShanghaiDay, weekStart, workingDaysBetween } from '../../domain/calendar';
-import { overdueQuery, stuckCutoff } from '../../db/queries/supervision';
+import { overdueQuery, stuckCutoff, trend } from '../../db/queries/supervision';
+import { createDb } from '../../db/client';
 import { makeUser, type TestUser } from '../support/fixtures';
-import { startStack, type TestStack } from '../support/env';
+import { ownDatabase, startStack, type TestStack } from '../support/env';
 import { seedReadModel, shanghai, type Generated, type GenCase } from '../support/generate';
 import { createLogger } from '../../logger';
 
@@ -257,6 +258,34 @@ describe('dashboard figures: county × department, weekly trend, and the cases b
         const got = await all(`/v1/supervision/cases?figure=${figure}&week=${w.week}&county=640121`);
         expect(got.length, `${w.week} ${figure}`).toBe(w[figure]);
       }
+    }
+  });
+
+  it('the city\'s trend (every county and department, no filter: counted from the events alone) equals a recount, and the same scope spelled out', async () => {
+    // A database of its own, so that "every case" is only what this test made.
+    const own = await ownDatabase();
+    const db = createDb(own.url, { max: 2 });
+    try {
+      const mine = await seedReadModel(db, { seed: 12, prefix: 'city', cases: 1_500, from: shanghai('2026-03-01'), now: NOW, lateRate: 0.3 });
+      const city = await trend(db, { counties: 'all', departments: 'all' }, {}, NOW, 10);
+      const spelled = await trend(db, { counties: [...new Set(mine.cases.map((c) => c.county))], departments: 'all' }, {}, NOW, 10);
+      expect(city).toEqual(spelled);
+      const overdueEvents = mine.events.filter((e) => e.type === 'overdue');
+      for (const w of city) {
+        const inWeek = (d: Date | null) => d !== null && d >= w.start && d < w.end;
+        const closed = mine.cases.filter((c) => (c.status === 'closed' || c.status === 'rejected') && inWeek(c.closedAt));
+        expect({ opened: w.opened, closed: w.closed, closedOnTime: w.closedOnTime, becameOverdue: w.becameOverdue }, w.week).toEqual({
+          opened: mine.cases.filter((c) => inWeek(c.openedAt)).length,
+          closed: closed.length,
+          closedOnTime: closed.filter((c) => c.completedOnTime === true).length,
+          becameOverdue: new Set(overdueEvents.filter((x) => inWeek(x.at)).map((x) => x.caseId)).size,
+        });
+      }
+      expect(city.reduce((n, w) => n + w.becameOverdue, 0)).toBeGreaterThan(0);
+      expect(city.reduce((n, w) => n + w.closed, 0)).toBeGreaterThan(0);
+    } finally {
+      await db.$client.end({ timeout: 5 });
+      await own.drop();
     }
   });
 
