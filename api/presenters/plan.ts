@@ -7,6 +7,7 @@ import { checkCadence } from '../../domain/planPeriods';
 import { labelOf as lbl, PLAN_STATUS_LABELS } from '../../domain/vocabulary';
 import type { planPeriods, plans, planSessions } from '../../db/schema';
 import type { PlanEndReason, PlanSession, PlanState } from '../../workflows/planContract';
+import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
 
 /**
  * The current period's weeks (weekly cadences) with their sessions so far: a week that has ended has its
@@ -19,7 +20,6 @@ function weeksSoFar(state: PlanState) {
   const weeks = checkCadence(state.input.cadence, p, state.sessions).weeks ?? [];
   return weeks.map(({ compliant, ...w }) => (w.checked && w.end < state.today ? { ...w, compliant } : w));
 }
-import { PROVIDER_TYPE_LABELS } from '../services/enrolPlan';
 
 const PLAN_END_REASON_LABELS: Readonly<Record<PlanEndReason, string>> = { end_date: '计划到期', withdrawn: '退出服务', aged_out: '超龄终止（年满7周岁）' };
 /** The end detail of an aged-out plan for callers that may not see the date it names. */

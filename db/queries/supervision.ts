@@ -10,10 +10,10 @@ import type { Db } from '../client';
 /** What a caller may see: county codes ('all' for city-level users) and departments ('all' when unrestricted). */
 export interface Scope { counties: readonly string[] | 'all'; departments: readonly string[] | 'all' }
 
-/** The filters every supervision list takes. */
 /** The assignee filter's value for cases no one is assigned. */
 export const UNASSIGNED = 'none';
 
+/** The filters every supervision list takes. */
 export interface CaseFilters {
   county?: string; department?: string; item?: string; step?: string; assignee?: string; greenChannel?: boolean;
 }
@@ -178,6 +178,9 @@ export function summaryPredicate(sql: Sql, figure: SummaryFigure, w: SummaryWind
   }
 }
 
+/** An event `e` that marks its case overdue between `from` and `to` (the trend's becameOverdue). */
+const overdueEvent = (sql: Sql, from: Fragment, to: Fragment): Fragment => sql`e.type = 'overdue' and e.at >= ${from} and e.at < ${to}`;
+
 /**
  * Each trend figure's condition on a cases alias `c` for the window [from, to) (a week, cut at now):
  * opened in it; 办结 (closed or rejected) in it; of those, on time; went overdue in it (a step deadline
@@ -192,7 +195,7 @@ export function trendPredicate(sql: Sql, figure: TrendFigure, from: Fragment, to
     case 'opened': return sql`c.opened_at >= ${from} and c.opened_at < ${to}`;
     case 'closed': return sql`(${done})`;
     case 'closedOnTime': return sql`(${done} and c.completed_on_time)`;
-    case 'becameOverdue': return sql`exists (select 1 from case_events e where e.case_id = c.id and e.type = 'overdue' and e.at >= ${from} and e.at < ${to})`;
+    case 'becameOverdue': return sql`exists (select 1 from case_events e where e.case_id = c.id and ${overdueEvent(sql, from, to)})`;
   }
 }
 
@@ -221,8 +224,8 @@ export async function trend(db: Db, scope: Scope, f: CaseFilters, now: Date, wee
   // those weeks' events. Every event belongs to a case (foreign key), so when nothing narrows the cases
   // (the city, no filter) case_events_type_at_idx alone answers.
   const everyCase = scope.counties === 'all' && scope.departments === 'all' && Object.values(f).every((v) => v === undefined);
-  const events = sql`w join case_events e on e.type = 'overdue' and e.at >= w.s and e.at < w.e
-    and e.at >= ${iso(ws[0].start)}::timestamptz and e.at < ${iso(ws[ws.length - 1].end)}::timestamptz`;
+  const events = sql`w join case_events e on ${overdueEvent(sql, sql`w.s`, sql`w.e`)}
+    and ${overdueEvent(sql, sql`${iso(ws[0].start)}::timestamptz`, sql`${iso(ws[ws.length - 1].end)}::timestamptz`)}`;
   const overdue = everyCase
     ? sql`select w.i, count(distinct e.case_id)::int as n from ${events} group by w.i`
     : sql`select w.i, count(distinct c.id)::int as n from ${events} join cases c on c.id = e.case_id where true ${conds} group by w.i`;
