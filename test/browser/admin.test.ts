@@ -383,6 +383,8 @@ describe('administration and plan oversight in the console', { timeout: 180_000 
     const weeklyStart = addDaysToDate(weekStart(today), -56);
     const covered = lastWeeks.filter((monday) => monday >= weeklyStart);
     const firstCovered = lastWeeks.indexOf(covered[0]);
+    // Its progress in the list is this week's, said so (the period's earlier weeks fell short).
+    expect(await row.innerText()).toContain(`${periodKeyOf(cadence, today)} 本周：`);
     expect(await row.innerText()).toContain(`第${firstCovered + 1}周（${md(covered[0])}至${md(addDaysToDate(covered[0], 6))}）无服务记录`);
 
     await row.getByRole('link', { name: /周小明/ }).click();

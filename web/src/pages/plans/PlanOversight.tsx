@@ -79,7 +79,8 @@ export default function PlanOversight() {
           {
             title: '本期进度', width: 150,
             render: (_, p) => p.progress
-              ? <span>{p.currentPeriod}：<strong>{p.progress.done}/{p.progress.required}</strong><div className="muted" style={{ fontSize: 12 }}>{p.progress.label}</div></span>
+              // A weekly cadence's progress is this week's (the period's earlier weeks are on the plan page).
+              ? <span>{p.currentPeriod}{p.progress.week ? ' 本周' : ''}：<strong>{p.progress.done}/{p.progress.required}</strong><div className="muted" style={{ fontSize: 12 }}>{p.progress.label}</div></span>
               : <span className="muted">—</span>,
           },
           {
